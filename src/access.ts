@@ -1,0 +1,29 @@
+import type { AccessModel, Principal } from './domain.js'
+import { fail } from './errors.js'
+
+/**
+ * Every permission rule in one place. Each check throws an AppError naming what is missing;
+ * routes declare their needs (scopes, access models) and the auth hook calls these.
+ */
+
+/**
+ * `anyOf` is a list of alternatives; each alternative is a list of scopes that must all be held.
+ * `[['chat:send_message'], ['chat:write']]` means either scope suffices;
+ * `[['user:read', 'user:read.email']]` means both are needed.
+ */
+export type ScopeRequirement = ReadonlyArray<ReadonlyArray<string>>
+
+export function requireScopes(principal: Principal, anyOf: ScopeRequirement): void {
+  if (anyOf.length === 0) return
+  if (anyOf.some((all) => all.every((s) => principal.scopes.has(s)))) return
+  const needed = anyOf.map((all) => all.join(' and ')).join(' or ')
+  fail('missing_scope', `This method needs the scope ${needed}.`)
+}
+
+export function requireAccessModel(principal: Principal, models: ReadonlyArray<AccessModel>): void {
+  if (!models.includes(principal.model)) fail('access_mode_not_supported')
+}
+
+export function hasScope(principal: Principal, scope: string): boolean {
+  return principal.scopes.has(scope)
+}

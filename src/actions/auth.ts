@@ -1,0 +1,51 @@
+import type { Context } from '../context.js'
+import type { Principal } from '../domain.js'
+import { fail } from '../errors.js'
+import { tag } from '../ids.js'
+import { parseSecret, secretMatches } from '../secrets.js'
+import { findApp } from '../store/repos/apps.js'
+import { findCredentialByLookup } from '../store/repos/credentials.js'
+import { findUser } from '../store/repos/users.js'
+import { nowMicros } from '../time.js'
+
+/**
+ * Resolves a bearer token to the principal it speaks for, or fails with 401 (unknown, malformed,
+ * expired, revoked) or 403 (known but not usable yet: pending or rejected approval).
+ */
+export async function authenticate(ctx: Context, token: string): Promise<Principal> {
+  const presented = parseSecret(token)
+  if (!presented) fail('invalid_auth')
+  const found = await findCredentialByLookup(ctx.db, presented.lookup)
+  if (!found || !secretMatches(presented.secret, found.secretHash)) fail('invalid_auth')
+  const { credential } = found
+  if (!prefixFits(presented.prefix, credential.kind)) fail('invalid_auth')
+  if (credential.status === 'revoked') fail('invalid_auth', 'This token has been revoked.')
+  if (credential.status === 'pending') fail('forbidden', 'This token is waiting for an administrator to approve it.')
+  if (credential.status === 'rejected') fail('forbidden', 'An administrator rejected this token.')
+  if (credential.expiresAt !== null && credential.expiresAt <= nowMicros()) fail('invalid_auth', 'This token has expired.')
+
+  const scopes = new Set(credential.scopes)
+  if (credential.model === 'organization') {
+    const app = credential.appId ? await findApp(ctx.db, credential.appId) : undefined
+    if (!app) fail('invalid_auth', 'The app behind this token no longer exists.')
+    return { model: 'organization', orgId: credential.orgId, credential, app, address: tag('B', app.botId), scopes }
+  }
+  const user = credential.userId ? await findUser(ctx.db, credential.orgId, credential.userId) : undefined
+  if (!user || !user.active) fail('invalid_auth', 'The user behind this token is deactivated.')
+  const app = credential.appId ? ((await findApp(ctx.db, credential.appId)) ?? null) : null
+  return { model: 'personal', orgId: credential.orgId, credential, app, user, address: tag('U', user.id), scopes }
+}
+
+function prefixFits(prefix: string, kind: string): boolean {
+  switch (kind) {
+    case 'api_key':
+      return prefix === 'rmk-'
+    case 'pat':
+      return prefix === 'rmp-'
+    case 'oauth_access':
+      return prefix === 'rmo-'
+    default:
+      // Refresh tokens are never bearer credentials.
+      return false
+  }
+}

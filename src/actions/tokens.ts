@@ -1,0 +1,25 @@
+import type { Context } from '../context.js'
+import type { Principal } from '../domain.js'
+import { findOrganization } from '../store/repos/organizations.js'
+
+export interface TokenDescription {
+  addr: string
+  scopes: string[]
+  roam: { id: string; name: string; imageUrl: string; iconUrl: string }
+}
+
+/** `token.info`: who the token speaks as, what it may do, and which workspace it belongs to. */
+export async function describeToken(ctx: Context, principal: Principal): Promise<TokenDescription> {
+  const org = await findOrganization(ctx.db, principal.orgId)
+  if (!org) throw new Error(`organization ${principal.orgId} of credential ${principal.credential.id} is missing`)
+  return {
+    addr: principal.address,
+    scopes: [...principal.scopes],
+    roam: {
+      id: org.externalId,
+      name: org.name,
+      imageUrl: org.imageUrl ?? `${ctx.config.publicUrl}/avatars/org/image.svg`,
+      iconUrl: org.iconUrl ?? `${ctx.config.publicUrl}/avatars/org/icon.svg`,
+    },
+  }
+}

@@ -1,0 +1,61 @@
+import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify'
+import swagger from '@fastify/swagger'
+import { v0Routes } from './api/v0/index.js'
+import { avatarRoutes } from './api/avatars.js'
+import type { Config } from './config.js'
+import type { Context } from './context.js'
+import { authPlugin } from './http/auth.js'
+import { formatValidation, installErrorHandling } from './http/errors.js'
+import { ErrorBody } from './http/schemas.js'
+import { openDatabase, type Db } from './store/db.js'
+
+export interface AppDeps {
+  /** An open database; when absent buildApp opens one from config and closes it on shutdown. */
+  db?: Db
+  logger?: FastifyServerOptions['logger']
+}
+
+/** Builds the HTTP application. Never listens: server.ts does, tests use `app.inject`. */
+export async function buildApp(config: Config, deps: AppDeps = {}): Promise<FastifyInstance> {
+  const ownsDb = deps.db === undefined
+  const db = deps.db ?? openDatabase(config.database)
+  const ctx: Context = { db, config }
+
+  const app = Fastify({
+    logger: deps.logger ?? { level: config.logLevel },
+    bodyLimit: config.bodyLimit,
+    trustProxy: false,
+    routerOptions: { ignoreTrailingSlash: true },
+    ajv: { customOptions: { coerceTypes: 'array', removeAdditional: false, allErrors: true } },
+    schemaErrorFormatter: formatValidation,
+  })
+  if (ownsDb) app.addHook('onClose', async () => db.destroy())
+
+  installErrorHandling(app)
+  app.addSchema(ErrorBody)
+
+  await app.register(swagger, {
+    openapi: {
+      openapi: '3.0.3',
+      info: {
+        title: 'Atrium API (Roam HQ Chat API v0 compatible)',
+        version: '0.1.0',
+        description: 'Wire-compatible with the Roam HQ Chat API (Alpha) v0.',
+      },
+      servers: [{ url: `${config.publicUrl}/v0` }],
+      components: { securitySchemes: { bearer: { type: 'http', scheme: 'bearer' } } },
+      security: [{ bearer: [] }],
+    },
+    transform: ({ schema, url }) => ({ schema, url: url.replace(/^\/v0(?=\/)/, '') }),
+    refResolver: { buildLocalReference: (json, _baseUri, _fragment, i) => (typeof json.$id === 'string' ? json.$id : `def-${i}`) },
+  })
+
+  await app.register(authPlugin, { ctx })
+  await app.register(v0Routes, { prefix: '/v0', ctx })
+  await app.register(avatarRoutes, { ctx })
+
+  app.get('/v0/openapi.json', { schema: { hide: true } }, async () => app.swagger())
+  app.get('/healthz', { schema: { hide: true } }, async () => ({ ok: true }))
+
+  return app
+}

@@ -1,0 +1,142 @@
+import { Command, CommanderError } from 'commander'
+import { bootstrap, requireOrganization } from './actions/bootstrap.js'
+import { createApiKeyClient } from './actions/clients.js'
+import { addUser } from './actions/users.js'
+import { ConfigError, loadConfig, type Config } from './config.js'
+import type { Context } from './context.js'
+import { AppError } from './errors.js'
+import { parseScopeList } from './scopes.js'
+import { serve } from './server.js'
+import { openDatabase } from './store/db.js'
+import { migrateToLatest } from './store/migrate.js'
+
+export interface CliIo {
+  env: NodeJS.ProcessEnv
+  stdout: (text: string) => void
+  stderr: (text: string) => void
+}
+
+const processIo: CliIo = {
+  env: process.env,
+  stdout: (text) => process.stdout.write(text),
+  stderr: (text) => process.stderr.write(text),
+}
+
+/**
+ * Runs one CLI invocation and resolves to its exit code. `serve` resolves once listening.
+ * Every command takes `--json` and then prints exactly one JSON object.
+ */
+export async function runCli(argv: string[], io: CliIo = processIo): Promise<number> {
+  const loadEnvConfig = () => loadConfig(io.env)
+
+  /** Opens the database named by the environment, migrates it, runs `fn`, closes it. */
+  async function withContext<T>(fn: (ctx: Context) => Promise<T>): Promise<T> {
+    const config: Config = loadEnvConfig()
+    const db = openDatabase(config.database)
+    try {
+      await migrateToLatest(db)
+      return await fn({ db, config })
+    } finally {
+      await db.destroy()
+    }
+  }
+
+  /** Prints either one JSON object (`--json`) or readable lines. */
+  function output(json: boolean, value: Record<string, unknown>, human: string): void {
+    io.stdout(json ? `${JSON.stringify(value)}\n` : `${human}\n`)
+  }
+
+  const program = new Command()
+    .name('atrium')
+    .description('Atrium: a self-hostable virtual-office chat server, Roam HQ API compatible')
+    .exitOverride()
+    .configureOutput({ writeOut: io.stdout, writeErr: io.stderr })
+    .showHelpAfterError()
+
+  program
+    .command('serve', { isDefault: true })
+    .description('run the HTTP server (migrates and bootstraps an empty database first)')
+    .action(async () => {
+      await serve(loadEnvConfig())
+    })
+
+  program
+    .command('migrate')
+    .description('apply pending database migrations')
+    .option('--json', 'print one JSON object')
+    .action(async (opts: { json?: boolean }) => {
+      const applied = await withContext(async (ctx) => migrateToLatest(ctx.db))
+      output(!!opts.json, { applied }, applied.length ? `applied: ${applied.join(', ')}` : 'database is up to date')
+    })
+
+  const user = program.command('user').description('manage users')
+  user
+    .command('add')
+    .description('create a user')
+    .requiredOption('--email <email>', 'email address')
+    .requiredOption('--name <name>', 'display name')
+    .option('--admin', 'make the user an administrator of the organization')
+    .option('--json', 'print one JSON object')
+    .action(async (opts: { email: string; name: string; admin?: boolean; json?: boolean }) => {
+      const created = await withContext(async (ctx) => {
+        const org = (await bootstrap(ctx)).organization
+        return addUser(ctx, org.id, { email: opts.email, name: opts.name, isAdmin: !!opts.admin })
+      })
+      output(
+        !!opts.json,
+        { id: `U-${created.id}`, email: created.email, name: created.name, isAdmin: created.isAdmin },
+        `created user U-${created.id} <${created.email}>${created.isAdmin ? ' (admin)' : ''}`,
+      )
+    })
+
+  const client = program.command('client').description('manage API clients')
+  client
+    .command('create')
+    .description('create an API client with an organization API key')
+    .requiredOption('--name <name>', 'client name')
+    .requiredOption('--scopes <list>', 'comma- or space-separated scopes, or "all"')
+    .option('--description <text>', 'what the client is for')
+    .option('--json', 'print one JSON object')
+    .action(async (opts: { name: string; scopes: string; description?: string; json?: boolean }) => {
+      const { scopes, unknown } = parseScopeList(opts.scopes)
+      if (unknown.length > 0) throw new AppError('invalid_request', `--scopes: unknown scope(s) ${unknown.join(', ')}`)
+      if (scopes.length === 0) throw new AppError('invalid_request', '--scopes: name at least one scope, or "all"')
+      const created = await withContext(async (ctx) => {
+        const org = await requireOrganizationOrBootstrap(ctx)
+        return createApiKeyClient(ctx, org.id, { name: opts.name, description: opts.description ?? null, scopes })
+      })
+      output(
+        !!opts.json,
+        {
+          clientId: created.app.clientId,
+          botId: `B-${created.app.botId}`,
+          apiKey: created.apiKey,
+          signingSecret: created.signingSecret,
+          scopes,
+        },
+        [
+          `client ${created.app.clientId} (bot B-${created.app.botId})`,
+          `API key (shown once): ${created.apiKey}`,
+          `webhook signing secret: ${created.signingSecret}`,
+        ].join('\n'),
+      )
+    })
+
+  try {
+    await program.parseAsync(argv, { from: 'user' })
+    return 0
+  } catch (err: unknown) {
+    if (err instanceof CommanderError) return err.exitCode
+    if (err instanceof ConfigError || err instanceof AppError) {
+      io.stderr(`atrium: ${err.message}\n`)
+      return 2
+    }
+    io.stderr(`atrium: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`)
+    return 1
+  }
+}
+
+async function requireOrganizationOrBootstrap(ctx: Context) {
+  await bootstrap(ctx)
+  return requireOrganization(ctx)
+}

@@ -1,0 +1,105 @@
+import path from 'node:path'
+import { Type, type Static } from 'typebox'
+import Value from 'typebox/value'
+
+/**
+ * Every environment variable Atrium reads, with its type, default and meaning.
+ * The README's configuration table documents the same list.
+ */
+const EnvSchema = Type.Object({
+  PORT: Type.Integer({ minimum: 0, maximum: 65535, default: 8080, description: 'TCP port to listen on' }),
+  HOST: Type.String({ minLength: 1, default: '127.0.0.1', description: 'Interface to bind' }),
+  ATRIUM_DATABASE_URL: Type.Optional(
+    Type.String({
+      pattern: '^(postgres(ql)?://|sqlite:)',
+      description: 'postgres://… for PostgreSQL, or sqlite:<file>; default is SQLite under ATRIUM_DATA_DIR',
+    }),
+  ),
+  ATRIUM_DATA_DIR: Type.String({ minLength: 1, default: './data', description: 'Directory for the SQLite file and uploads' }),
+  ATRIUM_PUBLIC_URL: Type.Optional(
+    Type.String({ pattern: '^https?://[^\\s]+$', description: 'Base URL clients use to reach this server' }),
+  ),
+  ATRIUM_REDIS_URL: Type.Optional(
+    Type.String({ pattern: '^rediss?://', description: 'Redis for shared rate limits and realtime fan-out' }),
+  ),
+  ATRIUM_LOG_LEVEL: Type.Union(
+    [Type.Literal('fatal'), Type.Literal('error'), Type.Literal('warn'), Type.Literal('info'), Type.Literal('debug'), Type.Literal('trace'), Type.Literal('silent')],
+    { default: 'info' },
+  ),
+  ATRIUM_BODY_LIMIT: Type.Integer({ minimum: 1024, default: 1_048_576, description: 'Largest JSON request body in bytes' }),
+})
+
+type Env = Static<typeof EnvSchema>
+
+export type DatabaseConfig =
+  | { dialect: 'sqlite'; file: string }
+  | { dialect: 'postgres'; url: string; schema?: string }
+
+export interface Config {
+  readonly port: number
+  readonly host: string
+  readonly dataDir: string
+  readonly database: DatabaseConfig
+  readonly publicUrl: string
+  readonly redisUrl: string | undefined
+  readonly logLevel: Env['ATRIUM_LOG_LEVEL']
+  readonly bodyLimit: number
+}
+
+export class ConfigError extends Error {
+  constructor(readonly problems: string[]) {
+    super(`Invalid configuration:\n${problems.map((p) => `  - ${p}`).join('\n')}`)
+    this.name = 'ConfigError'
+  }
+}
+
+/** Reads and validates the environment once; lists every problem together. */
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
+  const raw: Record<string, unknown> = {}
+  for (const key of Object.keys(EnvSchema.properties)) {
+    const value = env[key]
+    if (value !== undefined && value !== '') raw[key] = value
+  }
+  const parsed = Value.Default(EnvSchema, Value.Convert(EnvSchema, raw)) as Env
+  const problems = Value.Errors(EnvSchema, parsed).map(
+    (e) => `${e.instancePath.slice(1) || 'environment'}: ${e.message} (got ${JSON.stringify(raw[e.instancePath.slice(1)])})`,
+  )
+  if (problems.length > 0) throw new ConfigError(problems)
+  return buildConfig(parsed)
+}
+
+function buildConfig(env: Env): Config {
+  const dataDir = path.resolve(env.ATRIUM_DATA_DIR)
+  const url = env.ATRIUM_DATABASE_URL
+  const database: DatabaseConfig =
+    url === undefined
+      ? { dialect: 'sqlite', file: path.join(dataDir, 'atrium.db') }
+      : url.startsWith('sqlite:')
+        ? { dialect: 'sqlite', file: url === 'sqlite::memory:' ? ':memory:' : path.resolve(url.slice('sqlite:'.length)) }
+        : { dialect: 'postgres', url }
+  const publicUrl = (env.ATRIUM_PUBLIC_URL ?? `http://${urlHost(env.HOST)}:${env.PORT}`).replace(/\/+$/, '')
+  return Object.freeze({
+    port: env.PORT,
+    host: env.HOST,
+    dataDir,
+    database,
+    publicUrl,
+    redisUrl: env.ATRIUM_REDIS_URL,
+    logLevel: env.ATRIUM_LOG_LEVEL,
+    bodyLimit: env.ATRIUM_BODY_LIMIT,
+  })
+}
+
+function urlHost(host: string): string {
+  if (host === '0.0.0.0' || host === '::') return '127.0.0.1'
+  return host.includes(':') ? `[${host}]` : host
+}
+
+/** Names and descriptions of every variable, for `atrium config` and the README. */
+export function describeEnv(): Array<{ name: string; default: unknown; description: string }> {
+  return Object.entries(EnvSchema.properties).map(([name, schema]) => ({
+    name,
+    default: (schema as { default?: unknown }).default,
+    description: (schema as { description?: string }).description ?? '',
+  }))
+}

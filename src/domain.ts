@@ -1,0 +1,90 @@
+/** Domain objects shared by actions and the API layer. Repositories map rows to these. */
+
+export type PersonalAccessPolicy = 'disabled' | 'approval' | 'auto'
+
+export interface Organization {
+  id: string
+  externalId: string
+  name: string
+  imageUrl: string | null
+  iconUrl: string | null
+  personalAccessPolicy: PersonalAccessPolicy
+  createdAt: number
+}
+
+export interface User {
+  id: string
+  orgId: string
+  email: string
+  name: string
+  imageUrl: string | null
+  jobTitle: string | null
+  location: string | null
+  isAdmin: boolean
+  status: 'checkedIn' | 'checkedOut'
+  available: boolean
+  active: boolean
+  createdAt: number
+}
+
+export type AccessModel = 'organization' | 'personal'
+export type AuthType = 'api_key' | 'oauth'
+
+export interface App {
+  id: string
+  orgId: string
+  clientId: string
+  botId: string
+  name: string
+  description: string | null
+  imageUrl: string | null
+  authType: AuthType
+  accessModels: AccessModel[]
+  scopes: string[]
+  redirectUris: string[]
+  interactivityUrl: string | null
+  webhookUrl: string | null
+  createdAt: number
+}
+
+export type CredentialKind = 'api_key' | 'pat' | 'oauth_access' | 'oauth_refresh'
+export type CredentialStatus = 'active' | 'pending' | 'rejected' | 'revoked'
+
+export interface Credential {
+  id: string
+  orgId: string
+  kind: CredentialKind
+  appId: string | null
+  userId: string | null
+  model: AccessModel
+  scopes: string[]
+  status: CredentialStatus
+  name: string | null
+  grantId: string | null
+  createdAt: number
+  expiresAt: number | null
+  revokedAt: number | null
+}
+
+/**
+ * Who is calling. Organization credentials act as the app's bot (`B-…`); personal credentials act
+ * as the user (`U-…`). `address` is the tagged chat address the principal speaks as.
+ */
+export type Principal =
+  | {
+      model: 'organization'
+      orgId: string
+      credential: Credential
+      app: App
+      address: string
+      scopes: ReadonlySet<string>
+    }
+  | {
+      model: 'personal'
+      orgId: string
+      credential: Credential
+      app: App | null
+      user: User
+      address: string
+      scopes: ReadonlySet<string>
+    }

@@ -1,0 +1,93 @@
+import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
+import type { FastifySchemaValidationError } from 'fastify/types/schema.js'
+import Router from 'find-my-way'
+import { AppError, errorCatalogue, type ErrorCode } from '../errors.js'
+
+const METHODS = ['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS'] as const
+
+/** Maps Fastify's own 4xx statuses to catalogue codes. */
+const codeForStatus: Record<number, ErrorCode> = {
+  400: 'invalid_request',
+  401: 'invalid_auth',
+  403: 'forbidden',
+  404: 'not_found',
+  405: 'method_not_allowed',
+  409: 'conflict',
+  413: 'payload_too_large',
+  415: 'unsupported_media_type',
+  429: 'rate_limited',
+}
+
+export function sendError(reply: FastifyReply, err: AppError): FastifyReply {
+  for (const [name, value] of Object.entries(err.headers)) reply.header(name, value)
+  return reply.code(err.status).type('application/json; charset=utf-8').send({ error: err.message, code: err.code })
+}
+
+/**
+ * Formats schema validation failures so the message names the field:
+ * `body/chat: is required`, `querystring/limit: must be <= 200`.
+ */
+export function formatValidation(errors: FastifySchemaValidationError[], dataVar: string): Error {
+  const messages = errors.map((e) => {
+    const params = e.params as Record<string, unknown>
+    let pointer = `${dataVar}${e.instancePath}`
+    let message = e.message ?? 'is invalid'
+    if (e.keyword === 'required') {
+      pointer = `${pointer}/${String(params.missingProperty)}`
+      message = 'is required'
+    } else if (e.keyword === 'additionalProperties') {
+      pointer = `${pointer}/${String(params.additionalProperty)}`
+      message = 'is not allowed'
+    } else if (e.keyword === 'enum') {
+      message = `must be one of ${(params.allowedValues as unknown[]).map((v) => JSON.stringify(v)).join(', ')}`
+    } else if (e.keyword === 'pattern' && /uuid/i.test(String(params.pattern))) {
+      message = 'must be a tagged id such as U-0f1e2d3c-…'
+    }
+    return `${pointer}: ${message}`
+  })
+  return new AppError('invalid_request', [...new Set(messages)].join('; '))
+}
+
+/**
+ * Installs the error handler (every error becomes `{"error", "code"}`), the JSON 404, and 405 for
+ * a known path called with the wrong method.
+ */
+export function installErrorHandling(app: FastifyInstance): void {
+  const routes = Router()
+  app.addHook('onRoute', (route) => {
+    const methods = Array.isArray(route.method) ? route.method : [route.method]
+    for (const method of methods) {
+      if (!(METHODS as readonly string[]).includes(method)) continue
+      try {
+        routes.on(method as (typeof METHODS)[number], route.url, () => undefined)
+      } catch {
+        // Already known for this method (HEAD is added next to GET).
+      }
+    }
+  })
+
+  app.setNotFoundHandler((request: FastifyRequest, reply: FastifyReply) => {
+    const path = request.url.split('?')[0] ?? '/'
+    const allowed = METHODS.filter((m) => m !== request.method && routes.find(m, path) !== null)
+    if (allowed.length > 0) {
+      reply.header('allow', allowed.join(', '))
+      return sendError(reply, new AppError('method_not_allowed'))
+    }
+    return sendError(reply, new AppError('not_found', `No such method: ${request.method} ${path}`))
+  })
+
+  app.setErrorHandler((err: FastifyError | AppError, request, reply) => {
+    if (err instanceof AppError) return sendError(reply, err)
+    const status = err.statusCode ?? 500
+    if (err.validation) {
+      return sendError(reply, formatValidation(err.validation, err.validationContext ?? 'body') as AppError)
+    }
+    const code = codeForStatus[status]
+    if (status < 500 && code) {
+      const message = err.code === 'FST_ERR_CTP_BODY_TOO_LARGE' ? errorCatalogue.payload_too_large.message : err.message
+      return sendError(reply, new AppError(code, message))
+    }
+    request.log.error({ err }, 'unhandled error')
+    return sendError(reply, new AppError('internal'))
+  })
+}

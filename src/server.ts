@@ -1,0 +1,56 @@
+import type { FastifyInstance } from 'fastify'
+import { buildApp } from './app.js'
+import { bootstrap, DEFAULT_ADMIN_EMAIL } from './actions/bootstrap.js'
+import type { Config } from './config.js'
+import { openDatabase } from './store/db.js'
+import { migrateToLatest } from './store/migrate.js'
+
+/**
+ * Runs the server: migrate, bootstrap an empty database, listen, and shut down cleanly on
+ * SIGINT/SIGTERM (in-flight requests finish, the database closes).
+ */
+export async function serve(config: Config): Promise<FastifyInstance> {
+  const db = openDatabase(config.database)
+  await migrateToLatest(db)
+  const boot = await bootstrap({ db, config })
+  const app = await buildApp(config, { db })
+  app.addHook('onClose', async () => db.destroy())
+
+  await app.listen({ port: config.port, host: config.host })
+  if (boot.created) printWelcome(config, boot.created.apiKey)
+
+  let closing = false
+  const shutdown = (signal: string) => {
+    if (closing) return
+    closing = true
+    app.log.info({ signal }, 'shutting down')
+    const timer = setTimeout(() => process.exit(1), 10_000)
+    timer.unref()
+    app.close().then(
+      () => process.exit(0),
+      (err: unknown) => {
+        app.log.error({ err }, 'error during shutdown')
+        process.exit(1)
+      },
+    )
+  }
+  process.once('SIGINT', () => shutdown('SIGINT'))
+  process.once('SIGTERM', () => shutdown('SIGTERM'))
+  return app
+}
+
+function printWelcome(config: Config, apiKey: string): void {
+  const lines = [
+    '',
+    'Atrium created a new organization.',
+    `  Admin user:       ${DEFAULT_ADMIN_EMAIL}`,
+    '  Organization API key (holds every scope; shown only this once):',
+    '',
+    `    ${apiKey}`,
+    '',
+    '  Try it:',
+    `    curl -H "Authorization: Bearer ${apiKey}" ${config.publicUrl}/v0/token.info`,
+    '',
+  ]
+  process.stdout.write(`${lines.join('\n')}\n`)
+}

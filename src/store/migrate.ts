@@ -1,0 +1,36 @@
+import { Migrator, sql, type Kysely, type Migration, type MigrationProvider, type MigrationResultSet } from 'kysely'
+import { dialectOf } from './dialect.js'
+import * as m0001 from './migrations/0001_core.js'
+
+/**
+ * The one migration set, for both dialects. Listed statically (not read from disk) so the same
+ * code runs from TypeScript sources in tests and from dist/ in production.
+ */
+const migrations: Record<string, Migration> = {
+  '0001_core': m0001,
+}
+
+class StaticProvider implements MigrationProvider {
+  async getMigrations(): Promise<Record<string, Migration>> {
+    return migrations
+  }
+}
+
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+export async function migrateToLatest(db: Kysely<any>): Promise<string[]> {
+  // On PostgreSQL the bookkeeping tables live in the connection's own schema; left unqualified,
+  // Kysely would find another schema's tables and then fail to read them.
+  const migrationTableSchema =
+    dialectOf(db) === 'postgres'
+      ? (await sql<{ schema: string }>`select current_schema() as schema`.execute(db)).rows[0]?.schema
+      : undefined
+  const migrator = new Migrator({ db, provider: new StaticProvider(), ...(migrationTableSchema ? { migrationTableSchema } : {}) })
+  const result: MigrationResultSet = await migrator.migrateToLatest()
+  if (result.error) {
+    const failed = result.results?.find((r) => r.status === 'Error')
+    const err = result.error instanceof Error ? result.error : new Error(String(result.error))
+    err.message = `migration ${failed?.migrationName ?? '?'} failed: ${err.message}`
+    throw err
+  }
+  return (result.results ?? []).filter((r) => r.status === 'Success').map((r) => r.migrationName)
+}

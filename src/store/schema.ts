@@ -1,0 +1,249 @@
+import type { Generated } from 'kysely'
+
+/**
+ * Row types of every table, as Kysely sees them. Conventions shared by both dialects:
+ * - ids are lower-case UUID text; chat participants are stored as tagged addresses (`U-…`, `B-…`);
+ * - instants are integer Unix microseconds (`*_at`, `ts`);
+ * - flags are integers 0/1; structured values are JSON text.
+ * Repositories map rows to domain objects; nothing outside `store/` sees these types.
+ */
+export interface Database {
+  organizations: OrganizationsTable
+  users: UsersTable
+  apps: AppsTable
+  credentials: CredentialsTable
+  chats: ChatsTable
+  chat_members: ChatMembersTable
+  groups: GroupsTable
+  group_members: GroupMembersTable
+  messages: MessagesTable
+  message_mentions: MessageMentionsTable
+  items: ItemsTable
+  message_items: MessageItemsTable
+  reactions: ReactionsTable
+  thread_keys: ThreadKeysTable
+  idempotency_keys: IdempotencyKeysTable
+  outbox: OutboxTable
+  audit_log: AuditLogTable
+}
+
+export interface OrganizationsTable {
+  id: string
+  external_id: string
+  name: string
+  image_url: string | null
+  icon_url: string | null
+  /** 'disabled' | 'approval' | 'auto' */
+  personal_access_policy: Generated<string>
+  created_at: number
+}
+
+export interface UsersTable {
+  id: string
+  org_id: string
+  email: string
+  name: string
+  image_url: string | null
+  job_title: string | null
+  location: string | null
+  is_admin: Generated<number>
+  /** 'checkedIn' | 'checkedOut' */
+  presence_status: Generated<string>
+  available: Generated<number>
+  active: Generated<number>
+  password_hash: string | null
+  scim_external_id: string | null
+  created_at: number
+  updated_at: number
+  deactivated_at: number | null
+}
+
+export interface AppsTable {
+  id: string
+  org_id: string
+  /** Public client id (Roam's `integrationId`). */
+  client_id: string
+  /** UUID of the app's bot address (`B-…`). */
+  bot_id: string
+  name: string
+  description: string | null
+  image_url: string | null
+  /** 'api_key' | 'oauth' */
+  auth_type: string
+  /** JSON array of 'organization' | 'personal'. */
+  access_models: string
+  /** Space-separated scopes the client may hold. */
+  scopes: string
+  /** JSON array of exact redirect URIs. */
+  redirect_uris: string
+  interactivity_url: string | null
+  webhook_url: string | null
+  signing_secret: string | null
+  client_secret_hash: string | null
+  created_by: string | null
+  created_at: number
+  deleted_at: number | null
+}
+
+export interface CredentialsTable {
+  id: string
+  org_id: string
+  /** 'api_key' | 'pat' | 'oauth_access' | 'oauth_refresh' */
+  kind: string
+  /** Public half of the bearer secret; unique. */
+  lookup: string
+  secret_hash: string
+  app_id: string | null
+  user_id: string | null
+  /** 'organization' | 'personal' */
+  model: string
+  scopes: string
+  /** 'active' | 'pending' | 'rejected' | 'revoked' */
+  status: string
+  name: string | null
+  /** Ties an OAuth access token to its refresh token. */
+  grant_id: string | null
+  created_at: number
+  expires_at: number | null
+  last_used_at: number | null
+  revoked_at: number | null
+}
+
+export interface ChatsTable {
+  id: string
+  org_id: string
+  /** 'channel' | 'dm' | 'multi' */
+  kind: string
+  group_id: string | null
+  /** Sorted participant addresses for DMs and multi-DMs, so each set has one chat. */
+  participants_key: string | null
+  started_at: number
+  /** Highest message key handed out in this chat (allocation of increasing µs keys). */
+  last_ts: Generated<number>
+}
+
+export interface ChatMembersTable {
+  chat_id: string
+  address: string
+  joined_at: number
+}
+
+export interface GroupsTable {
+  id: string
+  org_id: string
+  chat_id: string
+  name: string
+  description: string | null
+  private: Generated<number>
+  enforce_threads: Generated<number>
+  /** 'group' | 'roam' (all-hands) */
+  group_type: Generated<string>
+  image_url: string | null
+  /** Roomlio's external room key, unique per organization. */
+  room_key: string | null
+  created_by: string | null
+  created_at: number
+  archived_at: number | null
+}
+
+export interface GroupMembersTable {
+  group_id: string
+  address: string
+  /** 'member' | 'admin' */
+  role: string
+  added_at: number
+}
+
+export interface MessagesTable {
+  chat_id: string
+  /** Message key: Unix µs, unique and increasing within the chat. */
+  ts: number
+  sender: string
+  thread_ts: number | null
+  reply_ts: number | null
+  /** 'text' | 'block' | 'voice' | 'poll' | 'system' */
+  content_type: string
+  text: string | null
+  markdown: Generated<number>
+  blocks: string | null
+  color: string | null
+  poll: string | null
+  created_at: number
+  edited_at: number | null
+  deleted_at: number | null
+}
+
+export interface MessageMentionsTable {
+  chat_id: string
+  ts: number
+  /** Tagged address, or 'all'. */
+  address: string
+}
+
+export interface ItemsTable {
+  id: string
+  org_id: string
+  uploader: string
+  /** 'photo' | 'blob' */
+  type: string
+  mime: string
+  name: string
+  size: number
+  width: number | null
+  height: number | null
+  storage_key: string
+  created_at: number
+}
+
+export interface MessageItemsTable {
+  chat_id: string
+  ts: number
+  item_id: string
+  position: number
+}
+
+export interface ReactionsTable {
+  chat_id: string
+  ts: number
+  name: string
+  address: string
+  created_at: number
+}
+
+export interface ThreadKeysTable {
+  chat_id: string
+  /** Address that owns the key (the posting bot or user). */
+  owner: string
+  key: string
+  thread_ts: number
+}
+
+export interface IdempotencyKeysTable {
+  credential_id: string
+  key: string
+  request_hash: string
+  status: number
+  body: string
+  created_at: number
+}
+
+export interface OutboxTable {
+  seq: Generated<number>
+  id: string
+  org_id: string
+  /** Dotted event name, e.g. 'chat.message.channel'. */
+  type: string
+  payload: string
+  /** JSON with what routing needs (chat, audience addresses, mentions, lobby id…). */
+  routing: string
+  created_at: number
+}
+
+export interface AuditLogTable {
+  id: string
+  org_id: string
+  user_id: string | null
+  event_type: string
+  data: string
+  created_at: number
+}

@@ -1,0 +1,89 @@
+import { afterEach, beforeEach, describe, expect, it } from 'vitest'
+import { runCli } from '../src/cli.js'
+import { freshDatabase, dialect, pgUrl } from './helpers.js'
+import { TestEnv } from './helpers.js'
+import type { Config } from '../src/config.js'
+
+let fresh: Awaited<ReturnType<typeof freshDatabase>>
+let env: NodeJS.ProcessEnv
+
+function envFor(config: Config, dataDir: string): NodeJS.ProcessEnv {
+  if (config.database.dialect === 'sqlite') return { ATRIUM_DATA_DIR: dataDir }
+  const schema = config.database.schema!
+  return { ATRIUM_DATABASE_URL: `${pgUrl}?options=${encodeURIComponent(`-c search_path=${schema}`)}`, ATRIUM_DATA_DIR: dataDir }
+}
+
+async function cli(...argv: string[]): Promise<{ code: number; out: string; err: string }> {
+  let out = ''
+  let err = ''
+  const code = await runCli(argv, { env, stdout: (t) => (out += t), stderr: (t) => (err += t) })
+  return { code, out, err }
+}
+
+beforeEach(async () => {
+  fresh = await freshDatabase()
+  env = envFor(fresh.config, `${fresh.config.dataDir}-cli`)
+})
+afterEach(async () => {
+  await fresh.drop()
+})
+
+describe(`atrium CLI (${dialect})`, () => {
+  it('client create --scopes all --json prints a working key', async () => {
+    const res = await cli('client', 'create', '--name', 'ci', '--scopes', 'all', '--json')
+    expect(res.err).toBe('')
+    expect(res.code).toBe(0)
+    const printed = JSON.parse(res.out)
+    expect(printed).toMatchObject({
+      clientId: expect.stringMatching(/^app_/),
+      botId: expect.stringMatching(/^B-[0-9a-f-]{36}$/),
+      apiKey: expect.stringMatching(/^rmk-/),
+      signingSecret: expect.stringMatching(/^whsec_/),
+    })
+    // The key works against a server on the same database.
+    const { openDatabase } = await import('../src/store/db.js')
+    const { loadConfig } = await import('../src/config.js')
+    const config = loadConfig(env)
+    const db = openDatabase(fresh.config.database.dialect === 'sqlite' ? config.database : fresh.config.database)
+    const { buildApp } = await import('../src/app.js')
+    const app = await buildApp(config, { db, logger: false })
+    const info = await app.inject({ method: 'GET', url: '/v0/token.info', headers: { authorization: `Bearer ${printed.apiKey}` } })
+    expect(info.statusCode).toBe(200)
+    expect(info.json().addr).toBe(printed.botId)
+    await app.close()
+    await db.destroy()
+  })
+
+  it('rejects unknown scopes, naming them, and writes nothing', async () => {
+    const res = await cli('client', 'create', '--name', 'x', '--scopes', 'chat:read,chat:fly', '--json')
+    expect(res.code).toBe(2)
+    expect(res.err).toContain('chat:fly')
+    expect(await fresh.db.selectFrom('apps').selectAll().execute()).toEqual([])
+  })
+
+  it('user add --json creates the user; a duplicate email is refused', async () => {
+    const first = await cli('user', 'add', '--email', 'Ada@Example.com', '--name', 'Ada Lovelace', '--admin', '--json')
+    expect(first.code).toBe(0)
+    expect(JSON.parse(first.out)).toEqual({ id: expect.stringMatching(/^U-/), email: 'ada@example.com', name: 'Ada Lovelace', isAdmin: true })
+    const again = await cli('user', 'add', '--email', 'ada@example.com', '--name', 'Ada', '--json')
+    expect(again.code).toBe(2)
+    expect(again.err).toContain('already exists')
+  })
+
+  it('migrate --json reports an up-to-date database', async () => {
+    const res = await cli('migrate', '--json')
+    expect(res.code).toBe(0)
+    expect(JSON.parse(res.out)).toEqual({ applied: [] })
+  })
+})
+
+describe('TestEnv isolation', () => {
+  it('gives each test its own organization', async () => {
+    const a = await TestEnv.create()
+    const b = await TestEnv.create()
+    expect(a.org.id).not.toBe(b.org.id)
+    expect(await b.db.selectFrom('organizations').select('id').execute()).toEqual([{ id: b.org.id }])
+    await a.close()
+    await b.close()
+  })
+})

@@ -1,0 +1,33 @@
+import { describe, expect, it } from 'vitest'
+import { ConfigError, loadConfig } from '../src/config.js'
+
+describe('configuration', () => {
+  it('defaults: 127.0.0.1:8080, SQLite under ./data', () => {
+    const config = loadConfig({})
+    expect(config.port).toBe(8080)
+    expect(config.host).toBe('127.0.0.1')
+    expect(config.database).toEqual({ dialect: 'sqlite', file: expect.stringMatching(/data\/atrium\.db$/) })
+    expect(config.publicUrl).toBe('http://127.0.0.1:8080')
+    expect(Object.isFrozen(config)).toBe(true)
+  })
+
+  it('PostgreSQL when ATRIUM_DATABASE_URL is a postgres:// URL', () => {
+    const config = loadConfig({ ATRIUM_DATABASE_URL: 'postgres://u@h:5432/db', ATRIUM_PUBLIC_URL: 'https://chat.example.com/' })
+    expect(config.database).toEqual({ dialect: 'postgres', url: 'postgres://u@h:5432/db' })
+    expect(config.publicUrl).toBe('https://chat.example.com')
+  })
+
+  it('lists every problem at once', () => {
+    let error: unknown
+    try {
+      loadConfig({ PORT: 'eighty', ATRIUM_DATABASE_URL: 'mysql://x', ATRIUM_REDIS_URL: 'http://r' })
+    } catch (err) {
+      error = err
+    }
+    expect(error).toBeInstanceOf(ConfigError)
+    const problems = (error as ConfigError).problems.join('\n')
+    expect(problems).toContain('PORT')
+    expect(problems).toContain('ATRIUM_DATABASE_URL')
+    expect(problems).toContain('ATRIUM_REDIS_URL')
+  })
+})

@@ -1,0 +1,151 @@
+import { randomBytes } from 'node:crypto'
+import type { FastifyInstance, InjectOptions, LightMyRequestResponse } from 'fastify'
+import pg from 'pg'
+import { buildApp } from '../src/app.js'
+import { createApiKeyClient } from '../src/actions/clients.js'
+import { addUser } from '../src/actions/users.js'
+import { loadConfig, type Config } from '../src/config.js'
+import type { Context } from '../src/context.js'
+import type { App, Organization, User } from '../src/domain.js'
+import { newId } from '../src/ids.js'
+import { SCOPES, type Scope } from '../src/scopes.js'
+import { randomToken } from '../src/secrets.js'
+import { openDatabase, type Db } from '../src/store/db.js'
+import { migrateToLatest } from '../src/store/migrate.js'
+import { insertOrganization } from '../src/store/repos/organizations.js'
+import { nowMicros } from '../src/time.js'
+
+export const dialect = (process.env.ATRIUM_TEST_DIALECT ?? 'sqlite') as 'sqlite' | 'postgres'
+export const pgUrl = process.env.ATRIUM_TEST_PG_URL ?? 'postgres://postgres@127.0.0.1:5432/test'
+
+/** A fresh, empty, migrated database of the dialect under test, isolated from every other test. */
+export async function freshDatabase(): Promise<{ db: Db; config: Config; drop: () => Promise<void> }> {
+  if (dialect === 'sqlite') {
+    const config = loadConfig({ ATRIUM_DATABASE_URL: 'sqlite::memory:', ATRIUM_DATA_DIR: `/tmp/atrium-test-${randomBytes(6).toString('hex')}` })
+    const db = openDatabase(config.database)
+    await migrateToLatest(db)
+    return { db, config, drop: async () => db.destroy() }
+  }
+  const schema = `t_${randomBytes(8).toString('hex')}`
+  const admin = new pg.Client({ connectionString: pgUrl })
+  await admin.connect()
+  await admin.query(`CREATE SCHEMA ${schema}`)
+  await admin.end()
+  const base = loadConfig({ ATRIUM_DATABASE_URL: pgUrl, ATRIUM_DATA_DIR: `/tmp/atrium-test-${schema}` })
+  const config: Config = { ...base, database: { dialect: 'postgres', url: pgUrl, schema } }
+  const db = openDatabase(config.database)
+  await migrateToLatest(db)
+  return {
+    db,
+    config,
+    drop: async () => {
+      await db.destroy()
+      const c = new pg.Client({ connectionString: pgUrl })
+      await c.connect()
+      await c.query(`DROP SCHEMA ${schema} CASCADE`)
+      await c.end()
+    },
+  }
+}
+
+export interface ClientFixture {
+  app: App
+  apiKey: string
+  signingSecret: string
+  /** The app's bot address, `B-…`. */
+  bot: string
+}
+
+export interface RequestOptions {
+  token?: string
+  query?: Record<string, string | number | boolean | undefined>
+  body?: unknown
+  headers?: Record<string, string>
+}
+
+/**
+ * One test's world: its own database, organization and application. Build what the test needs
+ * with the factories; nothing is shared with other tests.
+ */
+export class TestEnv {
+  private constructor(
+    readonly app: FastifyInstance,
+    readonly ctx: Context,
+    readonly org: Organization,
+    private readonly drop: () => Promise<void>,
+  ) {}
+
+  static async create(overrides: Partial<Config> = {}): Promise<TestEnv> {
+    const { db, config, drop } = await freshDatabase()
+    const cfg = { ...config, ...overrides }
+    const org: Organization = {
+      id: newId(),
+      externalId: randomToken(10).toUpperCase(),
+      name: 'Test Roam',
+      imageUrl: null,
+      iconUrl: null,
+      personalAccessPolicy: 'approval',
+      createdAt: nowMicros(),
+    }
+    await insertOrganization(db, org)
+    const app = await buildApp(cfg, { db, logger: false })
+    await app.ready()
+    return new TestEnv(app, { db, config: cfg }, org, drop)
+  }
+
+  get db(): Db {
+    return this.ctx.db
+  }
+
+  async close(): Promise<void> {
+    await this.app.close()
+    await this.drop()
+  }
+
+  async user(input: { email?: string; name?: string; isAdmin?: boolean } = {}): Promise<User> {
+    const n = randomToken(8).toLowerCase()
+    return addUser(this.ctx, this.org.id, {
+      email: input.email ?? `user-${n}@example.com`,
+      name: input.name ?? `User ${n}`,
+      isAdmin: input.isAdmin ?? false,
+    })
+  }
+
+  async apiClient(input: { scopes?: Scope[]; name?: string; interactivityUrl?: string } = {}): Promise<ClientFixture> {
+    const created = await createApiKeyClient(this.ctx, this.org.id, {
+      name: input.name ?? `client-${randomToken(6)}`,
+      scopes: input.scopes ?? [...SCOPES],
+      interactivityUrl: input.interactivityUrl ?? null,
+    })
+    return { app: created.app, apiKey: created.apiKey, signingSecret: created.signingSecret, bot: `B-${created.app.botId}` }
+  }
+
+  inject(opts: InjectOptions): Promise<LightMyRequestResponse> {
+    return this.app.inject(opts)
+  }
+
+  get(url: string, opts: RequestOptions = {}): Promise<LightMyRequestResponse> {
+    return this.app.inject({ method: 'GET', url, query: clean(opts.query), headers: headers(opts) })
+  }
+
+  post(url: string, opts: RequestOptions = {}): Promise<LightMyRequestResponse> {
+    return this.app.inject({
+      method: 'POST',
+      url,
+      query: clean(opts.query),
+      headers: headers(opts),
+      ...(opts.body === undefined ? {} : { payload: opts.body as object }),
+    })
+  }
+}
+
+function headers(opts: RequestOptions): Record<string, string> {
+  return { ...(opts.token ? { authorization: `Bearer ${opts.token}` } : {}), ...opts.headers }
+}
+
+function clean(query: RequestOptions['query']): Record<string, string> | undefined {
+  if (!query) return undefined
+  const out: Record<string, string> = {}
+  for (const [k, v] of Object.entries(query)) if (v !== undefined) out[k] = String(v)
+  return out
+}
