@@ -88,3 +88,29 @@ export type Principal =
       address: string
       scopes: ReadonlySet<string>
     }
+
+export type ChatKind = 'channel' | 'dm' | 'multi'
+
+export interface Chat {
+  id: string
+  orgId: string
+  kind: ChatKind
+  /** UUID of the group, for channel chats. */
+  groupId: string | null
+  startedAt: number
+}
+
+export type GroupRole = 'member' | 'admin'
+
+export interface Group {
+  id: string
+  orgId: string
+  chatId: string
+  name: string
+  description: string | null
+  private: boolean
+  enforceThreads: boolean
+  roomKey: string | null
+  createdAt: number
+  archivedAt: number | null
+}

@@ -13,6 +13,9 @@ import { randomToken } from '../src/secrets.js'
 import { openDatabase, type Db } from '../src/store/db.js'
 import { migrateToLatest } from '../src/store/migrate.js'
 import { insertOrganization } from '../src/store/repos/organizations.js'
+import { findChatByParticipants, insertChat } from '../src/store/repos/chats.js'
+import { insertGroup, upsertGroupMembers } from '../src/store/repos/groups.js'
+import type { Chat, Group } from '../src/domain.js'
 import { nowMicros } from '../src/time.js'
 
 export const dialect = (process.env.ATRIUM_TEST_DIALECT ?? 'sqlite') as 'sqlite' | 'postgres'
@@ -118,6 +121,46 @@ export class TestEnv {
       interactivityUrl: input.interactivityUrl ?? null,
     })
     return { app: created.app, apiKey: created.apiKey, signingSecret: created.signingSecret, bot: `B-${created.app.botId}` }
+  }
+
+  /**
+   * A group with its channel chat, straight through the store (group.create's own tests go
+   * through the API). Members and admins are tagged addresses (`U-…`, `B-…`).
+   */
+  async group(input: { name?: string; private?: boolean; members?: string[]; admins?: string[]; enforceThreads?: boolean } = {}): Promise<Group & { address: string; chatAddress: string }> {
+    const now = nowMicros()
+    const chat = await insertChat(this.db, { id: newId(), orgId: this.org.id, kind: 'channel', groupId: null, participants: [], startedAt: now })
+    const group = await insertGroup(this.db, {
+      id: newId(),
+      orgId: this.org.id,
+      chatId: chat.id,
+      name: input.name ?? `group-${randomToken(6)}`,
+      description: null,
+      private: input.private ?? false,
+      enforceThreads: input.enforceThreads ?? false,
+      createdBy: null,
+      createdAt: now,
+    })
+    await this.db.updateTable('chats').set({ group_id: group.id }).where('id', '=', chat.id).execute()
+    await upsertGroupMembers(this.db, group.id, [
+      ...(input.members ?? []).map((address) => ({ address, role: 'member' as const })),
+      ...(input.admins ?? []).map((address) => ({ address, role: 'admin' as const })),
+    ], now)
+    return { ...group, address: `G-${group.id}`, chatAddress: `C-${chat.id}` }
+  }
+
+  /** The DM (two addresses) or multi-DM (more) among the given addresses, created if needed. */
+  async dm(...addresses: string[]): Promise<Chat & { address: string }> {
+    const existing = await findChatByParticipants(this.db, this.org.id, addresses)
+    const chat = existing ?? (await insertChat(this.db, {
+      id: newId(),
+      orgId: this.org.id,
+      kind: new Set(addresses).size > 2 ? 'multi' : 'dm',
+      groupId: null,
+      participants: addresses,
+      startedAt: nowMicros(),
+    }))
+    return { ...chat, address: `${chat.kind === 'multi' ? 'M' : 'D'}-${chat.id}` }
   }
 
   inject(opts: InjectOptions): Promise<LightMyRequestResponse> {
