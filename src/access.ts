@@ -27,3 +27,8 @@ export function requireAccessModel(principal: Principal, models: ReadonlyArray<A
 export function hasScope(principal: Principal, scope: string): boolean {
   return principal.scopes.has(scope)
 }
+
+/** Organization administration (admin API, console): only a user who is an admin of the Roam. */
+export function requireOrgAdmin(principal: Principal): void {
+  if (principal.model !== 'personal' || !principal.user.isAdmin) fail('forbidden', 'Only organization administrators may do this.')
+}

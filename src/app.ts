@@ -1,5 +1,6 @@
 import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify'
 import swagger from '@fastify/swagger'
+import { adminRoutes } from './api/admin/index.js'
 import { v0Routes } from './api/v0/index.js'
 import { avatarRoutes } from './api/avatars.js'
 import type { Config } from './config.js'
@@ -52,6 +53,7 @@ export async function buildApp(config: Config, deps: AppDeps = {}): Promise<Fast
 
   await app.register(authPlugin, { ctx })
   await app.register(v0Routes, { prefix: '/v0', ctx })
+  await app.register(adminRoutes, { prefix: '/admin', ctx })
   await app.register(avatarRoutes, { ctx })
 
   app.get('/v0/openapi.json', { schema: { hide: true } }, async () => app.swagger())

@@ -9,7 +9,8 @@ import type { Context } from '../src/context.js'
 import type { App, Organization, User } from '../src/domain.js'
 import { newId } from '../src/ids.js'
 import { SCOPES, type Scope } from '../src/scopes.js'
-import { randomToken } from '../src/secrets.js'
+import { issueSecret, randomToken } from '../src/secrets.js'
+import { insertCredential } from '../src/store/repos/credentials.js'
 import { openDatabase, type Db } from '../src/store/db.js'
 import { migrateToLatest } from '../src/store/migrate.js'
 import { insertOrganization } from '../src/store/repos/organizations.js'
@@ -121,6 +122,37 @@ export class TestEnv {
       interactivityUrl: input.interactivityUrl ?? null,
     })
     return { app: created.app, apiKey: created.apiKey, signingSecret: created.signingSecret, bot: `B-${created.app.botId}` }
+  }
+
+  /**
+   * An active personal access token (`rmp-…`) for `user`, straight through the store: it acts as
+   * the user. (Issuing PATs through the API, with the approval policy, has its own tests.)
+   */
+  async personalToken(user: User, scopes: Scope[] = [...SCOPES]): Promise<string> {
+    const secret = issueSecret('rmp-')
+    await insertCredential(this.db, {
+      id: newId(),
+      orgId: this.org.id,
+      kind: 'pat',
+      lookup: secret.lookup,
+      secretHash: secret.hash,
+      appId: null,
+      userId: user.id,
+      model: 'personal',
+      scopes,
+      status: 'active',
+      name: 'test token',
+      grantId: null,
+      createdAt: nowMicros(),
+      expiresAt: null,
+    })
+    return secret.token
+  }
+
+  /** An organization administrator and a personal token for the admin API. */
+  async admin(): Promise<{ user: User; token: string }> {
+    const user = await this.user({ isAdmin: true })
+    return { user, token: await this.personalToken(user) }
   }
 
   /**

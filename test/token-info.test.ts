@@ -99,3 +99,20 @@ describe('bearer authentication', () => {
     expect(rows[0]!.secret_hash).toMatch(/^[0-9a-f]{64}$/)
   })
 })
+
+describe('personal access tokens', () => {
+  it('token.info answers for the user: their address and the token scopes', async () => {
+    const user = await env.user()
+    const token = await env.personalToken(user, ['chat:history'])
+    const res = await env.get('/v0/token.info', { token })
+    expect(res.statusCode).toBe(200)
+    expect(res.json()).toMatchObject({ addr: `U-${user.id}`, scopes: ['chat:history'], roam: { id: env.org.externalId } })
+  })
+
+  it('401 once the user is deactivated', async () => {
+    const user = await env.user()
+    const token = await env.personalToken(user)
+    await env.db.updateTable('users').set({ active: 0 }).where('id', '=', user.id).execute()
+    expect((await env.get('/v0/token.info', { token })).statusCode).toBe(401)
+  })
+})

@@ -1,6 +1,6 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify'
 import fp from 'fastify-plugin'
-import { requireAccessModel, requireScopes, type ScopeRequirement } from '../access.js'
+import { requireAccessModel, requireOrgAdmin, requireScopes, type ScopeRequirement } from '../access.js'
 import { authenticate } from '../actions/auth.js'
 import type { Context } from '../context.js'
 import type { AccessModel, Principal } from '../domain.js'
@@ -12,6 +12,8 @@ export interface RouteAuth {
   scopes: ScopeRequirement
   /** Access models the route supports. */
   models: ReadonlyArray<AccessModel>
+  /** Organization administrators only (admin API): the caller must act as an admin user. */
+  admin?: boolean
 }
 
 declare module 'fastify' {
@@ -26,6 +28,8 @@ declare module 'fastify' {
 /** Common route requirements, named for readability in route files. */
 export const ORG_ONLY: ReadonlyArray<AccessModel> = ['organization']
 export const ORG_AND_PERSONAL: ReadonlyArray<AccessModel> = ['organization', 'personal']
+/** Admin API routes: an administrator acting as themself (personal token, later a session). */
+export const ADMIN: RouteAuth = { scopes: [], models: ['personal'], admin: true }
 
 const bearerRe = /^Bearer\s+(\S+)\s*$/i
 
@@ -43,6 +47,7 @@ export const authPlugin = fp(async (app: FastifyInstance, opts: { ctx: Context }
     request.principal = principal
     requireAccessModel(principal, auth.models)
     requireScopes(principal, auth.scopes)
+    if (auth.admin) requireOrgAdmin(principal)
   })
 })
 

@@ -1,0 +1,19 @@
+import type { FastifyInstance } from 'fastify'
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
+import type { Context } from '../../context.js'
+import type { V0App } from '../v0/index.js'
+
+/**
+ * The admin API: `/admin/<resource>.<verb>`, same conventions as v0 (GET + query for reads,
+ * POST + JSON for writes, `{"error"}` bodies), for organization administrators only
+ * (`config.auth: ADMIN`). The CLI calls the same actions; the web console calls these routes.
+ */
+export type AdminApp = V0App
+
+const modules: Array<(app: AdminApp) => Promise<void>> = []
+
+export async function adminRoutes(app: FastifyInstance, opts: { ctx: Context }): Promise<void> {
+  const typed = app.withTypeProvider<TypeBoxTypeProvider>() as AdminApp
+  typed.decorate('ctx', opts.ctx)
+  for (const register of modules) await register(typed)
+}
