@@ -3,10 +3,12 @@ import swagger from '@fastify/swagger'
 import { adminRoutes } from './api/admin/index.js'
 import { v0Routes } from './api/v0/index.js'
 import { avatarRoutes } from './api/avatars.js'
+import { healthRoutes } from './api/health.js'
 import type { Config } from './config.js'
 import type { Context } from './context.js'
 import { authPlugin } from './http/auth.js'
 import { formatValidation, installErrorHandling } from './http/errors.js'
+import { metricsPlugin } from './http/metrics.js'
 import { ErrorBody } from './http/schemas.js'
 import { openDatabase, type Db } from './store/db.js'
 
@@ -33,6 +35,7 @@ export async function buildApp(config: Config, deps: AppDeps = {}): Promise<Fast
   if (ownsDb) app.addHook('onClose', async () => db.destroy())
 
   installErrorHandling(app)
+  await app.register(metricsPlugin)
   app.addSchema(ErrorBody)
 
   await app.register(swagger, {
@@ -57,7 +60,7 @@ export async function buildApp(config: Config, deps: AppDeps = {}): Promise<Fast
   await app.register(avatarRoutes, { ctx })
 
   app.get('/v0/openapi.json', { schema: { hide: true } }, async () => app.swagger())
-  app.get('/healthz', { schema: { hide: true } }, async () => ({ ok: true }))
+  await app.register(healthRoutes, { ctx })
 
   return app
 }
