@@ -10,12 +10,15 @@ import { authPlugin } from './http/auth.js'
 import { formatValidation, installErrorHandling } from './http/errors.js'
 import { metricsPlugin } from './http/metrics.js'
 import { ErrorBody } from './http/schemas.js'
+import { webClient } from './http/web.js'
 import { openDatabase, type Db } from './store/db.js'
 
 export interface AppDeps {
   /** An open database; when absent buildApp opens one from config and closes it on shutdown. */
   db?: Db
   logger?: FastifyServerOptions['logger']
+  /** Directory of the built web client; defaults to web/dist. */
+  webRoot?: string
 }
 
 /** Builds the HTTP application. Never listens: server.ts does, tests use `app.inject`. */
@@ -61,6 +64,7 @@ export async function buildApp(config: Config, deps: AppDeps = {}): Promise<Fast
 
   app.get('/v0/openapi.json', { schema: { hide: true } }, async () => app.swagger())
   await app.register(healthRoutes, { ctx })
+  await app.register(webClient, { root: deps.webRoot })
 
   return app
 }

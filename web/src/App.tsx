@@ -1,0 +1,69 @@
+import { useEffect, useState } from 'react'
+import { ApiError, get, post } from './api'
+import { Link, RouterProvider, useRouter } from './router'
+import { SessionContext, type SessionInfo } from './session'
+import { Builder } from './pages/Builder'
+
+function signInUrl(): string {
+  return `/login?next=${encodeURIComponent(window.location.pathname + window.location.search)}`
+}
+
+function Shell({ session }: { session: SessionInfo }) {
+  const { path } = useRouter()
+  const [menuOpen, setMenuOpen] = useState(false)
+  useEffect(() => setMenuOpen(false), [path])
+  let page: React.ReactNode
+  if (path.startsWith('/builder')) page = <Builder />
+  else page = <p>Welcome, {session.user.name}.</p>
+  return (
+    <div className="shell">
+      <a className="skip-link" href="#main">
+        Skip to content
+      </a>
+      <header className="topbar">
+        <span className="brand" aria-label={`Atrium — ${session.org.name}`}>
+          <span className="brand-mark" aria-hidden="true" />
+          {session.org.name}
+        </span>
+        <button type="button" className="menu-toggle" aria-expanded={menuOpen} aria-controls="primary-nav" onClick={() => setMenuOpen((o) => !o)}>
+          Menu
+        </button>
+        <nav id="primary-nav" aria-label="Primary" className={menuOpen ? 'open' : ''}>
+          <Link to="/office">Office</Link>
+          <Link to="/chat">Chat</Link>
+          <Link to="/builder">Block Kit builder</Link>
+          {session.user.isAdmin && <Link to="/console">Developer console</Link>}
+          <Link to="/tokens">Access tokens</Link>
+        </nav>
+        <form method="post" action="/logout" className="signout" onSubmit={(e) => { e.preventDefault(); void post('/logout').finally(() => { window.location.href = '/login' }) }}>
+          <button type="submit">Sign out</button>
+        </form>
+      </header>
+      <main id="main" tabIndex={-1}>
+        {page}
+      </main>
+    </div>
+  )
+}
+
+export function App() {
+  const [session, setSession] = useState<SessionInfo | null | undefined>(undefined)
+  const [error, setError] = useState<string | null>(null)
+  useEffect(() => {
+    get<SessionInfo>('/app/session')
+      .then(setSession)
+      .catch((e: unknown) => {
+        if (e instanceof ApiError && e.status === 401) window.location.href = signInUrl()
+        else setError(e instanceof Error ? e.message : String(e))
+      })
+  }, [])
+  if (error) return <p role="alert">Atrium is unreachable: {error}</p>
+  if (!session) return <p className="loading">Loading…</p>
+  return (
+    <SessionContext.Provider value={session}>
+      <RouterProvider>
+        <Shell session={session} />
+      </RouterProvider>
+    </SessionContext.Provider>
+  )
+}

@@ -1,0 +1,65 @@
+/**
+ * Calls Atrium's API from the browser with the signed-in session cookie (same origin). Writes carry
+ * the CSRF token the server set in the `atrium_csrf` cookie, echoed in `x-csrf-token`.
+ */
+export class ApiError extends Error {
+  constructor(
+    readonly status: number,
+    readonly code: string,
+    message: string,
+  ) {
+    super(message)
+  }
+}
+
+function csrfToken(): string {
+  const m = /(?:^|;\s*)atrium_csrf=([^;]+)/.exec(document.cookie)
+  return m ? decodeURIComponent(m[1]!) : ''
+}
+
+type Query = Record<string, string | number | boolean | undefined | null>
+
+function withQuery(path: string, query?: Query): string {
+  if (!query) return path
+  const qs = new URLSearchParams()
+  for (const [k, v] of Object.entries(query)) if (v !== undefined && v !== null && v !== '') qs.set(k, String(v))
+  const s = qs.toString()
+  return s ? `${path}?${s}` : path
+}
+
+async function handle<T>(res: Response): Promise<T> {
+  const text = await res.text()
+  const body = text ? (JSON.parse(text) as unknown) : undefined
+  if (!res.ok) {
+    const b = (body ?? {}) as { error?: string; code?: string }
+    throw new ApiError(res.status, b.code ?? 'error', b.error ?? res.statusText)
+  }
+  return body as T
+}
+
+export async function get<T>(path: string, query?: Query): Promise<T> {
+  return handle<T>(await fetch(withQuery(path, query), { credentials: 'same-origin', headers: { accept: 'application/json' } }))
+}
+
+export async function post<T>(path: string, body?: unknown, query?: Query): Promise<T> {
+  return handle<T>(
+    await fetch(withQuery(path, query), {
+      method: 'POST',
+      credentials: 'same-origin',
+      headers: { 'content-type': 'application/json', accept: 'application/json', 'x-csrf-token': csrfToken() },
+      body: JSON.stringify(body ?? {}),
+    }),
+  )
+}
+
+/** Raw bytes (item.upload). */
+export async function upload<T>(path: string, file: Blob, query?: Query): Promise<T> {
+  return handle<T>(
+    await fetch(withQuery(path, query), {
+      method: 'POST',
+      credentials: 'same-origin',
+      headers: { 'content-type': file.type || 'application/octet-stream', 'x-csrf-token': csrfToken() },
+      body: file,
+    }),
+  )
+}

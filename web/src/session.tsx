@@ -1,0 +1,25 @@
+import { createContext, useContext } from 'react'
+
+export interface Me {
+  id: string
+  address: string
+  name: string
+  email: string
+  isAdmin: boolean
+  status: 'checkedIn' | 'checkedOut'
+  presence: 'online' | 'away'
+  imageUrl?: string | null
+}
+
+export interface SessionInfo {
+  user: Me
+  org: { id: string; name: string }
+}
+
+export const SessionContext = createContext<SessionInfo | null>(null)
+
+export function useSession(): SessionInfo {
+  const s = useContext(SessionContext)
+  if (!s) throw new Error('useSession outside a signed-in view')
+  return s
+}
