@@ -21,6 +21,7 @@ export function openDatabase(config: DatabaseConfig): Db {
     database.pragma('synchronous = NORMAL')
     database.pragma('foreign_keys = ON')
     database.pragma('busy_timeout = 5000')
+    cacheStatements(database)
     return new Kysely<Database>({ dialect: new SqliteDialect({ database }) })
   }
   const pool = new pg.Pool({
@@ -29,4 +30,27 @@ export function openDatabase(config: DatabaseConfig): Db {
     ...(config.schema ? { options: `-c search_path=${config.schema}` } : {}),
   })
   return new Kysely<Database>({ dialect: new PostgresDialect({ pool }) })
+}
+
+/**
+ * Reuses prepared statements by SQL text. Kysely prepares every query it runs; parsing and planning
+ * the same SQL again on each request was the largest single cost of a simple authenticated request
+ * on SQLite. Statements are re-planned by SQLite itself after schema changes, and Kysely runs one
+ * query at a time per connection, so a cached statement is never in use twice at once. The cache is
+ * bounded (least recently used out) because queries with variable-length IN lists produce many texts.
+ */
+function cacheStatements(database: SQLite.Database, max = 500): void {
+  const prepare = database.prepare.bind(database)
+  const cache = new Map<string, SQLite.Statement>()
+  database.prepare = ((source: string) => {
+    let stmt = cache.get(source)
+    if (stmt) {
+      cache.delete(source)
+    } else {
+      stmt = prepare(source)
+      if (cache.size >= max) cache.delete(cache.keys().next().value!)
+    }
+    cache.set(source, stmt)
+    return stmt
+  }) as typeof database.prepare
 }

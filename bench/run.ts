@@ -1,0 +1,316 @@
+/**
+ * `npm run bench`: load benchmarks of a real Atrium process against a bare Fastify baseline, on
+ * SQLite and PostgreSQL. Not part of the test suite: numbers depend on the machine.
+ *
+ *   npm run bench                       full run (a few minutes)
+ *   npm run bench -- --quick            short windows, shallow chats only
+ *   npm run bench -- --deep             also chat.history at 10⁷ messages
+ *   npm run bench -- --dialects sqlite  one database only
+ *   npm run bench -- --only history     scenarios whose name matches the pattern
+ *   npm run bench -- --profile          write a V8 CPU profile of each Atrium process and summarise it
+ */
+import { spawn } from 'node:child_process'
+import fs from 'node:fs'
+import os from 'node:os'
+import path from 'node:path'
+import { parseArgs } from 'node:util'
+import { sql } from 'kysely'
+import { connectStore, createClient, freePort, freshStore, repoRoot, startAtrium, type AtriumProcess } from '../test/servers.js'
+import type { Context } from '../src/context.js'
+import { load, type LoadResult, type LoadSpec } from './load.js'
+import { seedGroup, seedMessages } from './seed.js'
+import { summariseProfile } from './profile.js'
+import { webhookLatency } from './webhook.js'
+
+const { values: args } = parseArgs({
+  options: {
+    quick: { type: 'boolean', default: false },
+    deep: { type: 'boolean', default: false },
+    profile: { type: 'boolean', default: false },
+    dialects: { type: 'string', default: 'sqlite,postgres' },
+    only: { type: 'string' },
+    connections: { type: 'string', default: '16' },
+    duration: { type: 'string' },
+  },
+})
+
+const quick = args.quick!
+const duration = Number(args.duration ?? (quick ? 3 : 8))
+const warmup = quick ? 1 : 2
+const connections = Number(args.connections)
+const dialects = args.dialects!.split(',').map((d) => d.trim()) as Array<'sqlite' | 'postgres'>
+const only = args.only ? new RegExp(args.only) : undefined
+const depths = quick ? [1e3, 1e5] : [1e3, 1e5, 1e6, ...(args.deep ? [1e7] : [])]
+const resultsDir = path.join(repoRoot, 'bench', 'results')
+const profileDir = path.join(resultsDir, 'profiles')
+
+interface Row {
+  scenario: string
+  dialect: 'sqlite' | 'postgres' | 'baseline'
+  result?: LoadResult & { ratio?: number }
+  /** The baseline window measured just before this scenario. */
+  baselineRps?: number
+  /** For latency-only scenarios (webhook delivery). */
+  latency?: { p50: number; p99: number; samples: number }
+  skipped?: string
+  note?: string
+}
+
+const rows: Row[] = []
+const wanted = (name: string) => !only || only.test(name)
+const log = (msg: string) => process.stdout.write(`${msg}\n`)
+
+/**
+ * The baseline server runs for the whole benchmark. The machine is shared and its load varies, so
+ * every Atrium scenario is compared with a baseline window measured just before it, not with one
+ * figure from the start of the run.
+ */
+class Baseline {
+  private constructor(
+    private readonly url: string,
+    private readonly stop: () => void,
+  ) {}
+  readonly samples: LoadResult[] = []
+
+  static async start(): Promise<Baseline> {
+    const port = await freePort()
+    const child = spawn(process.execPath, [path.join(repoRoot, 'bench', 'hello.mjs')], {
+      cwd: repoRoot,
+      env: { ...process.env, PORT: String(port) },
+      stdio: ['ignore', 'pipe', 'inherit'],
+    })
+    await new Promise<void>((resolve, reject) => {
+      child.stdout!.on('data', (d: Buffer) => d.toString().includes('listening') && resolve())
+      child.once('exit', () => reject(new Error('baseline server exited')))
+    })
+    const b = new Baseline(`http://127.0.0.1:${port}/`, () => child.kill('SIGKILL'))
+    await load({ url: b.url, connections, duration: warmup, warmup: 0 })
+    return b
+  }
+
+  async measure(): Promise<LoadResult> {
+    const r = await load({ url: this.url, connections, duration: Math.max(2, Math.round(duration / 2)), warmup: 0 })
+    this.samples.push(r)
+    return r
+  }
+
+  /** Mean of every window measured in this run. */
+  summary(): LoadResult {
+    const n = this.samples.length || 1
+    const mean = (f: (r: LoadResult) => number) => Math.round((this.samples.reduce((s, r) => s + f(r), 0) / n) * 100) / 100
+    return {
+      rps: Math.round(mean((r) => r.rps)),
+      p50: mean((r) => r.p50),
+      p99: mean((r) => r.p99),
+      requests: this.samples.reduce((s, r) => s + r.requests, 0),
+      errors: this.samples.reduce((s, r) => s + r.errors, 0),
+      non2xx: this.samples.reduce((s, r) => s + r.non2xx, 0),
+    }
+  }
+
+  close(): void {
+    this.stop()
+  }
+}
+
+const blocks5 = [
+  { type: 'header', text: { type: 'plain_text', text: 'Deploy finished' } },
+  { type: 'section', text: { type: 'mrkdwn', text: '*atrium* `v1.4.2` is live on *production*.' } },
+  { type: 'divider' },
+  {
+    type: 'section',
+    fields: [
+      { type: 'mrkdwn', text: '*Duration*\n3m 12s' },
+      { type: 'mrkdwn', text: '*Commit*\n`a1b2c3d`' },
+    ],
+  },
+  { type: 'context', elements: [{ type: 'mrkdwn', text: 'Triggered by the release pipeline' }] },
+]
+
+async function runDialect(dialect: 'sqlite' | 'postgres', baseline: Baseline): Promise<void> {
+  log(`\n== ${dialect}`)
+  const store = await freshStore(dialect, 'bench')
+  const nodeArgs = args.profile ? ['--cpu-prof', `--cpu-prof-dir=${profileDir}`, `--cpu-prof-name=atrium-${dialect}-${Date.now()}.cpuprofile`] : []
+  let server: AtriumProcess | undefined
+  let conn: Awaited<ReturnType<typeof connectStore>> | undefined
+  try {
+    server = await startAtrium({ store, from: 'dist', nodeArgs, env: { ATRIUM_RATE_LIMIT: 'off', ATRIUM_LOG_LEVEL: 'warn' }, readyTimeoutMs: 60_000 })
+    conn = await connectStore(store)
+    const { ctx, org } = conn
+    const client = await createClient(ctx, org.id)
+    const auth = { authorization: `Bearer ${client.apiKey}` }
+    const json = { ...auth, 'content-type': 'application/json' }
+    const doc = (await (await fetch(`${server.url}/v0/openapi.json`)).json()) as { paths: Record<string, unknown> }
+    const has = (p: string) => p in doc.paths
+    const url = server.url
+
+    /** Runs one scenario right after a baseline window and records it as a ratio to that window. */
+    const measure = async (scenario: string, spec: Omit<LoadSpec, 'connections' | 'duration' | 'warmup'>) => {
+      const base = await baseline.measure()
+      const result = await load({ ...spec, connections, duration, warmup })
+      const row: Row = { scenario, dialect, baselineRps: base.rps, result: { ...result, ratio: result.rps / base.rps } }
+      rows.push(row)
+      log(`${scenario.padEnd(34)} ${String(result.rps).padStart(7)} req/s  ${(row.result!.ratio! * 100).toFixed(0).padStart(3)}% of ${base.rps}  p50 ${result.p50} ms  p99 ${result.p99} ms${result.errors + result.non2xx ? `  errors ${result.errors} non-2xx ${result.non2xx}` : ''}`)
+    }
+    const skip = (scenario: string, why: string) => {
+      rows.push({ scenario, dialect, skipped: why })
+      log(`${scenario.padEnd(34)} skipped: ${why}`)
+    }
+
+    if (wanted('token.info')) await measure('token.info', { url: `${url}/v0/token.info`, headers: auth })
+
+    const postChat = await seedGroup(ctx, org.id, 'bench-post', [client.bot])
+    if (wanted('chat.post text')) {
+      if (!has('/chat.post')) skip('chat.post text', 'chat.post is not in this build')
+      else
+        await measure('chat.post text', {
+          url: `${url}/v0/chat.post`,
+          method: 'POST',
+          headers: json,
+          body: JSON.stringify({ chat: postChat.chatAddress, text: 'Hello from the benchmark, *with* some `markdown`.' }),
+        })
+    }
+    if (wanted('chat.post blocks')) {
+      if (!has('/chat.post')) skip('chat.post 5 blocks', 'chat.post is not in this build')
+      else
+        await measure('chat.post 5 blocks', { url: `${url}/v0/chat.post`, method: 'POST', headers: json, body: JSON.stringify({ chat: postChat.chatAddress, blocks: blocks5 }) })
+    }
+
+    for (const depth of depths) {
+      const name = `chat.history limit 100 @ 10^${Math.log10(depth)}`
+      if (!wanted('chat.history') && !wanted(name)) continue
+      if (!has('/chat.history')) {
+        skip(name, 'chat.history is not in this build')
+        continue
+      }
+      const chat = await seedGroup(ctx, org.id, `bench-depth-${depth}`, [client.bot])
+      const t0 = Date.now()
+      await seedMessages(ctx, chat.chatId, client.bot, depth)
+      log(`  seeded ${depth} messages in ${((Date.now() - t0) / 1000).toFixed(1)} s`)
+      await measure(name, { url: `${url}/v0/chat.history?chat=${chat.chatAddress}&limit=100`, headers: auth })
+    }
+
+    if (wanted('RoomHistory')) {
+      const room = await roomHistorySetup(ctx, org.id, client.bot, has)
+      if (typeof room === 'string') skip('RoomHistory limit 1000', room)
+      else await measure('RoomHistory limit 1000', { url: `${url}${room.path}`, method: 'POST', headers: { ...room.headers, 'content-type': 'application/json' }, body: room.body })
+    }
+
+    if (wanted('webhook')) {
+      if (!has('/webhook.subscribe') || !has('/chat.post')) skip('webhook delivery (commit → receiver)', 'webhook.subscribe or chat.post is not in this build')
+      else {
+        const lat = await webhookLatency({ url, apiKey: client.apiKey, chat: postChat.chatAddress, seconds: duration })
+        rows.push({ scenario: 'webhook delivery (commit → receiver)', dialect, latency: lat })
+        log(`${'webhook delivery (commit → receiver)'.padEnd(34)} p50 ${lat.p50} ms  p99 ${lat.p99} ms  (${lat.samples} events)`)
+      }
+    }
+  } finally {
+    await conn?.close()
+    await server?.stop()
+    await store.drop()
+  }
+}
+
+/**
+ * The Roomlio RoomHistory call over a 1 000-message room, when this build serves Roomlio.
+ * Returns why not otherwise.
+ */
+async function roomHistorySetup(
+  _ctx: Context,
+  _orgId: string,
+  _sender: string,
+  has: (p: string) => boolean,
+): Promise<{ path: string; headers: Record<string, string>; body: string } | string> {
+  if (!has('/rpc/WebAPI/RoomHistory')) return 'the Roomlio Web API is not in this build'
+  return 'the Roomlio Web API is not in this build'
+}
+
+async function machine(): Promise<Record<string, unknown>> {
+  const cpus = os.cpus()
+  const info: Record<string, unknown> = {
+    cpu: `${cpus.length} × ${cpus[0]?.model ?? 'unknown'}`,
+    memory: `${Math.round(os.totalmem() / 2 ** 30)} GiB`,
+    os: `${os.type()} ${os.release()}`,
+    node: process.version,
+    loadAverageAtStart: os.loadavg().map((l) => l.toFixed(2)).join(' '),
+  }
+  try {
+    const store = await freshStore('postgres', 'benchinfo')
+    const { openDatabase } = await import('../src/store/db.js')
+    const db = openDatabase({ dialect: 'postgres', url: store.url })
+    info.postgres = (await sql<{ v: string }>`select current_setting('server_version') as v`.execute(db)).rows[0]?.v
+    await db.destroy()
+    await store.drop()
+  } catch {
+    info.postgres = 'unavailable'
+  }
+  const Sqlite = (await import('better-sqlite3')).default
+  info.sqlite = (new Sqlite(':memory:').prepare('select sqlite_version() as v').get() as { v: string }).v
+  return info
+}
+
+function markdown(meta: Record<string, unknown>, base: LoadResult): string {
+  const lines = [
+    `# Atrium benchmark ${meta.date as string}`,
+    '',
+    `Machine: ${Object.entries(meta.machine as Record<string, unknown>).map(([k, v]) => `${k} ${String(v)}`).join('; ')}.`,
+    `Load: autocannon, ${connections} connections, ${duration} s measured after ${warmup} s warm-up per scenario${quick ? ' (quick mode)' : ''}; rate limits off; log level warn.`,
+    '',
+    `Baseline (bare Fastify hello-world, same machine, same run): mean **${base.rps} req/s**, p50 ${base.p50} ms, p99 ${base.p99} ms.`,
+    'Each scenario is compared with a baseline window measured immediately before it (the machine is shared and its load varies).',
+    '',
+    '| scenario | database | req/s | baseline req/s | % of baseline | p50 ms | p99 ms | errors / non-2xx |',
+    '|---|---|---:|---:|---:|---:|---:|---:|',
+  ]
+  for (const r of rows) {
+    if (r.result)
+      lines.push(`| ${r.scenario} | ${r.dialect} | ${r.result.rps} | ${r.baselineRps ?? r.result.rps} | ${((r.result.ratio ?? 1) * 100).toFixed(0)} % | ${r.result.p50} | ${r.result.p99} | ${r.result.errors} / ${r.result.non2xx} |`)
+    else if (r.latency) lines.push(`| ${r.scenario} | ${r.dialect} | — | — | — | ${r.latency.p50} | ${r.latency.p99} | ${r.latency.samples} events |`)
+    else lines.push(`| ${r.scenario} | ${r.dialect} | skipped: ${r.skipped ?? ''} | | | | | |`)
+  }
+  for (const dialect of dialects) {
+    const hist = (d: number) => rows.find((r) => r.dialect === dialect && r.scenario === `chat.history limit 100 @ 10^${d}`)?.result
+    const shallow = hist(3)
+    const deep = hist(6) ?? hist(5)
+    if (shallow && deep) {
+      const exp = hist(6) ? 6 : 5
+      lines.push('', `${dialect}: chat.history p99 at 10^${exp} is ${(deep.p99 / Math.max(shallow.p99, 1)).toFixed(2)}× its p99 at 10^3.`)
+    }
+  }
+  return `${lines.join('\n')}\n`
+}
+
+async function main(): Promise<void> {
+  if (!fs.existsSync(path.join(repoRoot, 'dist', 'main.js'))) throw new Error('dist/main.js is missing: run `npm run build` first (npm run bench does)')
+  fs.mkdirSync(resultsDir, { recursive: true })
+  const started = Date.now()
+  const meta: Record<string, unknown> = { date: new Date().toISOString(), machine: await machine(), connections, duration, warmup, quick }
+  log(`machine: ${JSON.stringify(meta.machine)}`)
+  const baseline = await Baseline.start()
+  try {
+    for (const dialect of dialects) await runDialect(dialect, baseline)
+  } finally {
+    baseline.close()
+  }
+  const base = baseline.summary()
+  rows.unshift({ scenario: 'baseline: Fastify hello-world (mean of all windows)', dialect: 'baseline', result: { ...base, ratio: 1 } })
+  log(`\nbaseline (bare Fastify), mean of ${baseline.samples.length} windows: ${base.rps} req/s, p50 ${base.p50} ms, p99 ${base.p99} ms`)
+
+  meta.seconds = Math.round((Date.now() - started) / 1000)
+  const stamp = (meta.date as string).replace(/[:.]/g, '-')
+  const jsonFile = path.join(resultsDir, `bench-${stamp}.json`)
+  const mdFile = path.join(resultsDir, `bench-${stamp}.md`)
+  fs.writeFileSync(jsonFile, `${JSON.stringify({ ...meta, baseline: base, rows }, null, 2)}\n`)
+  let md = markdown(meta, base)
+  if (args.profile) {
+    for (const file of fs.readdirSync(profileDir).filter((f) => f.endsWith('.cpuprofile'))) {
+      md += `\n## CPU profile ${file}\n\n${summariseProfile(path.join(profileDir, file))}\n`
+    }
+  }
+  fs.writeFileSync(mdFile, md)
+  fs.copyFileSync(jsonFile, path.join(resultsDir, 'latest.json'))
+  fs.copyFileSync(mdFile, path.join(resultsDir, 'latest.md'))
+  log(`\nwrote ${path.relative(repoRoot, jsonFile)} and ${path.relative(repoRoot, mdFile)} (${meta.seconds} s)`)
+}
+
+await main()
