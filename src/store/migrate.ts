@@ -30,7 +30,7 @@ async function migratorFor(db: Kysely<any>): Promise<Migrator> {
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 export async function migrateToLatest(db: Kysely<any>): Promise<string[]> {
   const migrator = await migratorFor(db)
-  const result: MigrationResultSet = await migrator.migrateToLatest()
+  const result: MigrationResultSet = await retryVanishedSchema(() => migrator.migrateToLatest())
   if (result.error) {
     const failed = result.results?.find((r) => r.status === 'Error')
     const err = result.error instanceof Error ? result.error : new Error(String(result.error))
@@ -44,5 +44,31 @@ export async function migrateToLatest(db: Kysely<any>): Promise<string[]> {
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 export async function pendingMigrations(db: Kysely<any>): Promise<string[]> {
   const migrator = await migratorFor(db)
-  return (await migrator.getMigrations()).filter((m) => m.executedAt === undefined).map((m) => m.name)
+  return (await retryVanishedSchema(() => migrator.getMigrations())).filter((m) => m.executedAt === undefined).map((m) => m.name)
+}
+
+/**
+ * Kysely's migrator looks for its bookkeeping tables by listing the tables of every schema on
+ * PostgreSQL; when another schema is dropped during that listing (other databases' test schemas,
+ * tenants being removed), PostgreSQL reports that schema as missing (3F000). Nothing of ours is
+ * wrong then: list again.
+ */
+async function retryVanishedSchema<T extends object>(run: () => Promise<T>, attempts = 5): Promise<T> {
+  for (let i = 1; ; i++) {
+    let error: unknown
+    try {
+      const result = await run()
+      error = 'error' in result ? result.error : undefined
+      if (!isVanishedSchema(error)) return result
+    } catch (err) {
+      if (!isVanishedSchema(err)) throw err
+      error = err
+    }
+    if (i >= attempts) throw error
+    await new Promise((resolve) => setTimeout(resolve, 20 * i))
+  }
+}
+
+function isVanishedSchema(err: unknown): boolean {
+  return typeof err === 'object' && err !== null && (err as { code?: unknown }).code === '3F000'
 }
