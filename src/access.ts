@@ -32,3 +32,8 @@ export function hasScope(principal: Principal, scope: string): boolean {
 export function requireOrgAdmin(principal: Principal): void {
   if (principal.model !== 'personal' || !principal.user.isAdmin) fail('forbidden', 'Only organization administrators may do this.')
 }
+
+/** Account pages and personal-token management: a signed-in person, not a token. */
+export function requireSignedIn(principal: Principal | undefined): asserts principal is Principal & { model: 'personal' } {
+  if (!principal || principal.model !== 'personal' || principal.credential.kind !== 'session') fail('not_authed', 'Sign in first.')
+}

@@ -1,4 +1,7 @@
 import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify'
+import cookie from '@fastify/cookie'
+import csrf from '@fastify/csrf-protection'
+import formbody from '@fastify/formbody'
 import swagger from '@fastify/swagger'
 import { adminRoutes } from './api/admin/index.js'
 import { v0Routes } from './api/v0/index.js'
@@ -7,6 +10,10 @@ import { healthRoutes } from './api/health.js'
 import type { Config } from './config.js'
 import type { Context } from './context.js'
 import { authPlugin } from './http/auth.js'
+import { RateLimiter } from './http/ratelimit.js'
+import { loginRoutes } from './pages/login.js'
+import { oauthRoutes } from './api/oauth/index.js'
+import { accountRoutes } from './api/account/index.js'
 import { formatValidation, installErrorHandling } from './http/errors.js'
 import { metricsPlugin } from './http/metrics.js'
 import { ErrorBody } from './http/schemas.js'
@@ -57,10 +64,18 @@ export async function buildApp(config: Config, deps: AppDeps = {}): Promise<Fast
     refResolver: { buildLocalReference: (json, _baseUri, _fragment, i) => (typeof json.$id === 'string' ? json.$id : `def-${i}`) },
   })
 
-  await app.register(authPlugin, { ctx })
+  await app.register(cookie, { secret: config.cookieSecret })
+  await app.register(formbody, { bodyLimit: 65_536 })
+  await app.register(csrf, { sessionPlugin: '@fastify/cookie', cookieOpts: { path: '/', sameSite: 'lax', httpOnly: true, signed: true } })
+  const limiter = await RateLimiter.create(config.rateLimit, config.redisUrl)
+  app.addHook('onClose', async () => limiter.close())
+  await app.register(authPlugin, { ctx, limiter })
   await app.register(v0Routes, { prefix: '/v0', ctx })
   await app.register(adminRoutes, { prefix: '/admin', ctx })
   await app.register(avatarRoutes, { ctx })
+  await app.register(loginRoutes, { ctx })
+  await app.register(oauthRoutes, { ctx })
+  await app.register(accountRoutes, { prefix: '/account', ctx })
 
   app.get('/v0/openapi.json', { schema: { hide: true } }, async () => app.swagger())
   await app.register(healthRoutes, { ctx })

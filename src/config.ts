@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto'
 import path from 'node:path'
 import { Type, type Static } from 'typebox'
 import Value from 'typebox/value'
@@ -27,6 +28,15 @@ const EnvSchema = Type.Object({
     { default: 'info' },
   ),
   ATRIUM_BODY_LIMIT: Type.Integer({ minimum: 1024, default: 1_048_576, description: 'Largest JSON request body in bytes' }),
+  ATRIUM_RATE_LIMIT: Type.Union([Type.Literal('on'), Type.Literal('off')], {
+    default: 'on',
+    description: 'off disables rate limiting (local development, benchmarks)',
+  }),
+  ATRIUM_RATE_LIMIT_BURST: Type.Integer({ minimum: 1, default: 10, description: 'Requests a credential may make at once' }),
+  ATRIUM_RATE_LIMIT_PER_SECOND: Type.Number({ exclusiveMinimum: 0, default: 1, description: 'Sustained requests per second per credential' }),
+  ATRIUM_COOKIE_SECRET: Type.Optional(
+    Type.String({ minLength: 32, description: 'Signs CSRF cookies; set the same value on every process (default: random per process)' }),
+  ),
 })
 
 type Env = Static<typeof EnvSchema>
@@ -44,6 +54,19 @@ export interface Config {
   readonly redisUrl: string | undefined
   readonly logLevel: Env['ATRIUM_LOG_LEVEL']
   readonly bodyLimit: number
+  readonly rateLimit: RateLimitConfig
+  /** Secret for signed cookies (CSRF). */
+  readonly cookieSecret: string
+}
+
+export interface RateLimitConfig {
+  readonly enabled: boolean
+  /** Requests allowed at once. */
+  readonly burst: number
+  /** Sustained requests per second. */
+  readonly perSecond: number
+  /** Prefix of the limiter's Redis keys, so several deployments can share one Redis. */
+  readonly keyPrefix: string
 }
 
 export class ConfigError extends Error {
@@ -87,6 +110,13 @@ function buildConfig(env: Env): Config {
     redisUrl: env.ATRIUM_REDIS_URL,
     logLevel: env.ATRIUM_LOG_LEVEL,
     bodyLimit: env.ATRIUM_BODY_LIMIT,
+    rateLimit: Object.freeze({
+      enabled: env.ATRIUM_RATE_LIMIT === 'on',
+      burst: env.ATRIUM_RATE_LIMIT_BURST,
+      perSecond: env.ATRIUM_RATE_LIMIT_PER_SECOND,
+      keyPrefix: 'atrium:rl',
+    }),
+    cookieSecret: env.ATRIUM_COOKIE_SECRET ?? randomBytes(32).toString('hex'),
   })
 }
 

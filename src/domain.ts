@@ -45,9 +45,14 @@ export interface App {
   interactivityUrl: string | null
   webhookUrl: string | null
   createdAt: number
+  /** Per-client rate limit; null fields fall back to the server's defaults. */
+  rateLimit?: { burst: number | null; perSecond: number | null }
+  /** OAuth clients with a client secret (confidential); public clients rely on PKCE. */
+  confidential?: boolean
 }
 
-export type CredentialKind = 'api_key' | 'pat' | 'oauth_access' | 'oauth_refresh'
+/** `session` is a signed-in browser (cookie), never stored in `credentials`. */
+export type CredentialKind = 'api_key' | 'pat' | 'oauth_access' | 'oauth_refresh' | 'session'
 export type CredentialStatus = 'active' | 'pending' | 'rejected' | 'revoked'
 
 export interface Credential {

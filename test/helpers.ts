@@ -2,11 +2,12 @@ import { randomBytes } from 'node:crypto'
 import type { FastifyInstance, InjectOptions, LightMyRequestResponse } from 'fastify'
 import pg from 'pg'
 import { buildApp } from '../src/app.js'
-import { createApiKeyClient } from '../src/actions/clients.js'
+import { createApiKeyClient, createOAuthClient } from '../src/actions/clients.js'
+import { setPassword } from '../src/actions/sessions.js'
 import { addUser } from '../src/actions/users.js'
 import { loadConfig, type Config } from '../src/config.js'
 import type { Context } from '../src/context.js'
-import type { App, Organization, User } from '../src/domain.js'
+import type { App, CredentialStatus, Organization, User } from '../src/domain.js'
 import { newId } from '../src/ids.js'
 import { SCOPES, type Scope } from '../src/scopes.js'
 import { issueSecret, randomToken } from '../src/secrets.js'
@@ -81,7 +82,8 @@ export class TestEnv {
 
   static async create(overrides: Partial<Config> = {}): Promise<TestEnv> {
     const { db, config, drop } = await freshDatabase()
-    const cfg = { ...config, ...overrides }
+    // The suite is never throttled unless a test asks for rate limiting.
+    const cfg: Config = { ...config, rateLimit: { ...config.rateLimit, enabled: false }, ...overrides }
     const org: Organization = {
       id: newId(),
       externalId: randomToken(10).toUpperCase(),
@@ -128,7 +130,7 @@ export class TestEnv {
    * An active personal access token (`rmp-…`) for `user`, straight through the store: it acts as
    * the user. (Issuing PATs through the API, with the approval policy, has its own tests.)
    */
-  async personalToken(user: User, scopes: Scope[] = [...SCOPES]): Promise<string> {
+  async personalToken(user: User, scopes: Scope[] = [...SCOPES], status: CredentialStatus = 'active'): Promise<string> {
     const secret = issueSecret('rmp-')
     await insertCredential(this.db, {
       id: newId(),
@@ -140,7 +142,7 @@ export class TestEnv {
       userId: user.id,
       model: 'personal',
       scopes,
-      status: 'active',
+      status,
       name: 'test token',
       grantId: null,
       createdAt: nowMicros(),
@@ -195,6 +197,37 @@ export class TestEnv {
     return { ...chat, address: `${chat.kind === 'multi' ? 'M' : 'D'}-${chat.id}` }
   }
 
+  /** A user who can sign in with `password` (default `correct horse battery`). */
+  async userWithPassword(input: { isAdmin?: boolean; password?: string } = {}): Promise<User & { password: string }> {
+    const user = await this.user({ isAdmin: input.isAdmin ?? false })
+    const password = input.password ?? 'correct horse battery'
+    await setPassword(this.ctx, this.org.id, user.id, password)
+    return { ...user, password }
+  }
+
+  /** A browser with its own cookie jar, for the server-rendered pages and session-authenticated APIs. */
+  browser(): Browser {
+    return new Browser(this.app)
+  }
+
+  /** A signed-in browser for `user` (created with `userWithPassword`). */
+  async signedIn(user: { email: string; password: string }): Promise<Browser> {
+    const browser = this.browser()
+    await browser.signIn(user.email, user.password)
+    return browser
+  }
+
+  /** An OAuth API client (confidential unless `public`), straight through the action. */
+  async oauthClient(input: { scopes?: Scope[]; redirectUris?: string[]; accessModels?: Array<'organization' | 'personal'>; public?: boolean } = {}) {
+    return createOAuthClient(this.ctx, this.org.id, {
+      name: `oauth-${randomToken(6)}`,
+      scopes: input.scopes ?? [...SCOPES],
+      redirectUris: input.redirectUris ?? ['http://127.0.0.1:9876/callback'],
+      ...(input.accessModels ? { accessModels: input.accessModels } : {}),
+      public: input.public ?? false,
+    })
+  }
+
   inject(opts: InjectOptions): Promise<LightMyRequestResponse> {
     return this.app.inject(opts)
   }
@@ -223,4 +256,62 @@ function clean(query: RequestOptions['query']): Record<string, string> | undefin
   const out: Record<string, string> = {}
   for (const [k, v] of Object.entries(query)) if (v !== undefined) out[k] = String(v)
   return out
+}
+
+/**
+ * A minimal browser over `app.inject`: keeps cookies, reads the CSRF token of the last page, and
+ * submits forms (`application/x-www-form-urlencoded`). Redirects are not followed.
+ */
+export class Browser {
+  readonly cookies = new Map<string, string>()
+  /** CSRF token of the last HTML page (from its `csrf-token` meta tag). */
+  csrfToken: string | undefined
+
+  constructor(private readonly app: FastifyInstance) {}
+
+  private cookieHeader(): Record<string, string> {
+    if (this.cookies.size === 0) return {}
+    return { cookie: [...this.cookies].map(([k, v]) => `${k}=${v}`).join('; ') }
+  }
+
+  private keep(res: LightMyRequestResponse): LightMyRequestResponse {
+    for (const c of res.cookies as Array<{ name: string; value: string; maxAge?: number; expires?: Date }>) {
+      const expired = c.maxAge === 0 || (c.expires !== undefined && c.expires.getTime() <= Date.now()) || c.value === ''
+      if (expired) this.cookies.delete(c.name)
+      else this.cookies.set(c.name, c.value)
+    }
+    const m = /<meta name="csrf-token" content="([^"]+)">/.exec(res.body)
+    if (m) this.csrfToken = m[1]!.replace(/&#39;|&quot;|&amp;|&lt;|&gt;/g, (e) => ({ '&#39;': "'", '&quot;': '"', '&amp;': '&', '&lt;': '<', '&gt;': '>' })[e]!)
+    return res
+  }
+
+  async get(url: string, headers: Record<string, string> = {}): Promise<LightMyRequestResponse> {
+    return this.keep(await this.app.inject({ method: 'GET', url, headers: { ...this.cookieHeader(), ...headers } }))
+  }
+
+  /** Submits a form; the CSRF token of the last page is added as `_csrf` unless given. */
+  async submit(url: string, fields: Record<string, string>): Promise<LightMyRequestResponse> {
+    const form = new URLSearchParams({ ...(this.csrfToken ? { _csrf: this.csrfToken } : {}), ...fields })
+    return this.keep(
+      await this.app.inject({
+        method: 'POST',
+        url,
+        headers: { ...this.cookieHeader(), 'content-type': 'application/x-www-form-urlencoded' },
+        payload: form.toString(),
+      }),
+    )
+  }
+
+  /** A JSON write with the session cookie and (unless `csrf: false`) the `x-csrf-token` header. */
+  async postJson(url: string, body: unknown, opts: { csrf?: boolean } = {}): Promise<LightMyRequestResponse> {
+    const csrf = opts.csrf === false || !this.csrfToken ? {} : { 'x-csrf-token': this.csrfToken }
+    return this.keep(await this.app.inject({ method: 'POST', url, headers: { ...this.cookieHeader(), ...csrf }, payload: body as object }))
+  }
+
+  async signIn(email: string, password: string): Promise<LightMyRequestResponse> {
+    await this.get('/login')
+    const res = await this.submit('/login', { email, password })
+    if (res.statusCode !== 303) throw new Error(`sign-in failed: ${res.statusCode} ${res.body.slice(0, 200)}`)
+    return res
+  }
 }

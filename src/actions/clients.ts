@@ -4,10 +4,11 @@ import type { AccessModel, App, Credential } from '../domain.js'
 import { fail } from '../errors.js'
 import { newId } from '../ids.js'
 import type { Scope } from '../scopes.js'
-import { issueSecret, randomToken } from '../secrets.js'
+import { digest, issueSecret, randomToken } from '../secrets.js'
 import type { Executor } from '../store/db.js'
-import { insertApp } from '../store/repos/apps.js'
-import { insertCredential } from '../store/repos/credentials.js'
+import { findAppByClientId, insertApp, listApps, markAppDeleted, setAppRateLimit } from '../store/repos/apps.js'
+import { insertAuditEntry } from '../store/repos/audit.js'
+import { insertCredential, listCredentials, setCredentialStatus } from '../store/repos/credentials.js'
 import { nowMicros } from '../time.js'
 
 export interface CreateApiKeyClientInput {
@@ -86,4 +87,107 @@ export async function createApiKeyClient(
     return { app, credential, apiKey: secret.token, signingSecret }
   }
   return tx ? run(tx) : ctx.db.transaction().execute(run)
+}
+
+export interface CreateOAuthClientInput {
+  name: string
+  description?: string | null
+  scopes: Scope[]
+  redirectUris: string[]
+  /** Access models the client may be granted; both by default. */
+  accessModels?: AccessModel[]
+  /** Public clients (native, single-page) have no secret and must use PKCE. */
+  public?: boolean
+  createdBy?: string | null
+  interactivityUrl?: string | null
+  webhookUrl?: string | null
+}
+
+export interface CreatedOAuthClient {
+  app: App
+  /** Shown once; absent for public clients. */
+  clientSecret?: string
+  signingSecret: string
+}
+
+const REDIRECT_URIS_MAX = 10
+
+function checkUrl(field: string, value: string, opts: { redirect?: boolean } = {}): void {
+  let url: URL
+  try {
+    url = new URL(value)
+  } catch {
+    fail('invalid_request', `${field}: "${value}" is not an absolute URL`)
+  }
+  const loopback = url.hostname === 'localhost' || url.hostname === '127.0.0.1' || url.hostname === '[::1]'
+  if (url.protocol !== 'https:' && !(url.protocol === 'http:' && (loopback || !opts.redirect))) {
+    fail('invalid_request', `${field}: must be https (or http on localhost / 127.0.0.1)`)
+  }
+  if (opts.redirect && url.hash !== '') fail('invalid_request', `${field}: must not contain a fragment`)
+}
+
+/**
+ * Creates an API client with authorization type "OAuth": the app and its bot address, a client
+ * secret (`rmc-…`, stored as a digest) unless the client is public, and exact redirect URIs.
+ */
+export async function createOAuthClient(ctx: Context, orgId: string, input: CreateOAuthClientInput): Promise<CreatedOAuthClient> {
+  const name = input.name.trim()
+  if (name === '' || name.length > 64) fail('invalid_request', 'name: must be 1 to 64 characters')
+  if (input.redirectUris.length === 0) fail('invalid_request', 'redirectUris: an OAuth client needs at least one redirect URI')
+  if (input.redirectUris.length > REDIRECT_URIS_MAX) fail('invalid_request', `redirectUris: at most ${REDIRECT_URIS_MAX}`)
+  input.redirectUris.forEach((u) => checkUrl('redirectUris', u, { redirect: true }))
+  if (input.interactivityUrl) checkUrl('interactivityUrl', input.interactivityUrl)
+  if (input.webhookUrl) checkUrl('webhookUrl', input.webhookUrl)
+  const accessModels = [...new Set(input.accessModels ?? (['organization', 'personal'] as AccessModel[]))]
+  if (accessModels.length === 0) fail('invalid_request', 'accessModels: name organization, personal or both')
+  const secret = input.public ? undefined : issueSecret('rmc-')
+  const signingSecret = newSigningSecret()
+  const app = await insertApp(ctx.db, {
+    id: newId(),
+    orgId,
+    clientId: `app_${randomToken(20).toLowerCase()}`,
+    botId: newId(),
+    name,
+    description: input.description ?? null,
+    authType: 'oauth',
+    accessModels,
+    scopes: input.scopes,
+    redirectUris: [...new Set(input.redirectUris)],
+    interactivityUrl: input.interactivityUrl ?? null,
+    webhookUrl: input.webhookUrl ?? null,
+    signingSecret,
+    clientSecretHash: secret ? digest(secret.token) : null,
+    createdBy: input.createdBy ?? null,
+    createdAt: nowMicros(),
+  })
+  return { app: { ...app, confidential: !!secret }, ...(secret ? { clientSecret: secret.token } : {}), signingSecret }
+}
+
+/** Every live API client of the organization. */
+export async function listClients(ctx: Context, orgId: string): Promise<App[]> {
+  return listApps(ctx.db, orgId)
+}
+
+/** Deletes an API client: its keys, tokens and grants stop working at once. */
+export async function deleteClient(ctx: Context, orgId: string, clientId: string, by: string | null): Promise<void> {
+  await ctx.db.transaction().execute(async (tx) => {
+    const found = await findAppByClientId(tx, clientId)
+    if (!found || found.app.orgId !== orgId) fail('not_found', 'clientId: no API client with this id')
+    const now = nowMicros()
+    await markAppDeleted(tx, found.app.id, now)
+    for (const c of await listCredentials(tx, orgId, { appId: found.app.id })) {
+      if (c.status !== 'revoked') await setCredentialStatus(tx, c.id, 'revoked', now)
+    }
+    await insertAuditEntry(tx, { orgId, userId: by, eventType: 'API_CLIENT_DELETED', data: { clientId }, createdAt: now })
+  })
+}
+
+/** Sets (or clears, with nulls) a client's own rate limit. */
+export async function setClientRateLimit(ctx: Context, orgId: string, clientId: string, burst: number | null, perSecond: number | null): Promise<App> {
+  if (burst !== null && (!Number.isInteger(burst) || burst < 1 || burst > 100_000)) fail('invalid_request', 'rateLimitBurst: must be an integer from 1 to 100000')
+  if (perSecond !== null && (!(perSecond > 0) || perSecond > 100_000)) fail('invalid_request', 'rateLimitPerSecond: must be above 0 and at most 100000')
+  const found = await findAppByClientId(ctx.db, clientId)
+  if (!found || found.app.orgId !== orgId) fail('not_found', 'clientId: no API client with this id')
+  await setAppRateLimit(ctx.db, found.app.id, burst, perSecond)
+  return { ...found.app, rateLimit: { burst, perSecond } }
 }

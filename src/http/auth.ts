@@ -1,10 +1,12 @@
-import type { FastifyInstance, FastifyRequest } from 'fastify'
+import type { FastifyInstance, FastifyReply, FastifyRequest, HookHandlerDoneFunction } from 'fastify'
 import fp from 'fastify-plugin'
 import { requireAccessModel, requireOrgAdmin, requireScopes, type ScopeRequirement } from '../access.js'
 import { authenticate } from '../actions/auth.js'
+import { resolveSession } from '../actions/sessions.js'
 import type { Context } from '../context.js'
 import type { AccessModel, Principal } from '../domain.js'
-import { fail } from '../errors.js'
+import { AppError, fail } from '../errors.js'
+import { enforce, rateLimitHeaders, type RateLimiter } from './ratelimit.js'
 
 /** What a route needs from its caller. Routes without `auth` need none (public pages, health). */
 export interface RouteAuth {
@@ -14,6 +16,12 @@ export interface RouteAuth {
   models: ReadonlyArray<AccessModel>
   /** Organization administrators only (admin API): the caller must act as an admin user. */
   admin?: boolean
+  /**
+   * Browser sessions: `allow` accepts the signed-in user's session cookie as well as a bearer
+   * token, `only` accepts nothing else. Writes through a session need the CSRF token
+   * (`x-csrf-token` header, or `_csrf` in a form).
+   */
+  session?: 'allow' | 'only'
 }
 
 declare module 'fastify' {
@@ -22,32 +30,101 @@ declare module 'fastify' {
   }
   interface FastifyRequest {
     principal: Principal | undefined
+    /** True when the principal came from the session cookie rather than a bearer token. */
+    viaSession: boolean
   }
+  interface FastifyInstance {
+    /** Every route of the application with its declared auth, in registration order. */
+    routeTable: RouteEntry[]
+  }
+}
+
+export interface RouteEntry {
+  method: string
+  url: string
+  auth: RouteAuth | undefined
 }
 
 /** Common route requirements, named for readability in route files. */
 export const ORG_ONLY: ReadonlyArray<AccessModel> = ['organization']
 export const ORG_AND_PERSONAL: ReadonlyArray<AccessModel> = ['organization', 'personal']
-/** Admin API routes: an administrator acting as themself (personal token, later a session). */
-export const ADMIN: RouteAuth = { scopes: [], models: ['personal'], admin: true }
+/** Admin API routes: an administrator acting as themself (personal token or signed-in session). */
+export const ADMIN: RouteAuth = { scopes: [], models: ['personal'], admin: true, session: 'allow' }
+/** A signed-in user's own account (personal access tokens): browser session only. */
+export const ACCOUNT: RouteAuth = { scopes: [], models: ['personal'], session: 'only' }
+
+/** Name of the cookie holding the browser session. */
+export const SESSION_COOKIE = 'atrium_session'
 
 const bearerRe = /^Bearer\s+(\S+)\s*$/i
+const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS'])
 
-/** Resolves `Authorization: Bearer …` on every route that declares `config.auth`. */
-export const authPlugin = fp(async (app: FastifyInstance, opts: { ctx: Context }) => {
+/**
+ * Resolves the caller on every route that declares `config.auth` (bearer token, or session
+ * cookie where the route allows it), charges the caller's rate limit budget, then checks the
+ * route's access models, scopes and admin requirement.
+ */
+export const authPlugin = fp(async (app: FastifyInstance, opts: { ctx: Context; limiter: RateLimiter }) => {
+  const { ctx, limiter } = opts
   app.decorateRequest('principal', undefined)
-  app.addHook('preValidation', async (request) => {
+  app.decorateRequest('viaSession', false)
+  const routeTable: RouteEntry[] = []
+  app.decorate('routeTable', routeTable)
+  app.addHook('onRoute', (route) => {
+    for (const method of Array.isArray(route.method) ? route.method : [route.method]) {
+      if (method === 'HEAD' && route.exposeHeadRoute !== false && routeTable.some((r) => r.method === 'GET' && r.url === route.url)) continue
+      routeTable.push({ method, url: route.url, auth: (route.config as { auth?: RouteAuth } | undefined)?.auth })
+    }
+  })
+
+  async function charge(request: FastifyRequest, reply: FastifyReply, key: string, principal?: Principal): Promise<void> {
+    if (!limiter.enabled) return
+    const outcome = await limiter.consume(key, limiter.policyFor(principal?.app))
+    reply.headers(rateLimitHeaders(outcome))
+    enforce(outcome)
+  }
+
+  async function resolve(request: FastifyRequest, auth: RouteAuth): Promise<Principal> {
+    const header = request.headers.authorization
+    if (header) {
+      if (auth.session === 'only') fail('forbidden', 'This page needs a signed-in browser session, not a token.')
+      const match = bearerRe.exec(header)
+      if (!match) fail('invalid_auth', 'Authorization header must be "Bearer <token>".')
+      return authenticate(ctx, match[1]!)
+    }
+    const cookie = auth.session ? request.cookies[SESSION_COOKIE] : undefined
+    if (cookie) {
+      const principal = await resolveSession(ctx, cookie)
+      if (!principal) fail('not_authed', 'The session has expired: sign in again.')
+      request.viaSession = true
+      return principal
+    }
+    if (auth.session === 'only') fail('not_authed', 'Sign in first.')
+    fail('not_authed')
+  }
+
+  app.addHook('preValidation', async (request, reply) => {
     const auth = request.routeOptions.config.auth
     if (!auth) return
-    const header = request.headers.authorization
-    if (!header) fail('not_authed')
-    const match = bearerRe.exec(header)
-    if (!match) fail('invalid_auth', 'Authorization header must be "Bearer <token>".')
-    const principal = await authenticate(opts.ctx, match[1]!)
+    let principal: Principal
+    try {
+      principal = await resolve(request, auth)
+    } catch (err) {
+      // Failed authentication attempts are charged to the caller's address.
+      if (err instanceof AppError) await charge(request, reply, `ip:${request.ip}`)
+      throw err
+    }
     request.principal = principal
+    await charge(request, reply, principal.credential.id, principal)
     requireAccessModel(principal, auth.models)
     requireScopes(principal, auth.scopes)
     if (auth.admin) requireOrgAdmin(principal)
+  })
+
+  // Writes made with the session cookie must carry the CSRF token of the signed-in browser.
+  app.addHook('preValidation', (request: FastifyRequest, reply: FastifyReply, done: HookHandlerDoneFunction) => {
+    if (!request.viaSession || SAFE_METHODS.has(request.method)) return done()
+    app.csrfProtection(request, reply, done)
   })
 })
 

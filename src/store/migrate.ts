@@ -1,6 +1,7 @@
 import { Migrator, sql, type Kysely, type Migration, type MigrationProvider, type MigrationResultSet } from 'kysely'
 import { dialectOf } from './dialect.js'
 import * as m0001 from './migrations/0001_core.js'
+import * as m0004 from './migrations/0004_access.js'
 
 /**
  * The one migration set, for both dialects. Listed statically (not read from disk) so the same
@@ -8,6 +9,7 @@ import * as m0001 from './migrations/0001_core.js'
  */
 const migrations: Record<string, Migration> = {
   '0001_core': m0001,
+  '0004_access': m0004,
 }
 
 class StaticProvider implements MigrationProvider {

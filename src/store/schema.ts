@@ -25,6 +25,9 @@ export interface Database {
   idempotency_keys: IdempotencyKeysTable
   outbox: OutboxTable
   audit_log: AuditLogTable
+  sessions: SessionsTable
+  oauth_grants: OAuthGrantsTable
+  oauth_codes: OAuthCodesTable
 }
 
 export interface OrganizationsTable {
@@ -83,6 +86,9 @@ export interface AppsTable {
   created_by: string | null
   created_at: number
   deleted_at: number | null
+  /** Per-client rate limit override (null: the server default). */
+  rate_limit_burst: number | null
+  rate_limit_per_second: number | null
 }
 
 export interface CredentialsTable {
@@ -107,6 +113,9 @@ export interface CredentialsTable {
   expires_at: number | null
   last_used_at: number | null
   revoked_at: number | null
+  /** Administrator who approved or rejected a personal access token, and when. */
+  decided_by: string | null
+  decided_at: number | null
 }
 
 export interface ChatsTable {
@@ -246,4 +255,44 @@ export interface AuditLogTable {
   event_type: string
   data: string
   created_at: number
+}
+
+export interface SessionsTable {
+  /** SHA-256 of the session cookie value. */
+  id: string
+  org_id: string
+  user_id: string
+  created_at: number
+  expires_at: number
+}
+
+export interface OAuthGrantsTable {
+  id: string
+  org_id: string
+  app_id: string
+  /** The consenting user (an administrator for organization grants). */
+  user_id: string
+  /** 'organization' | 'personal' */
+  model: string
+  scopes: string
+  /** 'active' | 'pending' | 'rejected' | 'revoked' */
+  status: string
+  created_at: number
+  decided_at: number | null
+  revoked_at: number | null
+}
+
+export interface OAuthCodesTable {
+  /** SHA-256 of the authorization code. */
+  id: string
+  org_id: string
+  app_id: string
+  user_id: string
+  model: string
+  scopes: string
+  redirect_uri: string
+  code_challenge: string | null
+  code_challenge_method: string | null
+  created_at: number
+  expires_at: number
 }

@@ -2,6 +2,9 @@ import type { FastifyInstance } from 'fastify'
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
 import type { Context } from '../../context.js'
 import type { V0App } from '../v0/index.js'
+import clientRoutes from './clients.js'
+import patRoutes from './pats.js'
+import settingsRoutes from './settings.js'
 
 /**
  * The admin API: `/admin/<resource>.<verb>`, same conventions as v0 (GET + query for reads,
@@ -10,7 +13,7 @@ import type { V0App } from '../v0/index.js'
  */
 export type AdminApp = V0App
 
-const modules: Array<(app: AdminApp) => Promise<void>> = []
+const modules: Array<(app: AdminApp) => Promise<void>> = [clientRoutes, patRoutes, settingsRoutes]
 
 export async function adminRoutes(app: FastifyInstance, opts: { ctx: Context }): Promise<void> {
   const typed = app.withTypeProvider<TypeBoxTypeProvider>() as AdminApp

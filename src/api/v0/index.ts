@@ -2,6 +2,7 @@ import type { FastifyBaseLogger, FastifyInstance, RawReplyDefaultExpression, Raw
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
 import type { Context } from '../../context.js'
 import tokenRoutes from './token.js'
+import appRoutes from './app.js'
 
 /** The Fastify instance v0 route files receive: TypeBox-typed, with the action context. */
 export type V0App = FastifyInstance<
@@ -13,7 +14,7 @@ export type V0App = FastifyInstance<
 > & { ctx: Context }
 
 /** Every v0 resource module, mounted under /v0. */
-const modules: Array<(app: V0App) => Promise<void>> = [tokenRoutes]
+const modules: Array<(app: V0App) => Promise<void>> = [tokenRoutes, appRoutes]
 
 export async function v0Routes(app: FastifyInstance, opts: { ctx: Context }): Promise<void> {
   const typed = app.withTypeProvider<TypeBoxTypeProvider>() as V0App

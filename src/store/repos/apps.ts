@@ -19,10 +19,12 @@ function toApp(row: Selectable<AppsTable>): App {
     interactivityUrl: row.interactivity_url,
     webhookUrl: row.webhook_url,
     createdAt: row.created_at,
+    rateLimit: { burst: row.rate_limit_burst ?? null, perSecond: row.rate_limit_per_second === null || row.rate_limit_per_second === undefined ? null : Number(row.rate_limit_per_second) },
+    confidential: row.client_secret_hash !== null,
   }
 }
 
-export interface NewApp extends Omit<App, 'imageUrl'> {
+export interface NewApp extends Omit<App, 'imageUrl' | 'rateLimit' | 'confidential'> {
   imageUrl?: string | null
   signingSecret: string | null
   clientSecretHash: string | null
@@ -70,4 +72,26 @@ export async function findAppByBot(db: Executor, orgId: string, botId: string): 
     .where('deleted_at', 'is', null)
     .executeTakeFirst()
   return row && toApp(row)
+}
+
+/** A live app by its public client id, with its client secret digest (OAuth clients). */
+export async function findAppByClientId(
+  db: Executor,
+  clientId: string,
+): Promise<{ app: App; clientSecretHash: string | null } | undefined> {
+  const row = await db.selectFrom('apps').selectAll().where('client_id', '=', clientId).where('deleted_at', 'is', null).executeTakeFirst()
+  return row && { app: toApp(row), clientSecretHash: row.client_secret_hash }
+}
+
+export async function listApps(db: Executor, orgId: string): Promise<App[]> {
+  const rows = await db.selectFrom('apps').selectAll().where('org_id', '=', orgId).where('deleted_at', 'is', null).orderBy('created_at').orderBy('id').execute()
+  return rows.map(toApp)
+}
+
+export async function markAppDeleted(db: Executor, id: string, at: number): Promise<void> {
+  await db.updateTable('apps').set({ deleted_at: at }).where('id', '=', id).execute()
+}
+
+export async function setAppRateLimit(db: Executor, id: string, burst: number | null, perSecond: number | null): Promise<void> {
+  await db.updateTable('apps').set({ rate_limit_burst: burst, rate_limit_per_second: perSecond }).where('id', '=', id).execute()
 }

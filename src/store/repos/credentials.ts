@@ -66,3 +66,43 @@ export async function setCredentialStatus(db: Executor, id: string, status: Cred
     .where('id', '=', id)
     .execute()
 }
+
+export interface CredentialFilter {
+  kind?: CredentialKind
+  status?: CredentialStatus
+  userId?: string
+  grantId?: string
+  appId?: string
+}
+
+/** Credentials of an organization matching the filter, oldest first. */
+export async function listCredentials(db: Executor, orgId: string, filter: CredentialFilter = {}): Promise<Credential[]> {
+  let q = db.selectFrom('credentials').selectAll().where('org_id', '=', orgId)
+  if (filter.kind) q = q.where('kind', '=', filter.kind)
+  if (filter.status) q = q.where('status', '=', filter.status)
+  if (filter.userId) q = q.where('user_id', '=', filter.userId)
+  if (filter.grantId) q = q.where('grant_id', '=', filter.grantId)
+  if (filter.appId) q = q.where('app_id', '=', filter.appId)
+  const rows = await q.orderBy('created_at').orderBy('id').execute()
+  return rows.map(toCredential)
+}
+
+export async function findCredential(db: Executor, orgId: string, id: string): Promise<Credential | undefined> {
+  const row = await db.selectFrom('credentials').selectAll().where('org_id', '=', orgId).where('id', '=', id).executeTakeFirst()
+  return row && toCredential(row)
+}
+
+/** Records an administrator's approval or rejection of a pending credential. */
+export async function decideCredential(db: Executor, id: string, status: 'active' | 'rejected', by: string, at: number): Promise<void> {
+  await db.updateTable('credentials').set({ status, decided_by: by, decided_at: at }).where('id', '=', id).execute()
+}
+
+/** Sets the status of every credential of an OAuth grant that is not already revoked. */
+export async function setGrantCredentialsStatus(db: Executor, grantId: string, status: CredentialStatus, at: number): Promise<void> {
+  await db
+    .updateTable('credentials')
+    .set({ status, ...(status === 'revoked' ? { revoked_at: at } : {}) })
+    .where('grant_id', '=', grantId)
+    .where('status', '!=', 'revoked')
+    .execute()
+}

@@ -39,3 +39,7 @@ export async function insertOrganization(db: Executor, org: Organization): Promi
     })
     .execute()
 }
+
+export async function setPersonalAccessPolicy(db: Executor, id: string, policy: PersonalAccessPolicy): Promise<void> {
+  await db.updateTable('organizations').set({ personal_access_policy: policy }).where('id', '=', id).execute()
+}

@@ -62,3 +62,13 @@ export async function findUserByEmail(db: Executor, orgId: string, email: string
     .executeTakeFirst()
   return row && toUser(row)
 }
+
+/** The stored password hash of a user (null: no password set, cannot sign in). */
+export async function findPasswordHash(db: Executor, orgId: string, userId: string): Promise<string | null> {
+  const row = await db.selectFrom('users').select('password_hash').where('org_id', '=', orgId).where('id', '=', userId).executeTakeFirst()
+  return row?.password_hash ?? null
+}
+
+export async function setPasswordHash(db: Executor, orgId: string, userId: string, hash: string, at: number): Promise<void> {
+  await db.updateTable('users').set({ password_hash: hash, updated_at: at }).where('org_id', '=', orgId).where('id', '=', userId).execute()
+}

@@ -1,0 +1,108 @@
+import { randomBytes, scrypt, timingSafeEqual, type BinaryLike, type ScryptOptions } from 'node:crypto'
+import type { Context } from '../context.js'
+import type { Credential, Principal, User } from '../domain.js'
+import { fail } from '../errors.js'
+import { tag } from '../ids.js'
+import { digest, randomToken } from '../secrets.js'
+import { deleteSession, findSession, insertSession } from '../store/repos/sessions.js'
+import { findPasswordHash, findUser, findUserByEmail, setPasswordHash } from '../store/repos/users.js'
+import { nowMicros } from '../time.js'
+import { requireOrganization } from './bootstrap.js'
+
+/** A browser session lasts this long after sign-in. */
+export const SESSION_LIFETIME_SECONDS = 7 * 24 * 3600
+
+const SCRYPT = { N: 16384, r: 8, p: 1, keylen: 64 } as const
+
+function scryptAsync(password: BinaryLike, salt: BinaryLike, keylen: number, options: ScryptOptions): Promise<Buffer> {
+  return new Promise((resolve, reject) => scrypt(password, salt, keylen, options, (err, key) => (err ? reject(err) : resolve(key))))
+}
+
+/** `scrypt$N$r$p$<salt b64>$<hash b64>`: parameters travel with the hash so they can be raised later. */
+export async function hashPassword(password: string): Promise<string> {
+  const salt = randomBytes(16)
+  const key = await scryptAsync(password.normalize('NFKC'), salt, SCRYPT.keylen, { N: SCRYPT.N, r: SCRYPT.r, p: SCRYPT.p })
+  return ['scrypt', SCRYPT.N, SCRYPT.r, SCRYPT.p, salt.toString('base64'), key.toString('base64')].join('$')
+}
+
+export async function verifyPassword(password: string, stored: string): Promise<boolean> {
+  const [scheme, n, r, p, salt, hash] = stored.split('$')
+  if (scheme !== 'scrypt' || !salt || !hash) return false
+  const expected = Buffer.from(hash, 'base64')
+  const key = await scryptAsync(password.normalize('NFKC'), Buffer.from(salt, 'base64'), expected.length, {
+    N: Number(n),
+    r: Number(r),
+    p: Number(p),
+    maxmem: 256 * Number(n) * Number(r),
+  })
+  return key.length === expected.length && timingSafeEqual(key, expected)
+}
+
+export const PASSWORD_MIN = 8
+export const PASSWORD_MAX = 256
+
+/** Sets (or replaces) a user's sign-in password. */
+export async function setPassword(ctx: Context, orgId: string, userId: string, password: string): Promise<void> {
+  if (password.length < PASSWORD_MIN || password.length > PASSWORD_MAX) {
+    fail('invalid_request', `password: must be ${PASSWORD_MIN} to ${PASSWORD_MAX} characters`)
+  }
+  await setPasswordHash(ctx.db, orgId, userId, await hashPassword(password), nowMicros())
+}
+
+/** A hash compared against when the email is unknown, so both paths take the same time. */
+let decoyHash: Promise<string> | undefined
+
+export interface SignedIn {
+  user: User
+  /** The session cookie value; only its digest is stored. */
+  sessionToken: string
+  expiresAt: number
+}
+
+/** Email + password → a new session. One error for every failure, so accounts cannot be probed. */
+export async function signIn(ctx: Context, email: string, password: string): Promise<SignedIn> {
+  const org = await requireOrganization(ctx)
+  const user = await findUserByEmail(ctx.db, org.id, email.trim())
+  const stored = user && user.active ? await findPasswordHash(ctx.db, org.id, user.id) : null
+  decoyHash ??= hashPassword(randomToken(16))
+  const ok = await verifyPassword(password, stored ?? (await decoyHash))
+  if (!user || !stored || !ok) fail('invalid_auth', 'Wrong email or password.')
+  const sessionToken = randomToken(43)
+  const now = nowMicros()
+  const expiresAt = now + SESSION_LIFETIME_SECONDS * 1_000_000
+  await insertSession(ctx.db, { id: digest(sessionToken), orgId: org.id, userId: user.id, createdAt: now, expiresAt })
+  return { user, sessionToken, expiresAt }
+}
+
+export async function signOut(ctx: Context, sessionToken: string): Promise<void> {
+  await deleteSession(ctx.db, digest(sessionToken))
+}
+
+/**
+ * The signed-in user of a session cookie, as a personal principal without scopes (sessions reach
+ * the admin API and the account pages, never the v0 API). Undefined when unknown or expired.
+ */
+export async function resolveSession(ctx: Context, sessionToken: string): Promise<Principal | undefined> {
+  if (!/^[A-Za-z0-9]{43}$/.test(sessionToken)) return undefined
+  const id = digest(sessionToken)
+  const session = await findSession(ctx.db, id)
+  if (!session || session.expiresAt <= nowMicros()) return undefined
+  const user = await findUser(ctx.db, session.orgId, session.userId)
+  if (!user || !user.active) return undefined
+  const credential: Credential = {
+    id: `session:${id}`,
+    orgId: session.orgId,
+    kind: 'session',
+    appId: null,
+    userId: user.id,
+    model: 'personal',
+    scopes: [],
+    status: 'active',
+    name: null,
+    grantId: null,
+    createdAt: session.createdAt,
+    expiresAt: session.expiresAt,
+    revokedAt: null,
+  }
+  return { model: 'personal', orgId: session.orgId, credential, app: null, user, address: tag('U', user.id), scopes: new Set() }
+}

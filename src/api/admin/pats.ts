@@ -1,0 +1,41 @@
+import { Type } from 'typebox'
+import { decidePersonalAccess, listPersonalAccess, revokePersonalAccess } from '../../actions/pats.js'
+import { ADMIN, principalOf } from '../../http/auth.js'
+import { errorResponses } from '../../http/schemas.js'
+import { PersonalAccessItem } from '../account/index.js'
+import type { AdminApp } from './index.js'
+
+const Status = Type.Union([Type.Literal('active'), Type.Literal('pending'), Type.Literal('rejected'), Type.Literal('revoked')])
+const IdBody = Type.Object({ id: Type.String({ minLength: 1, maxLength: 64 }) }, { additionalProperties: false })
+
+/** Personal access tokens and personal OAuth installs of the organization: list, approve, reject, revoke. */
+export default async function patRoutes(app: AdminApp): Promise<void> {
+  const admin = (request: Parameters<typeof principalOf>[0]) => {
+    const p = principalOf(request)
+    if (p.model !== 'personal') throw new Error('admin routes are personal')
+    return p.user
+  }
+
+  app.get(
+    '/pats.list',
+    {
+      schema: { hide: true, querystring: Type.Object({ status: Type.Optional(Status) }), response: { 200: Type.Object({ tokens: Type.Array(PersonalAccessItem) }), ...errorResponses(400, 401, 403) } },
+      config: { auth: ADMIN },
+    },
+    async (request) => ({ tokens: await listPersonalAccess(app.ctx, principalOf(request).orgId, request.query.status ? { status: request.query.status } : {}) }),
+  )
+
+  for (const decision of ['approve', 'reject'] as const) {
+    app.post(
+      `/pats.${decision}`,
+      { schema: { hide: true, body: IdBody, response: { 200: PersonalAccessItem, ...errorResponses(400, 401, 403, 404, 409) } }, config: { auth: ADMIN } },
+      async (request) => decidePersonalAccess(app.ctx, admin(request), request.body.id, decision),
+    )
+  }
+
+  app.post(
+    '/pats.revoke',
+    { schema: { hide: true, body: IdBody, response: { 200: PersonalAccessItem, ...errorResponses(400, 401, 403, 404) } }, config: { auth: ADMIN } },
+    async (request) => revokePersonalAccess(app.ctx, admin(request), request.body.id, { ownOnly: false }),
+  )
+}

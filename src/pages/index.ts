@@ -1,0 +1,30 @@
+import { Eta } from 'eta'
+import type { FastifyReply } from 'fastify'
+import { templates } from './templates.js'
+
+const eta = new Eta({ autoEscape: true, autoTrim: false, cache: true })
+for (const [name, template] of Object.entries(templates)) eta.loadTemplate(`@${name}`, template)
+
+export interface PageData {
+  title: string
+  [key: string]: unknown
+}
+
+/**
+ * Renders a server-side page through the shared layout: HTML-escaped data, the page's CSRF token
+ * (`it.csrfToken`, already in a hidden field via `include('@csrf', it)` and in a meta tag),
+ * security headers that keep the page out of frames and scripts out of the page.
+ */
+export function renderPage(reply: FastifyReply, template: string, data: PageData, status = 200): FastifyReply {
+  if (!(template in templates)) throw new Error(`no page template "${template}"`)
+  const csrfToken = reply.generateCsrf()
+  const html = eta.render(`@${template}`, { siteName: 'Atrium', ...data, csrfToken })
+  return reply
+    .code(status)
+    .header('content-type', 'text/html; charset=utf-8')
+    .header('cache-control', 'no-store')
+    .header('x-frame-options', 'DENY')
+    .header('referrer-policy', 'no-referrer')
+    .header('content-security-policy', "default-src 'none'; style-src 'unsafe-inline'; img-src 'self' data:; form-action 'self' http: https:; frame-ancestors 'none'; base-uri 'none'")
+    .send(html)
+}

@@ -1,0 +1,63 @@
+import type { FastifyInstance, FastifyReply } from 'fastify'
+import { Type } from 'typebox'
+import { signIn, signOut, SESSION_LIFETIME_SECONDS } from '../actions/sessions.js'
+import type { Context } from '../context.js'
+import { isAppError } from '../errors.js'
+import { SESSION_COOKIE } from '../http/auth.js'
+import { renderPage } from './index.js'
+
+const LoginForm = Type.Object({
+  email: Type.String({ maxLength: 320 }),
+  password: Type.String({ maxLength: 1024 }),
+  next: Type.Optional(Type.String({ maxLength: 4096 })),
+  _csrf: Type.Optional(Type.String()),
+})
+
+/** Only same-site paths are followed after sign-in (never `//host` or absolute URLs). */
+export function safeNext(next: unknown): string {
+  return typeof next === 'string' && next.startsWith('/') && !next.startsWith('//') && !next.startsWith('/\\') ? next : '/login/done'
+}
+
+/** Human sign-in with email and password: `GET/POST /login`, `POST /logout`. */
+export async function loginRoutes(app: FastifyInstance, opts: { ctx: Context }): Promise<void> {
+  const { ctx } = opts
+  const secure = ctx.config.publicUrl.startsWith('https:')
+
+  const showLogin = (reply: FastifyReply, data: { next: string; email?: string; error?: string }, status = 200) =>
+    renderPage(reply, 'login', { title: 'Sign in', email: data.email ?? '', error: data.error ?? null, next: data.next }, status)
+
+  app.get('/login', { schema: { hide: true, querystring: Type.Object({ next: Type.Optional(Type.String({ maxLength: 4096 })) }) } }, async (request, reply) => {
+    const { next } = request.query as { next?: string }
+    return showLogin(reply, { next: safeNext(next) })
+  })
+
+  app.post('/login', { schema: { hide: true, body: LoginForm }, preValidation: app.csrfProtection }, async (request, reply) => {
+    const form = request.body as { email: string; password: string; next?: string }
+    const next = safeNext(form.next)
+    try {
+      const signed = await signIn(ctx, form.email, form.password)
+      reply.setCookie(SESSION_COOKIE, signed.sessionToken, {
+        path: '/',
+        httpOnly: true,
+        sameSite: 'lax',
+        secure,
+        maxAge: SESSION_LIFETIME_SECONDS,
+      })
+      return reply.redirect(next, 303)
+    } catch (err) {
+      if (isAppError(err) && err.code === 'invalid_auth') return showLogin(reply, { next, email: form.email, error: err.message }, 401)
+      throw err
+    }
+  })
+
+  app.post('/logout', { schema: { hide: true }, preValidation: app.csrfProtection }, async (request, reply) => {
+    const token = request.cookies[SESSION_COOKIE]
+    if (token) await signOut(ctx, token)
+    reply.clearCookie(SESSION_COOKIE, { path: '/' })
+    return reply.redirect('/login', 303)
+  })
+
+  app.get('/login/done', { schema: { hide: true } }, async (_request, reply) =>
+    renderPage(reply, 'message', { title: 'Signed in', message: 'You are signed in. You can close this page.' }),
+  )
+}

@@ -1,0 +1,93 @@
+/**
+ * Every server-rendered page, as Eta templates registered by name (`@login`, …). Each page starts
+ * with `<% layout('@layout', it) %>` so it shares the layout's markup, style and CSRF handling;
+ * `<%= … %>` escapes, `<%~ … %>` inserts markup (only for other templates' output).
+ * To add a page: add its template here and call `renderPage(reply, 'name', { title, … })`.
+ */
+
+const layout = `<!doctype html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<meta name="csrf-token" content="<%= it.csrfToken %>">
+<title><%= it.title %> · <%= it.siteName %></title>
+<style>
+  :root { color-scheme: light dark; --accent: #4f46e5; --muted: #6b7280; --border: #d1d5db; }
+  * { box-sizing: border-box; }
+  body { margin: 0; font: 15px/1.5 system-ui, -apple-system, "Segoe UI", sans-serif; background: Canvas; color: CanvasText; }
+  main { max-width: 28rem; margin: 4rem auto; padding: 2rem; border: 1px solid var(--border); border-radius: 12px; }
+  h1 { font-size: 1.35rem; margin: 0 0 1rem; }
+  label { display: block; margin: .75rem 0 .25rem; font-weight: 600; }
+  input[type=email], input[type=password], input[type=text] { width: 100%; padding: .55rem .7rem; border: 1px solid var(--border); border-radius: 8px; font: inherit; }
+  button { margin-top: 1.25rem; padding: .55rem 1.1rem; border: 0; border-radius: 8px; background: var(--accent); color: #fff; font: inherit; cursor: pointer; }
+  button.secondary { background: transparent; color: inherit; border: 1px solid var(--border); }
+  .error { padding: .6rem .8rem; border-radius: 8px; background: #fee2e2; color: #991b1b; }
+  .muted { color: var(--muted); font-size: .9rem; }
+  ul.scopes { padding-left: 1.2rem; } ul.scopes code { font-size: .85rem; }
+  fieldset { border: 1px solid var(--border); border-radius: 8px; margin-top: 1rem; }
+  .actions { display: flex; gap: .75rem; }
+</style>
+</head>
+<body>
+<main>
+<%~ it.body %>
+</main>
+</body>
+</html>
+`
+
+/** Hidden CSRF field for every form: `<%~ include('@csrf', it) %>`. */
+const csrf = `<input type="hidden" name="_csrf" value="<%= it.csrfToken %>">`
+
+const login = `<% layout('@layout', it) %>
+<h1>Sign in to <%= it.siteName %></h1>
+<% if (it.error) { %><p class="error" role="alert"><%= it.error %></p><% } %>
+<form method="post" action="/login">
+  <%~ include('@csrf', it) %>
+  <input type="hidden" name="next" value="<%= it.next %>">
+  <label for="email">Email</label>
+  <input id="email" name="email" type="email" autocomplete="username" required value="<%= it.email %>">
+  <label for="password">Password</label>
+  <input id="password" name="password" type="password" autocomplete="current-password" required>
+  <button type="submit">Sign in</button>
+</form>
+`
+
+const consent = `<% layout('@layout', it) %>
+<h1><%= it.appName %> wants to access <%= it.siteName %></h1>
+<p class="muted">Signed in as <%= it.userName %> (<%= it.userEmail %>).</p>
+<% if (it.appDescription) { %><p><%= it.appDescription %></p><% } %>
+<p>It asks for:</p>
+<ul class="scopes"><% it.scopes.forEach(function (s) { %><li><code><%= s %></code></li><% }) %></ul>
+<form method="post" action="/oauth/authorize">
+  <%~ include('@csrf', it) %>
+  <% Object.entries(it.params).forEach(function ([k, v]) { %><input type="hidden" name="<%= k %>" value="<%= v %>">
+  <% }) %>
+  <fieldset>
+    <legend>Access</legend>
+    <% it.models.forEach(function (m, i) { %>
+    <label><input type="radio" name="access_model" value="<%= m.value %>"<%= i === 0 ? ' checked' : '' %>> <%= m.label %></label>
+    <p class="muted"><%= m.help %></p>
+    <% }) %>
+  </fieldset>
+  <div class="actions">
+    <button type="submit" name="allowed" value="true">Allow</button>
+    <button type="submit" name="allowed" value="false" class="secondary">Deny</button>
+  </div>
+</form>
+`
+
+/** A short message page (errors the browser should see, notices). */
+const message = `<% layout('@layout', it) %>
+<h1><%= it.title %></h1>
+<p<%= it.error ? ' class="error"' : '' %>><%= it.message %></p>
+`
+
+export const templates: Record<string, string> = {
+  layout,
+  csrf,
+  login,
+  consent,
+  message,
+}

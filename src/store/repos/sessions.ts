@@ -1,0 +1,29 @@
+import type { Executor } from '../db.js'
+
+export interface SessionRow {
+  id: string
+  orgId: string
+  userId: string
+  createdAt: number
+  expiresAt: number
+}
+
+export async function insertSession(db: Executor, s: SessionRow): Promise<void> {
+  await db
+    .insertInto('sessions')
+    .values({ id: s.id, org_id: s.orgId, user_id: s.userId, created_at: s.createdAt, expires_at: s.expiresAt })
+    .execute()
+}
+
+export async function findSession(db: Executor, id: string): Promise<SessionRow | undefined> {
+  const row = await db.selectFrom('sessions').selectAll().where('id', '=', id).executeTakeFirst()
+  return row && { id: row.id, orgId: row.org_id, userId: row.user_id, createdAt: Number(row.created_at), expiresAt: Number(row.expires_at) }
+}
+
+export async function deleteSession(db: Executor, id: string): Promise<void> {
+  await db.deleteFrom('sessions').where('id', '=', id).execute()
+}
+
+export async function deleteExpiredSessions(db: Executor, now: number): Promise<void> {
+  await db.deleteFrom('sessions').where('expires_at', '<=', now).execute()
+}

@@ -1,0 +1,102 @@
+import { randomBytes } from 'node:crypto'
+import { afterEach, describe, expect, it } from 'vitest'
+import { buildApp } from '../src/app.js'
+import { TestEnv } from './helpers.js'
+
+describe('rate limits', () => {
+  const envs: TestEnv[] = []
+  afterEach(async () => {
+    for (const env of envs.splice(0)) await env.close()
+  })
+
+  const limited = async (extra: { burst?: number; perSecond?: number; redis?: boolean } = {}) => {
+    const rateLimit = {
+      enabled: true,
+      burst: extra.burst ?? 10,
+      perSecond: extra.perSecond ?? 1,
+      keyPrefix: `atrium-test:${randomBytes(6).toString('hex')}`,
+    }
+    const env = await TestEnv.create({ rateLimit, ...(extra.redis ? { redisUrl: 'redis://127.0.0.1:6379' } : {}) })
+    envs.push(env)
+    return env
+  }
+
+  it('allows a burst of 10 and answers the 11th with 429, Retry-After and RateLimit headers', async () => {
+    const env = await limited()
+    const { apiKey } = await env.apiClient()
+    for (let i = 1; i <= 10; i++) {
+      const res = await env.get('/v0/token.info', { token: apiKey })
+      expect(res.statusCode).toBe(200)
+      expect(res.headers['ratelimit-limit']).toBe('10')
+      expect(res.headers['ratelimit-remaining']).toBe(String(10 - i))
+      expect(Number(res.headers['ratelimit-reset'])).toBeGreaterThanOrEqual(1)
+    }
+    const res = await env.get('/v0/token.info', { token: apiKey })
+    expect(res.statusCode).toBe(429)
+    expect(Object.keys(res.json())).toContain('error')
+    const retry = Number(res.headers['retry-after'])
+    expect(Number.isInteger(retry)).toBe(true)
+    expect(retry).toBeGreaterThanOrEqual(1)
+    expect(retry).toBeLessThanOrEqual(10)
+    expect(res.headers['ratelimit-remaining']).toBe('0')
+  })
+
+  it('budgets are per credential', async () => {
+    const env = await limited({ burst: 2 })
+    const a = await env.apiClient()
+    const b = await env.apiClient()
+    expect((await env.get('/v0/token.info', { token: a.apiKey })).statusCode).toBe(200)
+    expect((await env.get('/v0/token.info', { token: a.apiKey })).statusCode).toBe(200)
+    expect((await env.get('/v0/token.info', { token: a.apiKey })).statusCode).toBe(429)
+    expect((await env.get('/v0/token.info', { token: b.apiKey })).statusCode).toBe(200)
+  })
+
+  it('a client override replaces the server default', async () => {
+    const env = await limited({ burst: 2 })
+    const client = await env.apiClient()
+    const admin = await env.admin()
+    const set = await env.post('/admin/clients.setRateLimit', { token: admin.token, body: { clientId: client.app.clientId, rateLimitBurst: 3, rateLimitPerSecond: 1 } })
+    expect(set.statusCode).toBe(200)
+    for (let i = 0; i < 3; i++) expect((await env.get('/v0/token.info', { token: client.apiKey })).statusCode).toBe(200)
+    const res = await env.get('/v0/token.info', { token: client.apiKey })
+    expect(res.statusCode).toBe(429)
+    expect(res.headers['ratelimit-limit']).toBe('3')
+  })
+
+  it('failed authentication is charged to the caller address', async () => {
+    const env = await limited({ burst: 2 })
+    for (let i = 0; i < 2; i++) expect((await env.get('/v0/token.info', { token: 'rmk-nope' })).statusCode).toBe(401)
+    expect((await env.get('/v0/token.info', { token: 'rmk-nope' })).statusCode).toBe(429)
+  })
+
+  it('two app instances sharing Redis share one budget', async () => {
+    const env = await limited({ burst: 4, redis: true })
+    const { apiKey } = await env.apiClient()
+    const second = await buildApp(env.ctx.config, { db: env.db, logger: false })
+    try {
+      await second.ready()
+      const viaSecond = () => second.inject({ method: 'GET', url: '/v0/token.info', headers: { authorization: `Bearer ${apiKey}` } })
+      expect((await env.get('/v0/token.info', { token: apiKey })).statusCode).toBe(200)
+      expect((await viaSecond()).statusCode).toBe(200)
+      expect((await env.get('/v0/token.info', { token: apiKey })).statusCode).toBe(200)
+      const fourth = await viaSecond()
+      expect(fourth.statusCode).toBe(200)
+      expect(fourth.headers['ratelimit-remaining']).toBe('0')
+      expect((await env.get('/v0/token.info', { token: apiKey })).statusCode).toBe(429)
+      expect((await viaSecond()).statusCode).toBe(429)
+    } finally {
+      await second.close()
+    }
+  })
+
+  it('ATRIUM_RATE_LIMIT=off sends no RateLimit headers and never throttles', async () => {
+    const env = await TestEnv.create()
+    envs.push(env)
+    const { apiKey } = await env.apiClient()
+    for (let i = 0; i < 12; i++) {
+      const res = await env.get('/v0/token.info', { token: apiKey })
+      expect(res.statusCode).toBe(200)
+      expect(res.headers['ratelimit-limit']).toBeUndefined()
+    }
+  })
+})
