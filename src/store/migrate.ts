@@ -42,11 +42,21 @@ export async function migrateToLatest(db: Kysely<any>): Promise<string[]> {
   return (result.results ?? []).filter((r) => r.status === 'Success').map((r) => r.migrationName)
 }
 
-/** Names of the migrations this code knows that the database has not applied yet. */
+/**
+ * Names of the migrations this code knows that the database has not applied yet. Reads Kysely's
+ * bookkeeping table directly (one cheap query, suitable for a readiness probe) instead of going
+ * through the migrator, which introspects every schema.
+ */
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 export async function pendingMigrations(db: Kysely<any>): Promise<string[]> {
-  const migrator = await migratorFor(db)
-  return (await retryVanishedSchema(() => migrator.getMigrations())).filter((m) => m.executedAt === undefined).map((m) => m.name)
+  const exists =
+    dialectOf(db) === 'postgres'
+      ? (await sql<{ t: string | null }>`select to_regclass('kysely_migration')::text as t`.execute(db)).rows[0]?.t != null
+      : (await sql<{ n: number }>`select count(*) as n from sqlite_master where type = 'table' and name = 'kysely_migration'`.execute(db)).rows[0]?.n === 1
+  const applied = exists
+    ? new Set((await sql<{ name: string }>`select name from kysely_migration`.execute(db)).rows.map((r) => r.name))
+    : new Set<string>()
+  return Object.keys(migrations).filter((name) => !applied.has(name))
 }
 
 /**
