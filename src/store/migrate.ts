@@ -2,6 +2,7 @@ import { Migrator, sql, type Kysely, type Migration, type MigrationProvider, typ
 import { dialectOf } from './dialect.js'
 import * as m0001 from './migrations/0001_core.js'
 import * as m0004 from './migrations/0004_access.js'
+import * as m0008 from './migrations/0008_ops.js'
 
 /**
  * The one migration set, for both dialects. Listed statically (not read from disk) so the same
@@ -10,6 +11,7 @@ import * as m0004 from './migrations/0004_access.js'
 const migrations: Record<string, Migration> = {
   '0001_core': m0001,
   '0004_access': m0004,
+  '0008_ops': m0008,
 }
 
 class StaticProvider implements MigrationProvider {

@@ -28,6 +28,7 @@ export interface Database {
   sessions: SessionsTable
   oauth_grants: OAuthGrantsTable
   oauth_codes: OAuthCodesTable
+  file_blobs: FileBlobsTable
 }
 
 export interface OrganizationsTable {
@@ -295,4 +296,12 @@ export interface OAuthCodesTable {
   code_challenge_method: string | null
   created_at: number
   expires_at: number
+}
+
+/** Uploaded file bytes by storage key (the file storage on PostgreSQL). */
+export interface FileBlobsTable {
+  key: string
+  bytes: Buffer
+  size: number
+  created_at: number
 }
