@@ -1,38 +1,7 @@
 import { sql } from 'kysely'
 import type { Context } from '../src/context.js'
-import { newId } from '../src/ids.js'
-import { insertChat } from '../src/store/repos/chats.js'
-import { insertGroup, upsertGroupMembers } from '../src/store/repos/groups.js'
 import { dialectOf } from '../src/store/dialect.js'
 import { nowMicros } from '../src/time.js'
-
-export interface SeededGroup {
-  groupId: string
-  chatId: string
-  /** `C-…`, the address chat.post and chat.history take. */
-  chatAddress: string
-  groupAddress: string
-}
-
-/** A public group whose channel chat has `members` (tagged addresses) as members. */
-export async function seedGroup(ctx: Context, orgId: string, name: string, members: string[]): Promise<SeededGroup> {
-  const now = nowMicros()
-  const chat = await insertChat(ctx.db, { id: newId(), orgId, kind: 'channel', groupId: null, participants: [], startedAt: now })
-  const group = await insertGroup(ctx.db, {
-    id: newId(),
-    orgId,
-    chatId: chat.id,
-    name,
-    description: null,
-    private: false,
-    enforceThreads: false,
-    createdBy: null,
-    createdAt: now,
-  })
-  await ctx.db.updateTable('chats').set({ group_id: group.id }).where('id', '=', chat.id).execute()
-  await upsertGroupMembers(ctx.db, group.id, members.map((address) => ({ address, role: 'member' as const })), now)
-  return { groupId: group.id, chatId: chat.id, chatAddress: `C-${chat.id}`, groupAddress: `G-${group.id}` }
-}
 
 /**
  * Fills a chat with `count` top-level text messages from `sender`, one µs apart and ending now,

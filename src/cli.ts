@@ -1,3 +1,4 @@
+import path from 'node:path'
 import { Command, CommanderError } from 'commander'
 import { bootstrap, requireOrganization } from './actions/bootstrap.js'
 import { createApiKeyClient } from './actions/clients.js'
@@ -7,6 +8,7 @@ import type { Context } from './context.js'
 import { AppError } from './errors.js'
 import { parseScopeList } from './scopes.js'
 import { serve } from './server.js'
+import { backupSqlite } from './store/backup.js'
 import { openDatabase } from './store/db.js'
 import { migrateToLatest } from './store/migrate.js'
 
@@ -120,6 +122,20 @@ export async function runCli(argv: string[], io: CliIo = processIo): Promise<num
           `webhook signing secret: ${created.signingSecret}`,
         ].join('\n'),
       )
+    })
+
+  program
+    .command('backup <file>')
+    .description('copy the SQLite database to <file> while the server runs (PostgreSQL: use pg_dump)')
+    .option('--json', 'print one JSON object')
+    .action(async (file: string, opts: { json?: boolean }) => {
+      const config = loadEnvConfig()
+      if (config.database.dialect !== 'sqlite') {
+        throw new AppError('invalid_request', 'backup copies SQLite databases; for PostgreSQL use pg_dump (see the README, Operations)')
+      }
+      if (config.database.file === ':memory:') throw new AppError('invalid_request', 'an in-memory database cannot be backed up')
+      const result = await backupSqlite(config.database.file, file)
+      output(!!opts.json, { file: path.resolve(file), bytes: result.bytes }, `backed up ${config.database.file} to ${path.resolve(file)} (${result.bytes} bytes)`)
     })
 
   try {

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { dialect } from './helpers.js'
-import { connectStore, createClient, freshStore, redisUrl, startAtrium, type AtriumProcess, type Store } from './servers.js'
+import { connectStore, createClient, freshStore, prepareStore, redisUrl, startAtrium, type AtriumProcess, type Store } from './servers.js'
 
 /**
  * Two Atrium processes on one PostgreSQL database and one Redis behave as one server. Real
@@ -15,9 +15,8 @@ describe.skipIf(dialect !== 'postgres')('scale-out: two processes on PostgreSQL 
   beforeAll(async () => {
     store = await freshStore('postgres', 'scale')
     const env = { ATRIUM_REDIS_URL: redisUrl, ATRIUM_RATE_LIMIT: 'on', ATRIUM_RATE_LIMIT_BURST: '10', ATRIUM_RATE_LIMIT_PER_SECOND: '0.01' }
-    // The first process migrates and bootstraps; the second starts on the ready database.
-    a = await startAtrium({ store, env })
-    b = await startAtrium({ store, env })
+    await prepareStore(store)
+    ;[a, b] = await Promise.all([startAtrium({ store, env }), startAtrium({ store, env })])
     conn = await connectStore(store)
   }, 120_000)
 

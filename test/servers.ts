@@ -6,13 +6,18 @@ import os from 'node:os'
 import path from 'node:path'
 import { fileURLToPath } from 'node:url'
 import pg from 'pg'
-import { requireOrganization } from '../src/actions/bootstrap.js'
+import { bootstrap, requireOrganization } from '../src/actions/bootstrap.js'
 import { createApiKeyClient } from '../src/actions/clients.js'
 import { loadConfig } from '../src/config.js'
 import type { Context } from '../src/context.js'
 import type { Organization } from '../src/domain.js'
 import { SCOPES, type Scope } from '../src/scopes.js'
 import { openDatabase } from '../src/store/db.js'
+import { migrateToLatest } from '../src/store/migrate.js'
+import { newId } from '../src/ids.js'
+import { insertChat } from '../src/store/repos/chats.js'
+import { insertGroup, upsertGroupMembers } from '../src/store/repos/groups.js'
+import { nowMicros } from '../src/time.js'
 
 /**
  * Real Atrium server processes on 127.0.0.1, for the crash, scale-out and benchmark runs that the
@@ -184,8 +189,98 @@ export async function connectStore(store: Store): Promise<{ ctx: Context; org: O
   return { ctx, org: await requireOrganization(ctx), close: () => db.destroy() }
 }
 
+/**
+ * Migrates and bootstraps a fresh store from this process, so several servers can then start on
+ * it at the same time (each would otherwise race to create the organization).
+ */
+export async function prepareStore(store: Store): Promise<void> {
+  const config = loadConfig({ ATRIUM_DATABASE_URL: store.url, ATRIUM_DATA_DIR: store.dataDir, ATRIUM_LOG_LEVEL: 'warn' })
+  const db = openDatabase(config.database)
+  try {
+    await migrateToLatest(db)
+    await bootstrap({ db, config })
+  } finally {
+    await db.destroy()
+  }
+}
+
 /** An organization API client with the given scopes (all by default); returns its bearer key. */
 export async function createClient(ctx: Context, orgId: string, scopes: Scope[] = [...SCOPES]): Promise<{ apiKey: string; bot: string; signingSecret: string; appId: string }> {
   const created = await createApiKeyClient(ctx, orgId, { name: `client-${randomBytes(4).toString('hex')}`, scopes })
   return { apiKey: created.apiKey, bot: `B-${created.app.botId}`, signingSecret: created.signingSecret, appId: created.app.id }
+}
+
+export interface SeededGroup {
+  groupId: string
+  chatId: string
+  /** `C-…`, the address chat.post and chat.history take. */
+  chatAddress: string
+  groupAddress: string
+}
+
+/** A public group whose channel chat has `members` (tagged addresses) as members. */
+export async function seedGroup(ctx: Context, orgId: string, name: string, members: string[]): Promise<SeededGroup> {
+  const now = nowMicros()
+  const chat = await insertChat(ctx.db, { id: newId(), orgId, kind: 'channel', groupId: null, participants: [], startedAt: now })
+  const group = await insertGroup(ctx.db, {
+    id: newId(),
+    orgId,
+    chatId: chat.id,
+    name,
+    description: null,
+    private: false,
+    enforceThreads: false,
+    createdBy: null,
+    createdAt: now,
+  })
+  await ctx.db.updateTable('chats').set({ group_id: group.id }).where('id', '=', chat.id).execute()
+  await upsertGroupMembers(ctx.db, group.id, members.map((address) => ({ address, role: 'member' as const })), now)
+  return { groupId: group.id, chatId: chat.id, chatAddress: `C-${chat.id}`, groupAddress: `G-${group.id}` }
+}
+
+
+export interface Delivery {
+  headers: Record<string, string | string[] | undefined>
+  body: unknown
+  at: number
+}
+
+/** An HTTP endpoint in this process that records every POST it receives (webhook deliveries). */
+export async function startReceiver(): Promise<{ url: string; deliveries: Delivery[]; close: () => Promise<void> }> {
+  const http = await import('node:http')
+  const deliveries: Delivery[] = []
+  const server = http.createServer((req, res) => {
+    const chunks: Buffer[] = []
+    req.on('data', (c: Buffer) => chunks.push(c))
+    req.on('end', () => {
+      let body: unknown
+      try {
+        body = JSON.parse(Buffer.concat(chunks).toString('utf8'))
+      } catch {
+        body = Buffer.concat(chunks).toString('utf8')
+      }
+      deliveries.push({ headers: req.headers, body, at: Date.now() })
+      res.writeHead(200, { 'content-type': 'application/json' }).end('{}')
+    })
+  })
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
+  const { port } = server.address() as net.AddressInfo
+  return {
+    url: `http://127.0.0.1:${port}/hook`,
+    deliveries,
+    close: () => new Promise<void>((resolve) => {
+      server.closeAllConnections()
+      server.close(() => resolve())
+    }),
+  }
+}
+
+/** Polls `check` until it returns true or `timeoutMs` passes; returns the last answer. */
+export async function waitFor(check: () => boolean | Promise<boolean>, timeoutMs: number, intervalMs = 100): Promise<boolean> {
+  const deadline = Date.now() + timeoutMs
+  for (;;) {
+    if (await check()) return true
+    if (Date.now() > deadline) return false
+    await new Promise((r) => setTimeout(r, intervalMs))
+  }
 }
