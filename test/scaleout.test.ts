@@ -18,7 +18,7 @@ describe.skipIf(dialect !== 'postgres')('scale-out: two processes on PostgreSQL 
     await prepareStore(store)
     ;[a, b] = await Promise.all([startAtrium({ store, env }), startAtrium({ store, env })])
     conn = await connectStore(store)
-  }, 120_000)
+  }, 400_000)
 
   afterAll(async () => {
     await conn?.close()

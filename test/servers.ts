@@ -142,7 +142,7 @@ export async function startAtrium(opts: StartOptions): Promise<AtriumProcess> {
   void exited.then(() => (gone = true))
 
   const url = `http://127.0.0.1:${port}`
-  const deadline = Date.now() + (opts.readyTimeoutMs ?? 30_000)
+  const deadline = Date.now() + (opts.readyTimeoutMs ?? 180_000)
   for (;;) {
     if (gone) throw new Error(`atrium exited before becoming ready:\n${out}`)
     try {
