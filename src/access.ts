@@ -1,5 +1,6 @@
 import type { AccessModel, Principal } from './domain.js'
 import { fail } from './errors.js'
+import { SCOPES } from './scopes.js'
 
 /**
  * Every permission rule in one place. Each check throws an AppError naming what is missing;
@@ -36,4 +37,15 @@ export function requireOrgAdmin(principal: Principal): void {
 /** Account pages and personal-token management: a signed-in person, not a token. */
 export function requireSignedIn(principal: Principal | undefined): asserts principal is Principal & { model: 'personal' } {
   if (!principal || principal.model !== 'personal' || principal.credential.kind !== 'session') fail('not_authed', 'Sign in first.')
+}
+
+/**
+ * The web client acts for the signed-in person on the v0 methods that accept personal tokens: a
+ * session there counts as a personal token of that user holding every scope except the
+ * organization-wide compliance scope. Everything else (membership, senders, admin rights) is
+ * checked exactly as for a personal token. Writes still need the session's CSRF token.
+ */
+export function sessionOnPersonalApi(principal: Principal): Principal {
+  if (principal.model !== 'personal') return principal
+  return { ...principal, scopes: new Set(SCOPES.filter((s) => s !== 'admin:compliance:read')) }
 }

@@ -18,6 +18,7 @@ import { formatValidation, installErrorHandling } from './http/errors.js'
 import { metricsPlugin } from './http/metrics.js'
 import { ErrorBody } from './http/schemas.js'
 import { webClient } from './http/web.js'
+import { appRoutes } from './api/app/index.js'
 import { openDatabase, type Db } from './store/db.js'
 
 export interface AppDeps {
@@ -79,6 +80,7 @@ export async function buildApp(config: Config, deps: AppDeps = {}): Promise<Fast
 
   app.get('/v0/openapi.json', { schema: { hide: true } }, async () => app.swagger())
   await app.register(healthRoutes, { ctx })
+  await app.register(appRoutes, { prefix: '/app', ctx })
   await app.register(webClient, { root: deps.webRoot })
 
   return app

@@ -1,6 +1,8 @@
 import type { FastifyInstance } from 'fastify'
 import { buildApp } from './app.js'
 import { bootstrap, DEFAULT_ADMIN_EMAIL } from './actions/bootstrap.js'
+import { setPassword } from './actions/sessions.js'
+import { randomToken } from './secrets.js'
 import type { Config } from './config.js'
 import { openDatabase } from './store/db.js'
 import { migrateToLatest } from './store/migrate.js'
@@ -16,8 +18,12 @@ export async function serve(config: Config): Promise<FastifyInstance> {
   const app = await buildApp(config, { db })
   app.addHook('onClose', async () => db.destroy())
 
+  // The first admin gets a generated password, printed once, so the web client is one step away.
+  const adminPassword = boot.created ? randomToken(20) : undefined
+  if (boot.created && adminPassword) await setPassword({ db, config }, boot.organization.id, boot.created.admin.id, adminPassword)
+
   await app.listen({ port: config.port, host: config.host })
-  if (boot.created) printWelcome(config, boot.created.apiKey)
+  if (boot.created) printWelcome(config, boot.created.apiKey, adminPassword)
 
   let closing = false
   const shutdown = (signal: string) => {
@@ -39,11 +45,12 @@ export async function serve(config: Config): Promise<FastifyInstance> {
   return app
 }
 
-function printWelcome(config: Config, apiKey: string): void {
+function printWelcome(config: Config, apiKey: string, adminPassword?: string): void {
   const lines = [
     '',
     'Atrium created a new organization.',
     `  Admin user:       ${DEFAULT_ADMIN_EMAIL}`,
+    ...(adminPassword ? [`  Admin password:   ${adminPassword}   (shown only this once)`, `  Web client:       ${config.publicUrl}/  — sign in with the email and password above`] : []),
     '  Organization API key (holds every scope; shown only this once):',
     '',
     `    ${apiKey}`,

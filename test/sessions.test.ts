@@ -108,11 +108,14 @@ describe('human sign-in', () => {
     expect((await browser.get('/admin/settings.info')).json()).toEqual({ personalAccess: 'auto' })
   })
 
-  it('a non-admin session cannot use the admin API; a session never reaches v0', async () => {
+  it('a non-admin session cannot use the admin API; on v0 a session acts only as the user (personal methods)', async () => {
     const user = await env.userWithPassword()
     const browser = await env.signedIn(user)
     expect((await browser.get('/admin/settings.info')).statusCode).toBe(403)
-    expect((await browser.get('/v0/token.info')).statusCode).toBe(401)
+    // The web client's path (access.sessionOnPersonalApi): personal-capable v0 methods, as the user.
+    const info = await browser.get('/v0/token.info')
+    expect(info.statusCode).toBe(200)
+    expect(info.json().addr).toBe(`U-${user.id}`)
   })
 
   it('account pages refuse bearer tokens', async () => {

@@ -1,6 +1,6 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest, HookHandlerDoneFunction } from 'fastify'
 import fp from 'fastify-plugin'
-import { requireAccessModel, requireOrgAdmin, requireScopes, type ScopeRequirement } from '../access.js'
+import { requireAccessModel, requireOrgAdmin, requireScopes, sessionOnPersonalApi, type ScopeRequirement } from '../access.js'
 import { authenticate } from '../actions/auth.js'
 import { resolveSession } from '../actions/sessions.js'
 import type { Context } from '../context.js'
@@ -92,12 +92,14 @@ export const authPlugin = fp(async (app: FastifyInstance, opts: { ctx: Context; 
       if (!match) fail('invalid_auth', 'Authorization header must be "Bearer <token>".')
       return authenticate(ctx, match[1]!)
     }
-    const cookie = auth.session ? request.cookies[SESSION_COOKIE] : undefined
+    // The web client calls the v0 methods a person may use with its session (see access.ts).
+    const personalApi = !auth.session && auth.models.includes('personal') && request.url.startsWith('/v0/')
+    const cookie = auth.session || personalApi ? request.cookies[SESSION_COOKIE] : undefined
     if (cookie) {
       const principal = await resolveSession(ctx, cookie)
       if (!principal) fail('not_authed', 'The session has expired: sign in again.')
       request.viaSession = true
-      return principal
+      return personalApi ? sessionOnPersonalApi(principal) : principal
     }
     if (auth.session === 'only') fail('not_authed', 'Sign in first.')
     fail('not_authed')

@@ -3,6 +3,7 @@ import { dialectOf } from './dialect.js'
 import * as m0001 from './migrations/0001_core.js'
 import * as m0004 from './migrations/0004_access.js'
 import * as m0008 from './migrations/0008_ops.js'
+import * as m0009 from './migrations/0009_office.js'
 
 /**
  * The one migration set, for both dialects. Listed statically (not read from disk) so the same
@@ -12,6 +13,7 @@ const migrations: Record<string, Migration> = {
   '0001_core': m0001,
   '0004_access': m0004,
   '0008_ops': m0008,
+  '0009_office': m0009,
 }
 
 class StaticProvider implements MigrationProvider {

@@ -29,6 +29,10 @@ export interface Database {
   oauth_grants: OAuthGrantsTable
   oauth_codes: OAuthCodesTable
   file_blobs: FileBlobsTable
+  office_rooms: OfficeRoomsTable
+  office_presence: OfficePresenceTable
+  chat_reads: ChatReadsTable
+  poll_votes: PollVotesTable
 }
 
 export interface OrganizationsTable {
@@ -296,6 +300,41 @@ export interface OAuthCodesTable {
   code_challenge_method: string | null
   created_at: number
   expires_at: number
+}
+
+export interface OfficeRoomsTable {
+  id: string
+  org_id: string
+  number: number
+  name: string
+  group_id: string | null
+  position: number
+  created_at: number
+}
+
+export interface OfficePresenceTable {
+  user_id: string
+  org_id: string
+  room_id: string | null
+  position_number: number | null
+  /** 'online' | 'away' | 'offline' */
+  presence: Generated<string>
+  updated_at: number
+}
+
+export interface ChatReadsTable {
+  address: string
+  chat_id: string
+  /** Key of the newest message the person has seen. */
+  read_ts: number
+}
+
+export interface PollVotesTable {
+  chat_id: string
+  ts: number
+  address: string
+  option_id: string
+  voted_at: number
 }
 
 /** Uploaded file bytes by storage key (the file storage on PostgreSQL). */

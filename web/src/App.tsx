@@ -3,6 +3,13 @@ import { ApiError, get, post } from './api'
 import { Link, RouterProvider, useRouter } from './router'
 import { SessionContext, type SessionInfo } from './session'
 import { Builder } from './pages/Builder'
+import { Chat } from './pages/Chat'
+import { Console } from './pages/Console'
+import { Office } from './pages/Office'
+import { Tokens } from './pages/Tokens'
+import { OfficeProvider } from './people'
+import { setCsrfToken } from './api'
+import { realtime } from './realtime'
 
 function signInUrl(): string {
   return `/login?next=${encodeURIComponent(window.location.pathname + window.location.search)}`
@@ -12,9 +19,22 @@ function Shell({ session }: { session: SessionInfo }) {
   const { path } = useRouter()
   const [menuOpen, setMenuOpen] = useState(false)
   useEffect(() => setMenuOpen(false), [path])
+  const { navigate } = useRouter()
+  useEffect(() => {
+    if (path === '/' || path === '/welcome') navigate('/office', { replace: true })
+  }, [path, navigate])
+  useEffect(() => {
+    // Online while the tab is visible, away while hidden; the socket keeps the server informed.
+    const onVisibility = () => void post('/app/presence.set', { presence: document.visibilityState === 'visible' ? 'online' : 'away' }).catch(() => undefined)
+    document.addEventListener('visibilitychange', onVisibility)
+    return () => document.removeEventListener('visibilitychange', onVisibility)
+  }, [])
   let page: React.ReactNode
   if (path.startsWith('/builder')) page = <Builder />
-  else page = <p>Welcome, {session.user.name}.</p>
+  else if (path.startsWith('/chat')) page = <Chat />
+  else if (path.startsWith('/console') && session.user.isAdmin) page = <Console />
+  else if (path.startsWith('/tokens')) page = <Tokens />
+  else page = <Office />
   return (
     <div className="shell">
       <a className="skip-link" href="#main">
@@ -35,9 +55,20 @@ function Shell({ session }: { session: SessionInfo }) {
           {session.user.isAdmin && <Link to="/console">Developer console</Link>}
           <Link to="/tokens">Access tokens</Link>
         </nav>
-        <form method="post" action="/logout" className="signout" onSubmit={(e) => { e.preventDefault(); void post('/logout').finally(() => { window.location.href = '/login' }) }}>
-          <button type="submit">Sign out</button>
-        </form>
+        <span className="me">
+          {session.user.name}
+          <button
+            type="button"
+            onClick={() => {
+              realtime.close()
+              void post('/logout').finally(() => {
+                window.location.href = '/login'
+              })
+            }}
+          >
+            Sign out
+          </button>
+        </span>
       </header>
       <main id="main" tabIndex={-1}>
         {page}
@@ -51,7 +82,10 @@ export function App() {
   const [error, setError] = useState<string | null>(null)
   useEffect(() => {
     get<SessionInfo>('/app/session')
-      .then(setSession)
+      .then((s) => {
+        setCsrfToken(s.csrfToken)
+        setSession(s)
+      })
       .catch((e: unknown) => {
         if (e instanceof ApiError && e.status === 401) window.location.href = signInUrl()
         else setError(e instanceof Error ? e.message : String(e))
@@ -62,7 +96,9 @@ export function App() {
   return (
     <SessionContext.Provider value={session}>
       <RouterProvider>
-        <Shell session={session} />
+        <OfficeProvider>
+          <Shell session={session} />
+        </OfficeProvider>
       </RouterProvider>
     </SessionContext.Provider>
   )

@@ -1,6 +1,6 @@
 /**
  * Calls Atrium's API from the browser with the signed-in session cookie (same origin). Writes carry
- * the CSRF token the server set in the `atrium_csrf` cookie, echoed in `x-csrf-token`.
+ * the session's CSRF token in `x-csrf-token`.
  */
 export class ApiError extends Error {
   constructor(
@@ -12,9 +12,15 @@ export class ApiError extends Error {
   }
 }
 
+let csrf = ''
+
+/** The CSRF token of this session (from GET /app/session), sent as x-csrf-token on every write. */
+export function setCsrfToken(token: string): void {
+  csrf = token
+}
+
 function csrfToken(): string {
-  const m = /(?:^|;\s*)atrium_csrf=([^;]+)/.exec(document.cookie)
-  return m ? decodeURIComponent(m[1]!) : ''
+  return csrf
 }
 
 type Query = Record<string, string | number | boolean | undefined | null>

@@ -7,13 +7,14 @@ export interface Me {
   email: string
   isAdmin: boolean
   status: 'checkedIn' | 'checkedOut'
-  presence: 'online' | 'away'
+  presence: 'online' | 'away' | 'offline'
   imageUrl?: string | null
 }
 
 export interface SessionInfo {
   user: Me
   org: { id: string; name: string }
+  csrfToken: string
 }
 
 export const SessionContext = createContext<SessionInfo | null>(null)

@@ -66,14 +66,14 @@ describe('Block Kit renderer', () => {
   it.each<[ActionOutcome, string]>([
     ['clicked', 'Clicked'],
     ['timeout', "App didn't respond in time"],
-    ['unreachable', "App didn't respond"],
-    ['app_error', 'App returned an error'],
+    ['no_response', "App didn't respond"],
+    ['error', 'App returned an error'],
   ])('shows the %s outcome of an interactive button', async (outcome, text) => {
     const onAction = vi.fn(async () => outcome)
     render(<BlockKit blocks={SEED_BLOCKS} onAction={onAction} />)
     fireEvent.click(screen.getByRole('button', { name: 'Approve' }))
     await waitFor(() => expect(screen.getByRole('status').textContent).toBe(text))
-    expect(onAction).toHaveBeenCalledWith({ blockId: 'actions-5', actionId: 'deploy_approve', value: 'api-gateway-v2.4.1' })
+    expect(onAction).toHaveBeenCalledWith({ blockId: 'actions-1', actionId: 'deploy_approve', value: 'api-gateway-v2.4.1' })
     const button = screen.getByRole('button', { name: /Approve/ }) as HTMLButtonElement
     expect(button.disabled).toBe(outcome === 'clicked')
   })

@@ -5,6 +5,7 @@ import type { V0App } from '../v0/index.js'
 import clientRoutes from './clients.js'
 import patRoutes from './pats.js'
 import settingsRoutes from './settings.js'
+import roomRoutes from './rooms.js'
 
 /**
  * The admin API: `/admin/<resource>.<verb>`, same conventions as v0 (GET + query for reads,
@@ -13,7 +14,7 @@ import settingsRoutes from './settings.js'
  */
 export type AdminApp = V0App
 
-const modules: Array<(app: AdminApp) => Promise<void>> = [clientRoutes, patRoutes, settingsRoutes]
+const modules: Array<(app: AdminApp) => Promise<void>> = [clientRoutes, patRoutes, settingsRoutes, roomRoutes]
 
 export async function adminRoutes(app: FastifyInstance, opts: { ctx: Context }): Promise<void> {
   const typed = app.withTypeProvider<TypeBoxTypeProvider>() as AdminApp

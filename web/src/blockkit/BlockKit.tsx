@@ -45,7 +45,7 @@ function ActionButton({ button, blockId, onAction }: { button: Button; blockId: 
     try {
       setState(await onAction({ blockId, actionId: button.action_id ?? '', value: button.value ?? '' }))
     } catch {
-      setState('unreachable')
+      setState('no_response')
     }
   }
   const outcome = state !== 'idle' && state !== 'pending' ? state : undefined
@@ -81,8 +81,7 @@ function ButtonView({ button, blockId, onAction }: { button: Button; blockId: st
   return button.url !== undefined ? <UrlButton button={button} /> : <ActionButton button={button} blockId={blockId} onAction={onAction} />
 }
 
-function BlockView({ block, index, onAction }: { block: Block; index: number; onAction?: ActionHandler }) {
-  const blockId = blockIdOf(block, index)
+function BlockView({ block, blockId, onAction }: { block: Block; blockId: string; onAction?: ActionHandler }) {
   switch (block.type) {
     case 'header':
       return (
@@ -135,7 +134,7 @@ export function BlockKit({ blocks, color, onAction }: { blocks: Block[]; color?:
   return (
     <div className={`bk${strip ? ' bk-has-strip' : ''}`} style={style} data-color={strip}>
       {blocks.map((block, i) => (
-        <BlockView key={i} block={block} index={i} onAction={onAction} />
+        <BlockView key={i} block={block} blockId={blockIdOf(blocks, i)} onAction={onAction} />
       ))}
     </div>
   )

@@ -27,16 +27,22 @@ export type Block =
   | { type: 'actions'; block_id?: string; elements: Button[] }
 
 /** What the person sees after clicking an interactive button (the four cases of the interactivity contract). */
-export type ActionOutcome = 'clicked' | 'timeout' | 'unreachable' | 'app_error'
+export type ActionOutcome = 'clicked' | 'timeout' | 'no_response' | 'error'
 
 export const OUTCOME_TEXT: Record<ActionOutcome, string> = {
   clicked: 'Clicked',
   timeout: "App didn't respond in time",
-  unreachable: "App didn't respond",
-  app_error: 'App returned an error',
+  no_response: "App didn't respond",
+  error: 'App returned an error',
 }
 
-/** The id a block is known by in interactivity payloads: its block_id, else `<type>-<position from 1>`. */
-export function blockIdOf(block: Block, index: number): string {
-  return block.block_id ?? `${block.type}-${index + 1}`
+/**
+ * The id a block is known by in interactivity payloads: its block_id, else `<type>-<n>` with n
+ * counting blocks of that type from 1 (the documentation's single actions block is `actions-1`).
+ */
+export function blockIdOf(blocks: readonly Block[], index: number): string {
+  const block = blocks[index]!
+  if (block.block_id) return block.block_id
+  const n = blocks.slice(0, index + 1).filter((b) => b.type === block.type).length
+  return `${block.type}-${n}`
 }

@@ -1,0 +1,195 @@
+import type { FastifyInstance, FastifyRequest } from 'fastify'
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
+import websocket from '@fastify/websocket'
+import { Type } from 'typebox'
+import { enterRoom, leaveRoom, officeInfo, setCheckIn, setPresence } from '../../actions/office.js'
+import type { Context } from '../../context.js'
+import type { Principal } from '../../domain.js'
+import { RealtimeHub } from '../../events/realtime.js'
+import { ACCOUNT, principalOf } from '../../http/auth.js'
+import { errorResponses } from '../../http/schemas.js'
+import { findPresence } from '../../store/repos/office.js'
+import { findOrganization } from '../../store/repos/organizations.js'
+
+/**
+ * `/app/*`: what the web client needs beyond the v0 API, for a signed-in browser (session cookie;
+ * writes carry `x-csrf-token`). The office (rooms, presence, check-in), the realtime socket, and
+ * the Block Kit dry run (which also accepts bearer tokens, for integration developers).
+ */
+
+const Presence = Type.Union([Type.Literal('online'), Type.Literal('away'), Type.Literal('offline')])
+const Status = Type.Union([Type.Literal('checkedIn'), Type.Literal('checkedOut')])
+
+const Room = Type.Object({
+  id: Type.String(),
+  number: Type.Integer({ description: 'Integer room id, as in the audit log (data.location.roomId)' }),
+  name: Type.String(),
+  group: Type.Union([Type.String(), Type.Null()], { description: 'G-… of the group whose chat is the room chat' }),
+  position: Type.Integer(),
+})
+export const OfficeSchema = Type.Object({
+  rooms: Type.Array(Room),
+  people: Type.Array(
+    Type.Object({
+      id: Type.String(),
+      name: Type.String(),
+      email: Type.String(),
+      imageUrl: Type.Union([Type.String(), Type.Null()]),
+      isAdmin: Type.Boolean(),
+      jobTitle: Type.Union([Type.String(), Type.Null()]),
+      status: Status,
+      presence: Presence,
+      room: Type.Union([Type.String(), Type.Null()]),
+    }),
+  ),
+})
+
+const SessionSchema = Type.Object({
+  user: Type.Object({
+    id: Type.String(),
+    address: Type.String(),
+    name: Type.String(),
+    email: Type.String(),
+    isAdmin: Type.Boolean(),
+    imageUrl: Type.Union([Type.String(), Type.Null()]),
+    status: Status,
+    presence: Presence,
+  }),
+  org: Type.Object({ id: Type.String(), name: Type.String() }),
+  csrfToken: Type.String({ description: 'Send as x-csrf-token on writes made with the session cookie' }),
+})
+
+function personal(p: Principal): Extract<Principal, { model: 'personal' }> {
+  if (p.model !== 'personal') throw new Error('/app routes act for a signed-in person')
+  return p
+}
+
+/** Same-origin check for the WebSocket handshake (cookies alone do not prove where a page came from). */
+function sameOrigin(request: FastifyRequest, publicUrl: string): boolean {
+  const origin = request.headers.origin
+  if (!origin) return true
+  try {
+    const o = new URL(origin)
+    return o.origin === new URL(publicUrl).origin || o.host === request.headers.host
+  } catch {
+    return false
+  }
+}
+
+export async function appRoutes(app: FastifyInstance, opts: { ctx: Context }): Promise<void> {
+  const { ctx } = opts
+  const typed = app.withTypeProvider<TypeBoxTypeProvider>()
+  const hub = new RealtimeHub(ctx.db)
+  app.addHook('onClose', async () => hub.close())
+  await app.register(websocket, { options: { maxPayload: 64 * 1024 } })
+
+  typed.get(
+    '/session',
+    { schema: { hide: true, response: { 200: SessionSchema, ...errorResponses(401, 403) } }, config: { auth: ACCOUNT } },
+    async (request, reply) => {
+      const p = personal(principalOf(request))
+      const [org, presence] = await Promise.all([findOrganization(ctx.db, p.orgId), findPresence(ctx.db, p.orgId, p.user.id)])
+      return {
+        user: {
+          id: p.address,
+          address: p.address,
+          name: p.user.name,
+          email: p.user.email,
+          isAdmin: p.user.isAdmin,
+          imageUrl: p.user.imageUrl,
+          status: p.user.status,
+          presence: presence?.presence ?? 'offline',
+        },
+        org: { id: p.orgId, name: org?.name ?? 'Atrium' },
+        csrfToken: reply.generateCsrf(),
+      }
+    },
+  )
+
+  typed.get(
+    '/office.info',
+    { schema: { hide: true, response: { 200: OfficeSchema, ...errorResponses(401, 403) } }, config: { auth: ACCOUNT } },
+    async (request) => officeInfo(ctx, principalOf(request)),
+  )
+
+  typed.post(
+    '/room.enter',
+    {
+      schema: { hide: true, body: Type.Object({ room: Type.String({ minLength: 1, maxLength: 64 }) }, { additionalProperties: false }), response: { 200: OfficeSchema, ...errorResponses(400, 401, 403, 404) } },
+      config: { auth: ACCOUNT },
+    },
+    async (request) => enterRoom(ctx, principalOf(request), request.body.room),
+  )
+
+  typed.post(
+    '/room.leave',
+    { schema: { hide: true, response: { 200: OfficeSchema, ...errorResponses(401, 403) } }, config: { auth: ACCOUNT } },
+    async (request) => leaveRoom(ctx, principalOf(request)),
+  )
+
+  typed.post(
+    '/presence.set',
+    {
+      schema: { hide: true, body: Type.Object({ presence: Type.Union([Type.Literal('online'), Type.Literal('away')]) }, { additionalProperties: false }), response: { 200: Type.Object({ presence: Presence }), ...errorResponses(400, 401, 403) } },
+      config: { auth: ACCOUNT },
+    },
+    async (request) => {
+      await setPresence(ctx, principalOf(request), request.body.presence)
+      return { presence: request.body.presence }
+    },
+  )
+
+  typed.post(
+    '/status.set',
+    {
+      schema: { hide: true, body: Type.Object({ status: Status }, { additionalProperties: false }), response: { 200: Type.Object({ status: Status }), ...errorResponses(400, 401, 403) } },
+      config: { auth: ACCOUNT },
+    },
+    async (request) => {
+      await setCheckIn(ctx, principalOf(request), request.body.status)
+      return { status: request.body.status }
+    },
+  )
+
+  app.get('/realtime', { websocket: true, schema: { hide: true }, config: { auth: ACCOUNT } }, (socket, request) => {
+    const p = personal(principalOf(request))
+    if (!sameOrigin(request, ctx.config.publicUrl)) {
+      socket.close(1008, 'origin')
+      return
+    }
+    let remove: (() => void) | undefined
+    let closed = false
+    const ping = setInterval(() => socket.ping(), 25_000)
+    ping.unref()
+    // Listeners are attached before any await so nothing the client sends early is lost.
+    socket.on('message', (raw: Buffer) => {
+      // The only client frame is an application-level ping; everything else goes through the API.
+      if (raw.toString() === '"ping"') socket.send('"pong"')
+    })
+    socket.on('close', () => {
+      closed = true
+      clearInterval(ping)
+      if (!remove) return
+      remove()
+      if (hub.connectedCount(p.orgId, p.address) === 0) void setPresence(ctx, p, 'offline').catch(() => undefined)
+    })
+    void (async () => {
+      const unregister = await hub.add({
+        orgId: p.orgId,
+        address: p.address,
+        send: (frame) => {
+          if (!closed && socket.readyState === socket.OPEN) socket.send(JSON.stringify(frame))
+        },
+      })
+      if (closed) return unregister()
+      remove = unregister
+      const current = await findPresence(ctx.db, p.orgId, p.user.id)
+      if (current?.presence !== 'online' && current?.presence !== 'away') await setPresence(ctx, p, 'online').catch(() => undefined)
+      // "ready" marks the point from which the socket misses nothing; clients resync up to it.
+      if (!closed) socket.send(JSON.stringify({ type: 'ready', payload: { address: p.address } }))
+    })().catch((err: unknown) => {
+      request.log.error({ err }, 'realtime connection failed')
+      socket.close(1011, 'error')
+    })
+  })
+}

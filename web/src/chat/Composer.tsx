@@ -1,0 +1,221 @@
+import { useRef, useState, type KeyboardEvent } from 'react'
+import { post, upload } from '../api'
+import { useOffice } from '../people'
+import type { Item } from './types'
+
+/**
+ * Message composer: Enter sends, Shift+Enter breaks the line; `@` opens mention suggestions
+ * (arrow keys + Enter/Tab to pick, `@all` for everyone) that are sent as `<@U-…>`; files are uploaded
+ * first (item.upload) and attached; a poll can be posted instead of text.
+ */
+export function Composer({ chat, threadTimestamp, label, onSent }: { chat: string; threadTimestamp?: number; label: string; onSent?: () => void }) {
+  const { people } = useOffice()
+  const [text, setText] = useState('')
+  const [files, setFiles] = useState<File[]>([])
+  const [busy, setBusy] = useState(false)
+  const [error, setError] = useState<string | null>(null)
+  const [query, setQuery] = useState<string | null>(null)
+  const [selected, setSelected] = useState(0)
+  const [polling, setPolling] = useState(false)
+  const mentions = useRef(new Map<string, string>())
+  const area = useRef<HTMLTextAreaElement>(null)
+  const lastTyping = useRef(0)
+  const id = `composer-${threadTimestamp ?? 'main'}`
+
+  const suggestions =
+    query === null
+      ? []
+      : [{ id: 'all', name: 'all' }, ...people.map((p) => ({ id: p.id, name: p.name }))].filter((p) => p.name.toLowerCase().startsWith(query.toLowerCase())).slice(0, 6)
+
+  const onChange = (value: string) => {
+    setText(value)
+    const caret = area.current?.selectionStart ?? value.length
+    const m = /(^|\s)@([\w.-]*)$/.exec(value.slice(0, caret))
+    setQuery(m ? m[2]! : null)
+    setSelected(0)
+    const now = Date.now()
+    if (value && now - lastTyping.current > 3000) {
+      lastTyping.current = now
+      void post('/app/chat.typing', { chat, ...(threadTimestamp ? { threadTimestamp } : {}) }).catch(() => undefined)
+    }
+  }
+
+  const pick = (s: { id: string; name: string }) => {
+    const caret = area.current?.selectionStart ?? text.length
+    const before = text.slice(0, caret).replace(/@([\w.-]*)$/, `@${s.name} `)
+    mentions.current.set(`@${s.name}`, s.id === 'all' ? '<@all>' : `<@${s.id}>`)
+    setText(before + text.slice(caret))
+    setQuery(null)
+    area.current?.focus()
+  }
+
+  const encode = (value: string) => {
+    let out = value
+    const entries = [...mentions.current].sort((a, b) => b[0].length - a[0].length)
+    for (const [display, token] of entries) out = out.split(display).join(token)
+    return out
+  }
+
+  const send = async () => {
+    if (busy || (!text.trim() && files.length === 0)) return
+    setBusy(true)
+    setError(null)
+    try {
+      const items: string[] = []
+      for (const f of files) {
+        const r = await upload<Item | { item: Item }>('/v0/item.upload', f, { name: f.name })
+        items.push('item' in r ? r.item.id : r.id)
+      }
+      await post('/v0/chat.post', {
+        chat,
+        ...(text.trim() ? { text: encode(text), markdown: true } : {}),
+        ...(items.length ? { items } : {}),
+        ...(threadTimestamp ? { threadTimestamp } : {}),
+      })
+      setText('')
+      setFiles([])
+      mentions.current.clear()
+      onSent?.()
+    } catch (e) {
+      setError((e as Error).message)
+    } finally {
+      setBusy(false)
+    }
+  }
+
+  const onKeyDown = (e: KeyboardEvent<HTMLTextAreaElement>) => {
+    if (suggestions.length > 0) {
+      if (e.key === 'ArrowDown') {
+        e.preventDefault()
+        setSelected((s) => (s + 1) % suggestions.length)
+        return
+      }
+      if (e.key === 'ArrowUp') {
+        e.preventDefault()
+        setSelected((s) => (s - 1 + suggestions.length) % suggestions.length)
+        return
+      }
+      if (e.key === 'Enter' || e.key === 'Tab') {
+        e.preventDefault()
+        pick(suggestions[selected]!)
+        return
+      }
+      if (e.key === 'Escape') {
+        setQuery(null)
+        return
+      }
+    }
+    if (e.key === 'Enter' && !e.shiftKey) {
+      e.preventDefault()
+      void send()
+    }
+  }
+
+  return (
+    <div className="composer-wrap">
+      {polling && <PollForm chat={chat} onDone={() => setPolling(false)} />}
+      <form
+        className="composer"
+        onSubmit={(e) => {
+          e.preventDefault()
+          void send()
+        }}
+      >
+        {suggestions.length > 0 && (
+          <ul className="suggestions" role="listbox" id={`${id}-suggestions`} aria-label="Mention suggestions">
+            {suggestions.map((s, i) => (
+              <li key={s.id} role="option" aria-selected={i === selected} onMouseDown={(e) => { e.preventDefault(); pick(s) }}>
+                @{s.name}
+                {s.id === 'all' && <span className="muted"> — everyone</span>}
+              </li>
+            ))}
+          </ul>
+        )}
+        <label htmlFor={id} className="visually-hidden">
+          {label}
+        </label>
+        <textarea
+          id={id}
+          ref={area}
+          value={text}
+          placeholder={label}
+          onChange={(e) => onChange(e.target.value)}
+          onKeyDown={onKeyDown}
+          aria-autocomplete="list"
+          aria-controls={suggestions.length ? `${id}-suggestions` : undefined}
+          aria-expanded={suggestions.length > 0}
+          role="combobox"
+        />
+        <label className="file-pick">
+          <span className="visually-hidden">Attach files</span>
+          <input type="file" multiple aria-label="Attach files" onChange={(e) => setFiles([...(e.target.files ?? [])])} />
+        </label>
+        {!threadTimestamp && (
+          <button type="button" onClick={() => setPolling((p) => !p)} aria-expanded={polling}>
+            Poll
+          </button>
+        )}
+        <button type="submit" className="primary" disabled={busy}>
+          Send
+        </button>
+        {files.length > 0 && (
+          <p className="muted" style={{ flexBasis: '100%', margin: 0 }}>
+            Attached: {files.map((f) => f.name).join(', ')}
+          </p>
+        )}
+        {error && (
+          <p role="alert" className="error" style={{ flexBasis: '100%', margin: 0 }}>
+            {error}
+          </p>
+        )}
+      </form>
+    </div>
+  )
+}
+
+function PollForm({ chat, onDone }: { chat: string; onDone: () => void }) {
+  const [question, setQuestion] = useState('')
+  const [options, setOptions] = useState(['', ''])
+  const [multiple, setMultiple] = useState(false)
+  const [error, setError] = useState<string | null>(null)
+  const submit = async () => {
+    setError(null)
+    try {
+      await post('/v0/chat.post', { chat, poll: { question, options: options.filter((o) => o.trim()).map((text) => ({ text })), allowMultipleAnswers: multiple } })
+      onDone()
+    } catch (e) {
+      setError((e as Error).message)
+    }
+  }
+  return (
+    <form
+      className="card poll-form"
+      style={{ margin: '0.5rem 1rem' }}
+      onSubmit={(e) => {
+        e.preventDefault()
+        void submit()
+      }}
+    >
+      <label htmlFor="poll-question">Question</label>
+      <input id="poll-question" value={question} onChange={(e) => setQuestion(e.target.value)} required />
+      {options.map((o, i) => (
+        <div key={i}>
+          <label htmlFor={`poll-option-${i}`}>Option {i + 1}</label>{' '}
+          <input id={`poll-option-${i}`} value={o} onChange={(e) => setOptions(options.map((x, j) => (j === i ? e.target.value : x)))} />
+        </div>
+      ))}
+      <div className="row">
+        <button type="button" onClick={() => setOptions([...options, ''])} disabled={options.length >= 10}>
+          Add option
+        </button>
+        <label>
+          <input type="checkbox" checked={multiple} onChange={(e) => setMultiple(e.target.checked)} /> Allow several answers
+        </label>
+        <button type="submit" className="primary">
+          Post poll
+        </button>
+      </div>
+      {error && <p className="error">{error}</p>}
+    </form>
+  )
+}

@@ -1,0 +1,307 @@
+import { useCallback, useEffect, useLayoutEffect, useRef, useState } from 'react'
+import { get, post } from '../api'
+import { Composer } from '../chat/Composer'
+import { MessageView, senderName } from '../chat/MessageView'
+import { isReply, mergeMessages, microsToIso, type InboxEntry, type Message, type Reaction } from '../chat/types'
+import { useDirectory } from '../directory'
+import { realtime } from '../realtime'
+import { Link, useRouter } from '../router'
+import { useSession } from '../session'
+
+interface HistoryPage {
+  chat: string
+  messages: Message[]
+  nextCursor?: string
+}
+
+const PAGE = 50
+
+/** Applies a realtime frame to a message list of one chat (or thread). */
+function applyFrame(list: Message[], type: string, payload: unknown, chat: string, thread?: number): Message[] {
+  const p = payload as Partial<Message> & { chat?: string; timestamp?: number }
+  if (p.chat !== chat && !(type === 'chat.message.reaction' && (p as Reaction).chat === chat)) return list
+  const inScope = (m: Partial<Message>) => (thread === undefined ? !isReply(m as Message) : m.threadTimestamp === thread || m.timestamp === thread)
+  switch (type) {
+    case 'chat.message.channel':
+    case 'chat.message.dm':
+      return inScope(p) ? mergeMessages(list, [p as Message]) : list
+    case 'chat.message.updated':
+      return list.some((m) => m.timestamp === p.timestamp) ? mergeMessages(list, [{ ...(p as Message), edited: true }]) : list
+    case 'chat.message.deleted':
+      return list.filter((m) => m.timestamp !== p.timestamp)
+    case 'chat.message.reaction': {
+      const r = payload as Reaction
+      return list.map((m) =>
+        m.timestamp === r.timestamp && !(m.reactions ?? []).some((x) => x.name === r.name && x.user.id === r.user.id) ? { ...m, reactions: [...(m.reactions ?? []), r] } : m,
+      )
+    }
+    default:
+      return list
+  }
+}
+
+/** One conversation (or one thread): backward infinite scroll, live updates, gap-free resync. */
+function useConversation(chat: string, thread?: number) {
+  const [messages, setMessages] = useState<Message[]>([])
+  const [cursor, setCursor] = useState<string | undefined>(undefined)
+  const [done, setDone] = useState(false)
+  const [loading, setLoading] = useState(false)
+  const [error, setError] = useState<string | null>(null)
+  const latest = useRef<Message[]>([])
+  latest.current = messages
+
+  const query = useCallback((extra: Record<string, string | number | undefined>) => get<HistoryPage>('/v0/chat.history', { chat, threadTimestamp: thread, ...extra }), [chat, thread])
+
+  useEffect(() => {
+    setMessages([])
+    setCursor(undefined)
+    setDone(false)
+    setError(null)
+    let cancelled = false
+    query({ limit: PAGE })
+      .then((page) => {
+        if (cancelled) return
+        setMessages(mergeMessages([], thread === undefined ? page.messages.filter((m) => !isReply(m)) : page.messages))
+        setCursor(page.nextCursor)
+        setDone(!page.nextCursor)
+      })
+      .catch((e: Error) => !cancelled && setError(e.message))
+    return () => {
+      cancelled = true
+    }
+  }, [query, thread])
+
+  const loadOlder = useCallback(async () => {
+    if (loading || done || !cursor) return
+    setLoading(true)
+    try {
+      const page = await query({ limit: PAGE, cursor })
+      setMessages((list) => mergeMessages(list, thread === undefined ? page.messages.filter((m) => !isReply(m)) : page.messages))
+      setCursor(page.nextCursor)
+      setDone(!page.nextCursor)
+    } finally {
+      setLoading(false)
+    }
+  }, [loading, done, cursor, query, thread])
+
+  // After a reconnect: everything from the newest key held (inclusive), oldest first, page by page.
+  const resync = useCallback(async () => {
+    const last = latest.current.at(-1)
+    if (!last) return
+    let next: string | undefined
+    for (let i = 0; i < 20; i++) {
+      const page = await query({ after: microsToIso(last.timestamp), limit: 200, cursor: next })
+      setMessages((list) => mergeMessages(list, thread === undefined ? page.messages.filter((m) => !isReply(m)) : page.messages))
+      next = page.nextCursor
+      if (!next) break
+    }
+  }, [query, thread])
+
+  useEffect(
+    () =>
+      realtime.subscribe((f) => {
+        if (f.type === 'resync') void resync()
+        else setMessages((list) => applyFrame(list, f.type, f.payload, chat, thread))
+      }),
+    [chat, thread, resync],
+  )
+  return { messages, setMessages, loadOlder, done, loading, error }
+}
+
+function useTyping(chat: string, me: string) {
+  const [typing, setTyping] = useState<Map<string, number>>(new Map())
+  useEffect(() => {
+    const unsub = realtime.subscribe((f) => {
+      if (f.type !== 'chat.typing') return
+      const p = f.payload as { chat: string; address: string }
+      if (p.chat !== chat || p.address === me) return
+      setTyping((t) => new Map(t).set(p.address, Date.now()))
+    })
+    const timer = setInterval(() => setTyping((t) => (t.size ? new Map([...t].filter(([, at]) => Date.now() - at < 5000)) : t)), 1000)
+    return () => {
+      unsub()
+      clearInterval(timer)
+    }
+  }, [chat, me])
+  return [...typing.keys()]
+}
+
+function Conversation({ entry, onRead }: { entry: InboxEntry; onRead: (chat: string, ts: number) => void }) {
+  const { user } = useSession()
+  const directory = useDirectory()
+  const { messages, loadOlder, done, loading, error } = useConversation(entry.id)
+  const [thread, setThread] = useState<number | null>(null)
+  const [replyCounts, setReplyCounts] = useState<Map<number, number>>(new Map())
+  const list = useRef<HTMLDivElement>(null)
+  const stick = useRef(true)
+  const prevHeight = useRef(0)
+  const typing = useTyping(entry.id, user.address)
+
+  // Keep the view pinned to the bottom for new messages, and in place when older ones load above.
+  useLayoutEffect(() => {
+    const el = list.current
+    if (!el) return
+    if (stick.current) el.scrollTop = el.scrollHeight
+    else if (prevHeight.current && el.scrollHeight > prevHeight.current && el.scrollTop < 50) el.scrollTop += el.scrollHeight - prevHeight.current
+    prevHeight.current = el.scrollHeight
+  }, [messages])
+
+  useEffect(() => {
+    const last = messages.at(-1)
+    if (last) onRead(entry.id, last.timestamp)
+  }, [messages, entry.id, onRead])
+
+  useEffect(
+    () =>
+      realtime.subscribe((f) => {
+        if (f.type !== 'chat.message.channel' && f.type !== 'chat.message.dm') return
+        const m = f.payload as Message
+        if (m.chat !== entry.id || !isReply(m)) return
+        setReplyCounts((c) => new Map(c).set(m.threadTimestamp!, (c.get(m.threadTimestamp!) ?? 0) + 1))
+      }),
+    [entry.id],
+  )
+
+  const onScroll = () => {
+    const el = list.current
+    if (!el) return
+    stick.current = el.scrollHeight - el.scrollTop - el.clientHeight < 40
+    if (el.scrollTop < 80 && !done && !loading) void loadOlder()
+  }
+
+  const react = (m: Message) => (name: string) => void post('/v0/reaction.add', { chat: entry.id, timestamp: m.timestamp, name }).catch(() => undefined)
+  const edit = (m: Message) => async (text: string) => void (await post('/app/chat.update', { chat: entry.id, timestamp: m.timestamp, text }))
+  const remove = (m: Message) => async () => void (await post('/app/chat.delete', { chat: entry.id, timestamp: m.timestamp }))
+  const threadRoot = thread !== null ? messages.find((m) => m.timestamp === thread) : undefined
+
+  return (
+    <>
+      <section className="conversation" aria-labelledby="conversation-title">
+        <header>
+          <h2 id="conversation-title">{entry.name}</h2>
+          <span className="muted">{entry.kind === 'channel' ? 'Group' : entry.kind === 'dm' ? 'Direct message' : 'Group message'}</span>
+        </header>
+        <div className="messages" ref={list} onScroll={onScroll} role="log" aria-live="polite" aria-label={`Messages in ${entry.name}`} tabIndex={0}>
+          {!done && (
+            <button type="button" onClick={() => void loadOlder()} disabled={loading} style={{ margin: '0.5rem auto', display: 'block' }}>
+              {loading ? 'Loading…' : 'Load older messages'}
+            </button>
+          )}
+          {done && messages.length > 0 && <p className="muted" style={{ textAlign: 'center' }}>Beginning of the conversation</p>}
+          {error && <p className="error">{error}</p>}
+          {messages.map((m) => (
+            <MessageView
+              key={m.timestamp}
+              message={m}
+              me={user.address}
+              replies={replyCounts.get(m.timestamp)}
+              onOpenThread={() => setThread(m.timestamp)}
+              onReact={react(m)}
+              onEdit={edit(m)}
+              onDelete={remove(m)}
+            />
+          ))}
+        </div>
+        <div className="typing" aria-live="polite">
+          {typing.length > 0 && `${typing.map((a) => senderName(directory.nameOf(a), a)).join(', ')} ${typing.length === 1 ? 'is' : 'are'} typing…`}
+        </div>
+        <Composer chat={entry.id} label={`Message ${entry.name}`} onSent={() => (stick.current = true)} />
+      </section>
+      {thread !== null && <ThreadPanel chat={entry.id} root={thread} rootMessage={threadRoot} onClose={() => setThread(null)} />}
+    </>
+  )
+}
+
+function ThreadPanel({ chat, root, rootMessage, onClose }: { chat: string; root: number; rootMessage?: Message; onClose: () => void }) {
+  const { user } = useSession()
+  const { messages } = useConversation(chat, root)
+  const all = mergeMessages(rootMessage ? [rootMessage] : [], messages)
+  return (
+    <aside className="thread" aria-label="Thread">
+      <header>
+        <h2>Thread</h2>
+        <button type="button" onClick={onClose} aria-label="Close thread">
+          ✕
+        </button>
+      </header>
+      <div className="messages">
+        {all.map((m) => (
+          <MessageView
+            key={m.timestamp}
+            message={m}
+            me={user.address}
+            onReact={(name) => void post('/v0/reaction.add', { chat, timestamp: m.timestamp, name }).catch(() => undefined)}
+            onEdit={async (text) => void (await post('/app/chat.update', { chat, timestamp: m.timestamp, text }))}
+            onDelete={async () => void (await post('/app/chat.delete', { chat, timestamp: m.timestamp }))}
+          />
+        ))}
+      </div>
+      <Composer chat={chat} threadTimestamp={root} label="Reply in thread" />
+    </aside>
+  )
+}
+
+export function Chat() {
+  const { path, navigate } = useRouter()
+  const [inbox, setInbox] = useState<InboxEntry[]>([])
+  const [error, setError] = useState<string | null>(null)
+  const selected = decodeURIComponent(path.replace(/^\/chat\/?/, '')) || null
+
+  const reload = useCallback(async () => {
+    try {
+      setInbox((await get<{ chats: InboxEntry[] }>('/app/chats.list')).chats)
+    } catch (e) {
+      setError((e as Error).message)
+    }
+  }, [])
+  useEffect(() => {
+    void reload()
+    return realtime.subscribe((f) => {
+      if (f.type === 'resync' || f.type.startsWith('group.')) void reload()
+      if (f.type === 'chat.message.channel' || f.type === 'chat.message.dm') {
+        const m = f.payload as Message
+        setInbox((list) => {
+          if (!list.some((c) => c.id === m.chat || c.group === m.chat)) {
+            void reload()
+            return list
+          }
+          return list.map((c) => ((c.id === m.chat || c.group === m.chat) && !isReply(m) && window.location.pathname !== `/chat/${c.id}` ? { ...c, unread: c.unread + 1, lastTs: m.timestamp } : c))
+        })
+      }
+    })
+  }, [reload])
+
+  const entry = inbox.find((c) => c.id === selected || c.group === selected)
+  useEffect(() => {
+    if (!selected && inbox.length > 0) navigate(`/chat/${inbox[0]!.id}`, { replace: true })
+  }, [selected, inbox, navigate])
+
+  const onRead = useCallback((chat: string, ts: number) => {
+    setInbox((list) => list.map((c) => (c.id === chat && c.unread ? { ...c, unread: 0 } : c)))
+    void post('/app/chat.read', { chat, timestamp: ts }).catch(() => undefined)
+  }, [])
+
+  const groups = inbox.filter((c) => c.kind === 'channel')
+  const direct = inbox.filter((c) => c.kind !== 'channel')
+  const item = (c: InboxEntry) => (
+    <li key={c.id}>
+      <Link to={`/chat/${c.id}`} aria-label={`${c.name}${c.unread ? `, ${c.unread} unread` : ''}`}>
+        <span>{c.kind === 'channel' ? '# ' : ''}{c.name}</span>
+        {c.unread > 0 && <span className="unread">{c.unread}</span>}
+      </Link>
+    </li>
+  )
+  return (
+    <div className={`chat${entry ? '' : ''}`}>
+      <nav className="sidebar" aria-label="Conversations">
+        <h2>Groups</h2>
+        <ul>{groups.map(item)}</ul>
+        <h2>Direct messages</h2>
+        <ul>{direct.map(item)}</ul>
+        {inbox.length === 0 && <p className="muted">No conversations yet.</p>}
+        {error && <p className="error">{error}</p>}
+      </nav>
+      {entry ? <Conversation key={entry.id} entry={entry} onRead={onRead} /> : <section className="conversation"><p className="muted" style={{ padding: '1rem' }}>Pick a conversation.</p></section>}
+    </div>
+  )
+}
