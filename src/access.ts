@@ -49,3 +49,54 @@ export function sessionOnPersonalApi(principal: Principal): Principal {
   if (principal.model !== 'personal') return principal
   return { ...principal, scopes: new Set(SCOPES.filter((s) => s !== 'admin:compliance:read')) }
 }
+
+/**
+ * What the webhook dispatcher knows about one event and one subscriber (an organization app's
+ * bot `B-…` or a personal grant's user `U-…`), gathered from the event's routing and the store.
+ */
+export interface EventAudienceFacts {
+  type: string
+  model: AccessModel
+  scopes: ReadonlySet<string>
+  /** The subscriber is the one who acted (sent the message, reacted, changed status). */
+  isActor: boolean
+  /** The event happened in a DM or multi-DM chat. */
+  inDirectChat: boolean
+  /** The subscriber takes part: a participant of the chat, or listed in the event's addresses. */
+  participant: boolean
+  /** The subscriber is a member of the event's group. */
+  groupMember: boolean
+  /** The subscriber is @-mentioned (directly, or by @all as a member). */
+  mentioned: boolean
+}
+
+/**
+ * Who receives which event. Organization apps: DMs to their bot, messages in groups their bot is a
+ * member of, mentions of their bot, reactions where their bot takes part, and organization-wide
+ * meeting, lobby and status events. Personal grants: only events involving their user (their DMs,
+ * group messages that mention them, their meetings, bookings and status). Nobody hears about
+ * their own chat activity.
+ */
+export function mayReceiveEvent(f: EventAudienceFacts): boolean {
+  const personal = f.model === 'personal'
+  switch (f.type) {
+    case 'chat.message.dm':
+      return !f.isActor && f.inDirectChat && f.participant
+    case 'chat.message.channel':
+      return !f.isActor && !f.inDirectChat && f.groupMember && (!personal || f.mentioned)
+    case 'chat.message.mention':
+      return !f.isActor && f.mentioned
+    case 'chat.message.reaction':
+      return !f.isActor && (f.participant || f.groupMember)
+    case 'transcript.started':
+    case 'transcript.saved':
+      return f.scopes.has('transcript:read') && (!personal || f.participant)
+    case 'user.status.update':
+      return f.scopes.has('user:read') && (!personal || f.participant)
+    case 'recording.saved':
+    case 'lobby.booked':
+      return !personal || f.participant
+    default:
+      return false
+  }
+}

@@ -37,6 +37,22 @@ const EnvSchema = Type.Object({
   ATRIUM_COOKIE_SECRET: Type.Optional(
     Type.String({ minLength: 32, description: 'Signs CSRF cookies; set the same value on every process (default: random per process)' }),
   ),
+  ATRIUM_ALLOW_PRIVATE_URLS: Type.Boolean({
+    default: false,
+    description: 'Allow webhook, interactivity and relay URLs that resolve to private, loopback or link-local addresses',
+  }),
+  ATRIUM_WEBHOOK_RETRY_SCHEDULE: Type.String({
+    pattern: '^(none|\\d+(,\\d+)*)$',
+    default: '5,300,1800,7200,18000',
+    description: 'Seconds between webhook delivery attempts, comma-separated; `none` never retries (Roam behaviour)',
+  }),
+  ATRIUM_WEBHOOK_DISABLE_AFTER: Type.Integer({
+    minimum: 0,
+    default: 20,
+    description: 'Disable a webhook subscription after this many consecutive failed attempts; 0 never disables',
+  }),
+  ATRIUM_WEBHOOK_TIMEOUT_MS: Type.Integer({ minimum: 1, default: 3000, description: 'Time limit of one webhook or interactivity request' }),
+  ATRIUM_DISPATCH_INTERVAL_MS: Type.Integer({ minimum: 10, default: 1000, description: 'How often the webhook dispatcher polls the outbox' }),
 })
 
 type Env = Static<typeof EnvSchema>
@@ -57,6 +73,8 @@ export interface Config {
   readonly rateLimit: RateLimitConfig
   /** Secret for signed cookies (CSRF). */
   readonly cookieSecret: string
+  readonly allowPrivateUrls: boolean
+  readonly webhooks: WebhookConfig
 }
 
 export interface RateLimitConfig {
@@ -67,6 +85,15 @@ export interface RateLimitConfig {
   readonly perSecond: number
   /** Prefix of the limiter's Redis keys, so several deployments can share one Redis. */
   readonly keyPrefix: string
+}
+
+export interface WebhookConfig {
+  /** Seconds to wait before each retry; empty = no retries. */
+  readonly retrySchedule: readonly number[]
+  /** Consecutive failed attempts that disable a subscription; 0 = never. */
+  readonly disableAfter: number
+  readonly timeoutMs: number
+  readonly pollMs: number
 }
 
 export class ConfigError extends Error {
@@ -117,6 +144,13 @@ function buildConfig(env: Env): Config {
       keyPrefix: 'atrium:rl',
     }),
     cookieSecret: env.ATRIUM_COOKIE_SECRET ?? randomBytes(32).toString('hex'),
+    allowPrivateUrls: env.ATRIUM_ALLOW_PRIVATE_URLS,
+    webhooks: Object.freeze({
+      retrySchedule: env.ATRIUM_WEBHOOK_RETRY_SCHEDULE === 'none' ? [] : env.ATRIUM_WEBHOOK_RETRY_SCHEDULE.split(',').map(Number),
+      disableAfter: env.ATRIUM_WEBHOOK_DISABLE_AFTER,
+      timeoutMs: env.ATRIUM_WEBHOOK_TIMEOUT_MS,
+      pollMs: env.ATRIUM_DISPATCH_INTERVAL_MS,
+    }),
   })
 }
 

@@ -119,3 +119,113 @@ export interface Group {
   createdAt: number
   archivedAt: number | null
 }
+
+export interface WebhookSubscription {
+  id: string
+  orgId: string
+  /** `app:<appId>` or `user:<userId>:<appId or credentialId>`. */
+  owner: string
+  model: AccessModel
+  appId: string | null
+  userId: string | null
+  credentialId: string | null
+  grantId: string | null
+  scopes: string[]
+  /** 'static': the app's configured webhook URL, every event; 'dynamic': webhook.subscribe. */
+  kind: 'static' | 'dynamic'
+  /** Dotted event name, or '*' (static). */
+  event: string
+  url: string
+  filter: Record<string, unknown> | null
+  signingSecret: string | null
+  status: 'active' | 'disabled'
+  consecutiveFailures: number
+  disabledReason: string | null
+  disabledAt: number | null
+  createdAt: number
+  updatedAt: number
+}
+
+export type DeliveryStatus = 'pending' | 'delivered' | 'failed'
+export type AttemptOutcome = 'ok' | 'http_error' | 'timeout' | 'network' | 'blocked'
+
+export interface WebhookDelivery {
+  /** Also the `webhook-id` header, the same on every attempt. */
+  id: string
+  orgId: string
+  subscriptionId: string
+  eventId: string
+  eventType: string
+  url: string
+  body: string
+  status: DeliveryStatus
+  attempts: number
+  nextAttemptAt: number | null
+  lastStatus: number | null
+  lastError: string | null
+  createdAt: number
+  updatedAt: number
+}
+
+export interface WebhookAttempt {
+  id: string
+  deliveryId: string
+  attempt: number
+  outcome: AttemptOutcome
+  statusCode: number | null
+  latencyMs: number
+  response: string | null
+  error: string | null
+  startedAt: number
+}
+
+export type ClickOutcome = 'clicked' | 'timeout' | 'no_response' | 'error'
+
+export interface InteractivityClick {
+  id: string
+  orgId: string
+  chatId: string
+  ts: number
+  userId: string
+  appId: string
+  blockId: string
+  actionId: string
+  value: string
+  outcome: ClickOutcome
+  statusCode: number | null
+  latencyMs: number
+  createdAt: number
+}
+
+export interface ColorRule {
+  field: string
+  equals: string | number | boolean
+  color: string
+}
+
+export interface RelayFilter {
+  field: string
+  equals?: string | number | boolean
+  oneOf?: Array<string | number | boolean>
+  exists?: boolean
+}
+
+export interface Relay {
+  id: string
+  orgId: string
+  appId: string
+  name: string
+  description: string | null
+  targetGroupId: string | null
+  targetEmails: string[]
+  template: string | null
+  color: string | null
+  colorRules: ColorRule[]
+  link: { text: string; url: string } | null
+  filter: RelayFilter | null
+  receivedCount: number
+  lastReceivedAt: number | null
+  createdBy: string | null
+  createdAt: number
+  updatedAt: number
+}

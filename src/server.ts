@@ -4,6 +4,7 @@ import { bootstrap, DEFAULT_ADMIN_EMAIL } from './actions/bootstrap.js'
 import { setPassword } from './actions/sessions.js'
 import { randomToken } from './secrets.js'
 import type { Config } from './config.js'
+import { Dispatcher } from './events/dispatcher.js'
 import { openDatabase } from './store/db.js'
 import { migrateToLatest } from './store/migrate.js'
 
@@ -17,12 +18,16 @@ export async function serve(config: Config): Promise<FastifyInstance> {
   const boot = await bootstrap({ db, config })
   const app = await buildApp(config, { db })
   app.addHook('onClose', async () => db.destroy())
+  // Webhook deliveries from the outbox; stops (finishing its round) before the database closes.
+  const dispatcher = new Dispatcher({ db, config }, { log: app.log })
+  app.addHook('preClose', async () => dispatcher.stop())
 
   // The first admin gets a generated password, printed once, so the web client is one step away.
   const adminPassword = boot.created ? randomToken(20) : undefined
   if (boot.created && adminPassword) await setPassword({ db, config }, boot.organization.id, boot.created.admin.id, adminPassword)
 
   await app.listen({ port: config.port, host: config.host })
+  dispatcher.start()
   if (boot.created) printWelcome(config, boot.created.apiKey, adminPassword)
 
   let closing = false

@@ -48,3 +48,22 @@ export function contractErrors(file: SpecFile, route: string, method: string, st
   }
   return validate(body) ? [] : (validate.errors ?? []).map((e) => `${e.instancePath || '/'} ${e.message ?? ''}`)
 }
+
+/**
+ * Validation errors of a webhook body against webhooks.json: the `x-webhooks` request schema of
+ * the event, or (for events the file lists only in prose, like `chat.message.mention`) the named
+ * component schema.
+ */
+export function webhookPayloadErrors(event: string, body: unknown): string[] {
+  contractErrors('webhooks.json', '/webhook.subscribe', 'post', 200, {})
+  const components: Record<string, string> = { 'chat.message.mention': 'ChatMessage' }
+  const ref = components[event]
+    ? `webhooks.json#/components/schemas/${components[event]}`
+    : `webhooks.json#/x-webhooks/${escapePointer(event)}/post/requestBody/content/application~1json/schema`
+  let validate = cache.get(ref)
+  if (!validate) {
+    validate = ajv.compile({ $ref: ref })
+    cache.set(ref, validate)
+  }
+  return validate(body) ? [] : (validate.errors ?? []).map((e) => `${e.instancePath || '/'} ${e.message ?? ''}`)
+}

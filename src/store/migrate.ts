@@ -5,6 +5,8 @@ import * as m0004 from './migrations/0004_access.js'
 import * as m0008 from './migrations/0008_ops.js'
 import * as m0009 from './migrations/0009_office.js'
 
+import * as m0005 from './migrations/0005_events.js'
+
 /**
  * The one migration set, for both dialects. Listed statically (not read from disk) so the same
  * code runs from TypeScript sources in tests and from dist/ in production.
@@ -14,6 +16,8 @@ const migrations: Record<string, Migration> = {
   '0004_access': m0004,
   '0008_ops': m0008,
   '0009_office': m0009,
+
+  '0005_events': m0005,
 }
 
 class StaticProvider implements MigrationProvider {

@@ -33,6 +33,13 @@ export interface Database {
   office_presence: OfficePresenceTable
   chat_reads: ChatReadsTable
   poll_votes: PollVotesTable
+
+  webhook_subscriptions: WebhookSubscriptionsTable
+  webhook_deliveries: WebhookDeliveriesTable
+  webhook_attempts: WebhookAttemptsTable
+  event_cursors: EventCursorsTable
+  interactivity_clicks: InteractivityClicksTable
+  relays: RelaysTable
 }
 
 export interface OrganizationsTable {
@@ -343,4 +350,121 @@ export interface FileBlobsTable {
   bytes: Buffer
   size: number
   created_at: number
+}
+
+export interface WebhookSubscriptionsTable {
+  id: string
+  org_id: string
+  /** `app:<appId>` or `user:<userId>:<appId or credentialId>`; unique with (event, url). */
+  owner: string
+  /** 'organization' | 'personal' */
+  model: string
+  app_id: string | null
+  user_id: string | null
+  credential_id: string | null
+  grant_id: string | null
+  /** Space-separated scopes of the subscribing grant (they gate payload fields). */
+  scopes: string
+  /** 'static' (the app's webhook URL, every event) | 'dynamic' (webhook.subscribe) */
+  kind: string
+  /** Dotted event name, or '*' for a static subscription. */
+  event: string
+  url: string
+  filter: string | null
+  /** Per-subscription secret when the grant has no app (personal access tokens). */
+  signing_secret: string | null
+  /** 'active' | 'disabled' */
+  status: Generated<string>
+  consecutive_failures: Generated<number>
+  disabled_reason: string | null
+  disabled_at: number | null
+  created_at: number
+  updated_at: number
+}
+
+export interface WebhookDeliveriesTable {
+  /** Also the `webhook-id` header. */
+  id: string
+  org_id: string
+  subscription_id: string
+  event_id: string
+  event_type: string
+  url: string
+  /** The exact body sent on every attempt. */
+  body: string
+  /** 'pending' | 'delivered' | 'failed' */
+  status: string
+  attempts: Generated<number>
+  next_attempt_at: number | null
+  lease_owner: string | null
+  lease_until: number | null
+  last_status: number | null
+  last_error: string | null
+  created_at: number
+  updated_at: number
+}
+
+export interface WebhookAttemptsTable {
+  id: string
+  delivery_id: string
+  attempt: number
+  /** 'ok' | 'http_error' | 'timeout' | 'network' | 'blocked' */
+  outcome: string
+  status_code: number | null
+  latency_ms: number
+  /** Response body, truncated. */
+  response: string | null
+  error: string | null
+  started_at: number
+}
+
+export interface EventCursorsTable {
+  name: string
+  /** Highest outbox seq fanned out. */
+  seq: number
+  updated_at: number
+}
+
+export interface InteractivityClicksTable {
+  id: string
+  org_id: string
+  chat_id: string
+  ts: number
+  user_id: string
+  app_id: string
+  block_id: string
+  action_id: string
+  value: string
+  /** 'clicked' | 'timeout' | 'no_response' | 'error' */
+  outcome: string
+  status_code: number | null
+  latency_ms: number
+  created_at: number
+}
+
+export interface RelaysTable {
+  id: string
+  org_id: string
+  app_id: string
+  name: string
+  description: string | null
+  target_group_id: string | null
+  /** JSON array of e-mail addresses that receive the relay's messages as DMs. */
+  target_emails: string
+  template: string | null
+  color: string | null
+  /** JSON array of {field, equals, color}. */
+  color_rules: string
+  /** JSON {text, url} (templates). */
+  link: string | null
+  /** JSON {field, equals?|oneOf?|exists?}. */
+  filter: string | null
+  lookup: string
+  secret_hash: string
+  received_count: Generated<number>
+  last_received_at: number | null
+  created_by: string | null
+  created_at: number
+  updated_at: number
+  deleted_at: number | null
 }

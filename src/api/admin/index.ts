@@ -7,6 +7,8 @@ import patRoutes from './pats.js'
 import settingsRoutes from './settings.js'
 import roomRoutes from './rooms.js'
 
+import adminWebhookRoutes from './webhooks.js'
+
 /**
  * The admin API: `/admin/<resource>.<verb>`, same conventions as v0 (GET + query for reads,
  * POST + JSON for writes, `{"error"}` bodies), for organization administrators only
@@ -14,7 +16,7 @@ import roomRoutes from './rooms.js'
  */
 export type AdminApp = V0App
 
-const modules: Array<(app: AdminApp) => Promise<void>> = [clientRoutes, patRoutes, settingsRoutes, roomRoutes]
+const modules: Array<(app: AdminApp) => Promise<void>> = [clientRoutes, patRoutes, settingsRoutes, roomRoutes, adminWebhookRoutes]
 
 export async function adminRoutes(app: FastifyInstance, opts: { ctx: Context }): Promise<void> {
   const typed = app.withTypeProvider<TypeBoxTypeProvider>() as AdminApp
