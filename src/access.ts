@@ -100,3 +100,21 @@ export function mayReceiveEvent(f: EventAudienceFacts): boolean {
       return false
   }
 }
+
+/**
+ * Clicking an interactive button: a person who can see the message (a participant of the chat,
+ * a member of its group, or anyone for a public group's messages).
+ */
+export function mayClickInChat(f: { member: boolean; publicGroup: boolean }): boolean {
+  return f.member || f.publicGroup
+}
+
+/**
+ * Who may click buttons: the person themself, through their signed-in session, or a personal
+ * token that may post for them (`chat:send_message` or `chat:write`).
+ */
+export function requireClicker(principal: Principal): void {
+  if (principal.model !== 'personal') fail('access_mode_not_supported')
+  if (principal.credential.kind === 'session') return
+  requireScopes(principal, [['chat:send_message'], ['chat:write']])
+}

@@ -4,6 +4,7 @@ import type { Context } from '../../context.js'
 import tokenRoutes from './token.js'
 import appRoutes from './app.js'
 import webhookRoutes from './webhook.js'
+import interactivityRoutes from './interactivity.js'
 
 /** The Fastify instance v0 route files receive: TypeBox-typed, with the action context. */
 export type V0App = FastifyInstance<
@@ -15,7 +16,7 @@ export type V0App = FastifyInstance<
 > & { ctx: Context }
 
 /** Every v0 resource module, mounted under /v0. */
-const modules: Array<(app: V0App) => Promise<void>> = [tokenRoutes, appRoutes, webhookRoutes]
+const modules: Array<(app: V0App) => Promise<void>> = [tokenRoutes, appRoutes, webhookRoutes, interactivityRoutes]
 
 export async function v0Routes(app: FastifyInstance, opts: { ctx: Context }): Promise<void> {
   const typed = app.withTypeProvider<TypeBoxTypeProvider>() as V0App

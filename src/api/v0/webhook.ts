@@ -1,5 +1,3 @@
-import formbody from '@fastify/formbody'
-import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
 import { Type } from 'typebox'
 import { listOwnSubscriptions, subscribe, unsubscribe } from '../../actions/webhooks.js'
 import { SUBSCRIBABLE_EVENTS } from '../../events/catalogue.js'
@@ -80,29 +78,25 @@ export default async function webhookRoutes(app: V0App): Promise<void> {
     async (request) => ({ webhooks: await listOwnSubscriptions(app.ctx, principalOf(request)) }),
   )
 
-  // The id may come as a form field (Roam's documented shape), in JSON, or in the query string;
-  // the form parser is registered for this route's scope only.
-  await app.register(async (scope) => {
-    await scope.register(formbody)
-    const typed = scope.withTypeProvider<TypeBoxTypeProvider>()
-    typed.post(
-      '/webhook.unsubscribe',
-      {
-        schema: {
-          summary: 'Unsubscribe from webhook',
-          description: 'Removes a subscription by id (form field, JSON or query), or by `url` and `event`.',
-          tags: ['Webhooks'],
-          querystring: UnsubscribeFields,
-          body: Type.Optional(Type.Union([UnsubscribeFields, Type.Null()])),
-          response: { 204: Type.Null({ description: 'Removed' }), ...errorResponses(400, 401, 403, 404) },
-        },
-        config: { auth: { scopes: [['webhook:write']], models: ORG_AND_PERSONAL } },
+  // The id may come as a form field (Roam's documented shape; the app parses form bodies), in
+  // JSON, or in the query string.
+  app.post(
+    '/webhook.unsubscribe',
+    {
+      schema: {
+        summary: 'Unsubscribe from webhook',
+        description: 'Removes a subscription by id (form field, JSON or query), or by `url` and `event`.',
+        tags: ['Webhooks'],
+        querystring: UnsubscribeFields,
+        body: Type.Optional(Type.Union([UnsubscribeFields, Type.Null()])),
+        response: { 204: Type.Null({ description: 'Removed' }), ...errorResponses(400, 401, 403, 404) },
       },
-      async (request, reply) => {
-        const fields = { ...request.query, ...(request.body ?? {}) }
-        await unsubscribe(app.ctx, principalOf(request), fields)
-        return reply.code(204).send(null)
-      },
-    )
-  })
+      config: { auth: { scopes: [['webhook:write']], models: ORG_AND_PERSONAL } },
+    },
+    async (request, reply) => {
+      const fields = { ...request.query, ...(request.body ?? {}) }
+      await unsubscribe(app.ctx, principalOf(request), fields)
+      return reply.code(204).send(null)
+    },
+  )
 }
