@@ -118,3 +118,58 @@ export function requireClicker(principal: Principal): void {
   if (principal.credential.kind === 'session') return
   requireScopes(principal, [['chat:send_message'], ['chat:write']])
 }
+}
+
+/**
+ * What the chat rules need to know about a chat and the caller. `member` means the caller's
+ * address takes part: a DM/multi-DM participant, or a member or admin of the channel's group.
+ */
+export interface ChatAccessFacts {
+  kind: 'channel' | 'dm' | 'multi'
+  /** Channels: whether the group is private; null for DMs and multi-DMs. */
+  groupPrivate: boolean | null
+  groupArchived: boolean
+  member: boolean
+}
+
+function isPublicChannel(facts: ChatAccessFacts): boolean {
+  return facts.kind === 'channel' && facts.groupPrivate === false
+}
+
+/**
+ * Reading a chat's history. Organization tokens see every public group (Roam's organization data
+ * scope) and the chats their bot was added to; personal tokens see only the user's own chats.
+ */
+export function canReadChat(principal: Principal, facts: ChatAccessFacts): boolean {
+  if (facts.member) return true
+  if (principal.model === 'organization' && isPublicChannel(facts)) return true
+  return false
+}
+
+export function requireChatRead(principal: Principal, facts: ChatAccessFacts): void {
+  if (!canReadChat(principal, facts)) fail('forbidden', `${principal.address} is not a member of this chat.`)
+}
+
+/**
+ * Posting, reacting, typing, editing and deleting: the caller must be a member of the chat or
+ * group. Public groups appear in chat.list for organization tokens, but their bot may post only
+ * after it has been added to the group. Archived groups take no new messages.
+ */
+export function requireChatWrite(principal: Principal, facts: ChatAccessFacts): void {
+  if (facts.groupArchived) fail('forbidden', 'The group is archived.')
+  if (facts.member) return
+  if (isPublicChannel(facts)) fail('forbidden', `${principal.address} is not a member of this group; add it to the group to post.`)
+  fail('forbidden', `${principal.address} is not a member of this chat.`)
+}
+
+/** Editing or deleting a message: only its sender may. */
+export function requireMessageSender(principal: Principal, sender: string): void {
+  if (principal.address !== sender) fail('invalid_request', `timestamp: the message was sent by ${sender}, not by ${principal.address}`)
+}
+
+/** Interactive buttons call the app back, so the app needs an Interactivity URL. */
+export function requireInteractivityUrl(principal: Principal): void {
+  if (!principal.app?.interactivityUrl) {
+    fail('invalid_request', 'blocks: interactive buttons (action_id and value, no url) need the app to have an Interactivity URL configured')
+  }
+}

@@ -7,6 +7,7 @@ import { adminRoutes } from './api/admin/index.js'
 import { v0Routes } from './api/v0/index.js'
 import { avatarRoutes } from './api/avatars.js'
 import { healthRoutes } from './api/health.js'
+import { fileRoutes } from './api/files.js'
 import type { Config } from './config.js'
 import type { Context } from './context.js'
 import { authPlugin } from './http/auth.js'
@@ -20,6 +21,8 @@ import { ErrorBody } from './http/schemas.js'
 import { webClient } from './http/web.js'
 import { appRoutes } from './api/app/index.js'
 import { openDatabase, type Db } from './store/db.js'
+import { InProcessEventBus, type EventBus } from './events/bus.js'
+import { localStorageFor, type FileStorage } from './storage/index.js'
 
 export interface AppDeps {
   /** An open database; when absent buildApp opens one from config and closes it on shutdown. */
@@ -27,13 +30,17 @@ export interface AppDeps {
   logger?: FastifyServerOptions['logger']
   /** Directory of the built web client; defaults to web/dist. */
   webRoot?: string
+  /** Where uploaded files go; default: the local disk under the data directory. */
+  storage?: FileStorage
+  /** Realtime event bus; default: in-process. */
+  bus?: EventBus
 }
 
 /** Builds the HTTP application. Never listens: server.ts does, tests use `app.inject`. */
 export async function buildApp(config: Config, deps: AppDeps = {}): Promise<FastifyInstance> {
   const ownsDb = deps.db === undefined
   const db = deps.db ?? openDatabase(config.database)
-  const ctx: Context = { db, config }
+  const ctx: Context = { db, config, storage: deps.storage ?? localStorageFor(config.dataDir), bus: deps.bus ?? new InProcessEventBus() }
 
   const app = Fastify({
     logger: deps.logger ?? { level: config.logLevel },
@@ -77,6 +84,7 @@ export async function buildApp(config: Config, deps: AppDeps = {}): Promise<Fast
   await app.register(loginRoutes, { ctx })
   await app.register(oauthRoutes, { ctx })
   await app.register(accountRoutes, { prefix: '/account', ctx })
+  await app.register(fileRoutes, { ctx })
 
   app.get('/v0/openapi.json', { schema: { hide: true } }, async () => app.swagger())
   await app.register(healthRoutes, { ctx })

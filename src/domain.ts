@@ -229,3 +229,78 @@ export interface Relay {
   createdAt: number
   updatedAt: number
 }
+
+/** 'text' | 'block' | 'voice' | 'poll' (Roam's contentType) plus Atrium's 'system'. */
+export type MessageContentType = 'text' | 'block' | 'voice' | 'poll' | 'system'
+
+export interface PollOption {
+  id: string
+  text: string
+}
+
+export interface Poll {
+  question: string
+  options: PollOption[]
+  allowMultipleAnswers: boolean
+  /** Unix µs, or null when the poll never closes. */
+  closesAt: number | null
+}
+
+/** A chat message, keyed by (chat, µs timestamp). */
+export interface Message {
+  chatId: string
+  ts: number
+  /** Tagged address of the sender (`U-…`, `B-…`). */
+  sender: string
+  /** Key of the thread's parent (channel threads). */
+  threadTs: number | null
+  /** Key of the message replied to (DMs and multi-DMs, which have no threads). */
+  replyTs: number | null
+  contentType: MessageContentType
+  text: string | null
+  markdown: boolean
+  blocks: unknown[] | null
+  color: string | null
+  poll: Poll | null
+  createdAt: number
+  editedAt: number | null
+  deletedAt: number | null
+}
+
+export type ItemType = 'photo' | 'blob'
+
+/** An uploaded file that messages can attach. */
+export interface Item {
+  id: string
+  orgId: string
+  uploader: string
+  type: ItemType
+  mime: string
+  name: string
+  size: number
+  width: number | null
+  height: number | null
+  storageKey: string
+  createdAt: number
+}
+
+export interface MessageReaction {
+  chatId: string
+  ts: number
+  name: string
+  /** Who reacted (`U-…`, `B-…`). */
+  address: string
+  createdAt: number
+}
+
+/** Display information about a chat address (a user or an app's bot). */
+export interface AddressProfile {
+  address: string
+  kind: 'user' | 'bot'
+  name: string
+  imageUrl: string | null
+  email: string | null
+  /** Bots: the app's client id and description. */
+  integrationId: string | null
+  detail: string | null
+}

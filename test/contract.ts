@@ -67,3 +67,19 @@ export function webhookPayloadErrors(event: string, body: unknown): string[] {
   }
   return validate(body) ? [] : (validate.errors ?? []).map((e) => `${e.instancePath || '/'} ${e.message ?? ''}`)
 }
+
+/** Returns the validation errors of `body` against `components.schemas.<name>` of a spec file. */
+export function componentErrors(file: SpecFile, name: string, body: unknown): string[] {
+  if (!loaded.has(file)) {
+    const doc = JSON.parse(fs.readFileSync(path.join(specDir, file), 'utf8')) as object
+    ajv.addSchema(doc, file)
+    loaded.add(file)
+  }
+  const ref = `${file}#/components/schemas/${escapePointer(name)}`
+  let validate = cache.get(ref)
+  if (!validate) {
+    validate = ajv.compile({ $ref: ref })
+    cache.set(ref, validate)
+  }
+  return validate(body) ? [] : (validate.errors ?? []).map((e) => `${e.instancePath || '/'} ${e.message ?? ''}`)
+}

@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto'
+import fs from 'node:fs/promises'
 import type { FastifyInstance, InjectOptions, LightMyRequestResponse } from 'fastify'
 import pg from 'pg'
 import { buildApp } from '../src/app.js'
@@ -19,6 +20,8 @@ import { findChatByParticipants, insertChat } from '../src/store/repos/chats.js'
 import { insertGroup, upsertGroupMembers } from '../src/store/repos/groups.js'
 import type { Chat, Group } from '../src/domain.js'
 import { nowMicros } from '../src/time.js'
+import { InProcessEventBus } from '../src/events/bus.js'
+import { localStorageFor } from '../src/storage/index.js'
 
 export const dialect = (process.env.ATRIUM_TEST_DIALECT ?? 'sqlite') as 'sqlite' | 'postgres'
 export const pgUrl = process.env.ATRIUM_TEST_PG_URL ?? 'postgres://postgres@127.0.0.1:5432/test'
@@ -94,9 +97,11 @@ export class TestEnv {
       createdAt: nowMicros(),
     }
     await insertOrganization(db, org)
-    const app = await buildApp(cfg, { db, logger: false })
+    const bus = new InProcessEventBus()
+    const storage = localStorageFor(cfg.dataDir)
+    const app = await buildApp(cfg, { db, logger: false, bus, storage })
     await app.ready()
-    return new TestEnv(app, { db, config: cfg }, org, drop)
+    return new TestEnv(app, { db, config: cfg, bus, storage }, org, drop)
   }
 
   get db(): Db {
@@ -106,6 +111,7 @@ export class TestEnv {
   async close(): Promise<void> {
     await this.app.close()
     await this.drop()
+    await fs.rm(this.ctx.config.dataDir, { recursive: true, force: true })
   }
 
   async user(input: { email?: string; name?: string; isAdmin?: boolean } = {}): Promise<User> {

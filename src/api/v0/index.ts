@@ -5,6 +5,10 @@ import tokenRoutes from './token.js'
 import appRoutes from './app.js'
 import webhookRoutes from './webhook.js'
 import interactivityRoutes from './interactivity.js'
+import addrRoutes from './addr.js'
+import chatRoutes from './chat.js'
+import itemRoutes from './item.js'
+import reactionRoutes from './reaction.js'
 
 /** The Fastify instance v0 route files receive: TypeBox-typed, with the action context. */
 export type V0App = FastifyInstance<
@@ -16,7 +20,16 @@ export type V0App = FastifyInstance<
 > & { ctx: Context }
 
 /** Every v0 resource module, mounted under /v0. */
-const modules: Array<(app: V0App) => Promise<void>> = [tokenRoutes, appRoutes, webhookRoutes, interactivityRoutes]
+const modules: Array<(app: V0App) => Promise<void>> = [
+  tokenRoutes,
+  appRoutes,
+  webhookRoutes,
+  interactivityRoutes,
+  chatRoutes,
+  itemRoutes,
+  reactionRoutes,
+  addrRoutes,
+]
 
 export async function v0Routes(app: FastifyInstance, opts: { ctx: Context }): Promise<void> {
   const typed = app.withTypeProvider<TypeBoxTypeProvider>() as V0App

@@ -1,5 +1,5 @@
 import type { Selectable } from 'kysely'
-import type { Chat, ChatKind } from '../../domain.js'
+import type { AddressProfile, Chat, ChatKind } from '../../domain.js'
 import type { Executor } from '../db.js'
 import type { ChatsTable } from '../schema.js'
 
@@ -73,4 +73,141 @@ export async function isChatParticipant(db: Executor, chatId: string, address: s
     .where('address', '=', address)
     .executeTakeFirst()
   return row !== undefined
+}
+
+/**
+ * The DM or multi-DM among `participants`, created (with its members) if it does not exist yet.
+ * Safe under concurrent first posts: the unique (org, participants) key decides the winner and the
+ * loser reads the winner's chat.
+ */
+export async function findOrCreateDirectChat(
+  db: Executor,
+  input: { id: string; orgId: string; kind: 'dm' | 'multi'; participants: readonly string[]; startedAt: number },
+): Promise<Chat> {
+  const key = participantsKey(input.participants)
+  const inserted = await db
+    .insertInto('chats')
+    .values({ id: input.id, org_id: input.orgId, kind: input.kind, group_id: null, participants_key: key, started_at: input.startedAt })
+    .onConflict((oc) => oc.columns(['org_id', 'participants_key']).doNothing())
+    .returningAll()
+    .execute()
+  if (inserted[0]) {
+    await db
+      .insertInto('chat_members')
+      .values([...new Set(input.participants)].map((address) => ({ chat_id: input.id, address, joined_at: input.startedAt })))
+      .execute()
+    return toChat(inserted[0])
+  }
+  const existing = await findChatByParticipants(db, input.orgId, input.participants)
+  if (!existing) throw new Error(`chat for ${key} vanished`)
+  return existing
+}
+
+/** Addresses of a group's members and admins. */
+export async function listGroupMemberAddresses(db: Executor, groupId: string): Promise<string[]> {
+  const rows = await db.selectFrom('group_members').select('address').where('group_id', '=', groupId).orderBy('address').execute()
+  return rows.map((r) => r.address)
+}
+
+export interface ChatListEntry {
+  chat: Chat
+  /** Channels: the group's id and name. */
+  groupId: string | null
+  groupName: string | null
+}
+
+/**
+ * Chats `address` may see in a listing, newest-started first: the DMs and multi-DMs it takes part
+ * in, the channels of groups it belongs to, and every public group's channel. Archived groups are
+ * left out. Keyset paging on (started_at, id) through the chats_org_started index.
+ */
+export async function listVisibleChats(
+  db: Executor,
+  orgId: string,
+  address: string,
+  page: { after?: { startedAt: number; id: string }; limit: number },
+): Promise<ChatListEntry[]> {
+  let q = db
+    .selectFrom('chats as c')
+    .leftJoin('groups as g', 'g.chat_id', 'c.id')
+    .selectAll('c')
+    .select(['g.id as gid', 'g.name as group_name'])
+    .where('c.org_id', '=', orgId)
+    .where('g.archived_at', 'is', null)
+    .where((eb) =>
+      eb.or([
+        eb.exists(eb.selectFrom('chat_members as m').select('m.address').whereRef('m.chat_id', '=', 'c.id').where('m.address', '=', address)),
+        eb.and([eb('g.id', 'is not', null), eb('g.private', '=', 0)]),
+        eb.exists(eb.selectFrom('group_members as gm').select('gm.address').whereRef('gm.group_id', '=', 'g.id').where('gm.address', '=', address)),
+      ]),
+    )
+  const after = page.after
+  if (after) {
+    q = q.where((eb) =>
+      eb.or([eb('c.started_at', '<', after.startedAt), eb.and([eb('c.started_at', '=', after.startedAt), eb('c.id', '<', after.id)])]),
+    )
+  }
+  const rows = await q.orderBy('c.started_at', 'desc').orderBy('c.id', 'desc').limit(page.limit + 1).execute()
+  return rows.map((row) => {
+    const { gid, group_name, ...chat } = row
+    return { chat: toChat(chat), groupId: gid ?? null, groupName: group_name ?? null }
+  })
+}
+
+/** Participants of several DMs and multi-DMs at once. */
+export async function listParticipantsOf(db: Executor, chatIds: readonly string[]): Promise<Map<string, string[]>> {
+  const out = new Map<string, string[]>()
+  if (chatIds.length === 0) return out
+  const rows = await db
+    .selectFrom('chat_members')
+    .select(['chat_id', 'address'])
+    .where('chat_id', 'in', [...chatIds])
+    .orderBy('chat_id')
+    .orderBy('address')
+    .execute()
+  for (const row of rows) {
+    const list = out.get(row.chat_id) ?? []
+    list.push(row.address)
+    out.set(row.chat_id, list)
+  }
+  return out
+}
+
+/** Display information for user (`U-`) and bot (`B-`) addresses of the organization. */
+export async function findAddressProfiles(db: Executor, orgId: string, addresses: readonly string[]): Promise<Map<string, AddressProfile>> {
+  const out = new Map<string, AddressProfile>()
+  const userIds = [...new Set(addresses.filter((a) => a.startsWith('U-')).map((a) => a.slice(2)))]
+  const botIds = [...new Set(addresses.filter((a) => a.startsWith('B-')).map((a) => a.slice(2)))]
+  if (userIds.length > 0) {
+    const users = await db
+      .selectFrom('users')
+      .select(['id', 'name', 'email', 'image_url'])
+      .where('org_id', '=', orgId)
+      .where('id', 'in', userIds)
+      .execute()
+    for (const u of users) {
+      out.set(`U-${u.id}`, { address: `U-${u.id}`, kind: 'user', name: u.name, email: u.email, imageUrl: u.image_url, integrationId: null, detail: null })
+    }
+  }
+  if (botIds.length > 0) {
+    const apps = await db
+      .selectFrom('apps')
+      .select(['bot_id', 'client_id', 'name', 'description', 'image_url'])
+      .where('org_id', '=', orgId)
+      .where('bot_id', 'in', botIds)
+      .where('deleted_at', 'is', null)
+      .execute()
+    for (const a of apps) {
+      out.set(`B-${a.bot_id}`, {
+        address: `B-${a.bot_id}`,
+        kind: 'bot',
+        name: a.name,
+        email: null,
+        imageUrl: a.image_url,
+        integrationId: a.client_id,
+        detail: a.description,
+      })
+    }
+  }
+  return out
 }

@@ -1,0 +1,168 @@
+import type { ChatAccessFacts } from '../access.js'
+import type { Context } from '../context.js'
+import type { Chat, Group, Principal } from '../domain.js'
+import { fail } from '../errors.js'
+import { newId, parseTagged } from '../ids.js'
+import type { Executor } from '../store/db.js'
+import { findAppByBot } from '../store/repos/apps.js'
+import {
+  findAddressProfiles,
+  findChat,
+  findOrCreateDirectChat,
+  isChatParticipant,
+  listParticipantsOf,
+  listVisibleChats,
+} from '../store/repos/chats.js'
+import { findGroup, findGroupByChat, findGroupRole } from '../store/repos/groups.js'
+import { findUser } from '../store/repos/users.js'
+import { microsToIso } from '../time.js'
+
+/** The tagged id of a chat: `C-` channel, `D-` DM, `M-` multi-DM. */
+export function chatAddress(chat: Chat): string {
+  return `${chat.kind === 'channel' ? 'C' : chat.kind === 'dm' ? 'D' : 'M'}-${chat.id}`
+}
+
+/** A chat with its group (channels) and what the access rules need about the caller. */
+export interface ResolvedChat {
+  chat: Chat
+  address: string
+  group: Group | undefined
+  facts: ChatAccessFacts
+}
+
+async function describeChat(db: Executor, principal: Principal, chat: Chat, group?: Group): Promise<ResolvedChat> {
+  const g = chat.kind === 'channel' ? (group ?? (await findGroupByChat(db, chat.id))) : undefined
+  const member = g ? (await findGroupRole(db, g.id, principal.address)) !== undefined : await isChatParticipant(db, chat.id, principal.address)
+  return {
+    chat,
+    address: chatAddress(chat),
+    group: g,
+    facts: {
+      kind: chat.kind,
+      groupPrivate: g ? g.private : null,
+      groupArchived: g ? g.archivedAt !== null : false,
+      member,
+    },
+  }
+}
+
+const kindOfTag = { C: 'channel', D: 'dm', M: 'multi' } as const
+
+/**
+ * An existing chat named by a chat id (`C-`, `D-`, `M-`) or a group id (`G-`, meaning its channel).
+ * Ids that are well formed but unknown in this organization are 403, like chats the caller may
+ * not see, so existence is not disclosed.
+ */
+export async function resolveExistingChat(db: Executor, principal: Principal, value: string, field = 'chat'): Promise<ResolvedChat> {
+  const parsed = parseTagged(value)
+  if (!parsed || !['C', 'D', 'M', 'G'].includes(parsed.tag)) {
+    fail('invalid_request', `${field}: must be a chat id (C-, D-, M-) or a group id (G-)`)
+  }
+  if (parsed.tag === 'G') {
+    const group = await findGroup(db, principal.orgId, parsed.uuid)
+    if (!group) fail('forbidden', `${field}: the group does not exist in this Roam`)
+    const chat = await findChat(db, principal.orgId, group.chatId)
+    if (!chat) throw new Error(`group ${group.id} has no chat`)
+    return describeChat(db, principal, chat, group)
+  }
+  const chat = await findChat(db, principal.orgId, parsed.uuid)
+  if (!chat || chat.kind !== kindOfTag[parsed.tag as 'C' | 'D' | 'M']) fail('forbidden', `${field}: the chat does not exist in this Roam`)
+  return describeChat(db, principal, chat)
+}
+
+/** Largest number of addresses in a multi-DM `chat` array (the sender is added to them). */
+export const MAX_MULTI_DM_ADDRESSES = 50
+
+async function requireChatPartner(db: Executor, principal: Principal, address: string, field: string): Promise<void> {
+  const parsed = parseTagged(address)
+  if (parsed?.tag === 'U') {
+    const user = await findUser(db, principal.orgId, parsed.uuid)
+    if (!user || !user.active) fail('invalid_request', `${field}: no active user ${address} in this Roam`)
+    return
+  }
+  if (parsed?.tag === 'B') {
+    if (!(await findAppByBot(db, principal.orgId, parsed.uuid))) fail('invalid_request', `${field}: no bot ${address} in this Roam`)
+    return
+  }
+  fail('invalid_request', `${field}: must be a user (U-) or bot (B-) address`)
+}
+
+/**
+ * `chat.post`'s `chat`: a chat or group id; a user or bot address (the DM with it, started on first
+ * use); or an array of user addresses (the chat among them and the sender: a DM for one other
+ * person, a multi-DM `M-` for more, started on first use).
+ */
+export async function resolvePostTarget(db: Executor, principal: Principal, target: string | string[], now: number): Promise<ResolvedChat> {
+  if (typeof target === 'string') {
+    const parsed = parseTagged(target)
+    if (!parsed) fail('invalid_request', 'chat: must be a chat, group, user or bot id, or an array of user ids')
+    if (parsed.tag !== 'U' && parsed.tag !== 'B') return resolveExistingChat(db, principal, target)
+    if (target === principal.address) fail('invalid_request', 'chat: cannot start a DM with yourself')
+    await requireChatPartner(db, principal, target, 'chat')
+    const chat = await findOrCreateDirectChat(db, {
+      id: newId(),
+      orgId: principal.orgId,
+      kind: 'dm',
+      participants: [principal.address, target],
+      startedAt: now,
+    })
+    return describeChat(db, principal, chat)
+  }
+  if (target.length === 0) fail('invalid_request', 'chat: must list at least 1 user address')
+  if (target.length > MAX_MULTI_DM_ADDRESSES) fail('invalid_request', `chat: must list at most ${MAX_MULTI_DM_ADDRESSES} user addresses`)
+  const others = new Set<string>()
+  for (const [i, address] of target.entries()) {
+    if (parseTagged(address)?.tag !== 'U') fail('invalid_request', `chat/${i}: must be a user address (U-…)`)
+    if (address === principal.address) continue
+    if (!others.has(address)) await requireChatPartner(db, principal, address, `chat/${i}`)
+    others.add(address)
+  }
+  if (others.size === 0) fail('invalid_request', 'chat: must name at least 1 user other than the sender')
+  const chat = await findOrCreateDirectChat(db, {
+    id: newId(),
+    orgId: principal.orgId,
+    kind: others.size === 1 ? 'dm' : 'multi',
+    participants: [principal.address, ...others],
+    startedAt: now,
+  })
+  return describeChat(db, principal, chat)
+}
+
+export interface ChatSummary {
+  id: string
+  started: string
+  name: string
+  group?: string
+}
+
+export interface ChatListPage {
+  chats: ChatSummary[]
+  nextCursor?: string
+}
+
+const listCursorRe = /^(\d{1,17})_([0-9a-f-]{36})$/
+
+/** `chat.list`: chats the caller takes part in plus every public group's channel, newest first. */
+export async function listChats(ctx: Context, principal: Principal, input: { limit: number; cursor?: string }): Promise<ChatListPage> {
+  let after: { startedAt: number; id: string } | undefined
+  if (input.cursor !== undefined) {
+    const m = listCursorRe.exec(input.cursor)
+    if (!m) fail('invalid_request', 'cursor: is not a cursor returned by chat.list')
+    after = { startedAt: Number(m[1]), id: m[2]! }
+  }
+  const rows = await listVisibleChats(ctx.db, principal.orgId, principal.address, { after, limit: input.limit })
+  const page = rows.slice(0, input.limit)
+  const direct = page.filter((r) => r.chat.kind !== 'channel').map((r) => r.chat.id)
+  const participants = await listParticipantsOf(ctx.db, direct)
+  const profiles = await findAddressProfiles(ctx.db, principal.orgId, [...participants.values()].flat())
+  const nameOf = (address: string) => profiles.get(address)?.name ?? address
+  const chats = page.map(({ chat, groupId, groupName }): ChatSummary => {
+    const base = { id: chatAddress(chat), started: microsToIso(chat.startedAt) }
+    if (chat.kind === 'channel') return { ...base, name: groupName ?? '', ...(groupId ? { group: `G-${groupId}` } : {}) }
+    const members = participants.get(chat.id) ?? []
+    const named = chat.kind === 'dm' ? members.filter((a) => a !== principal.address) : members
+    return { ...base, name: (named.length > 0 ? named : members).map(nameOf).join(', ') }
+  })
+  const last = page[page.length - 1]
+  return rows.length > input.limit && last ? { chats, nextCursor: `${last.chat.startedAt}_${last.chat.id}` } : { chats }
+}

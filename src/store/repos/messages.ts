@@ -1,0 +1,313 @@
+import { sql, type Selectable } from 'kysely'
+import type { Message, MessageContentType, MessageReaction, Poll } from '../../domain.js'
+import type { Executor } from '../db.js'
+import type { MessagesTable } from '../schema.js'
+
+function toMessage(row: Selectable<MessagesTable>): Message {
+  return {
+    chatId: row.chat_id,
+    ts: Number(row.ts),
+    sender: row.sender,
+    threadTs: row.thread_ts === null ? null : Number(row.thread_ts),
+    replyTs: row.reply_ts === null ? null : Number(row.reply_ts),
+    contentType: row.content_type as MessageContentType,
+    text: row.text,
+    markdown: row.markdown === 1,
+    blocks: row.blocks === null ? null : (JSON.parse(row.blocks) as unknown[]),
+    color: row.color,
+    poll: row.poll === null ? null : (JSON.parse(row.poll) as Poll),
+    createdAt: Number(row.created_at),
+    editedAt: row.edited_at === null ? null : Number(row.edited_at),
+    deletedAt: row.deleted_at === null ? null : Number(row.deleted_at),
+  }
+}
+
+/**
+ * Hands out the next message key of a chat: the current time in µs, or one more than the last key
+ * when the clock has not moved past it. One atomic UPDATE … RETURNING on the chat row, so
+ * concurrent posts to the same chat queue on the row lock (PostgreSQL) or the single writer
+ * (SQLite) and always get distinct, increasing keys in commit order.
+ */
+export async function allocateMessageTs(db: Executor, chatId: string, now: number): Promise<number> {
+  const row = await db
+    .updateTable('chats')
+    .set({ last_ts: sql<number>`case when last_ts + 1 > cast(${now} as bigint) then last_ts + 1 else cast(${now} as bigint) end` })
+    .where('id', '=', chatId)
+    .returning('last_ts')
+    .executeTakeFirstOrThrow()
+  return Number(row.last_ts)
+}
+
+export type NewMessage = Omit<Message, 'editedAt' | 'deletedAt'>
+
+function messageValues(m: NewMessage) {
+  return {
+    chat_id: m.chatId,
+    ts: m.ts,
+    sender: m.sender,
+    thread_ts: m.threadTs,
+    reply_ts: m.replyTs,
+    content_type: m.contentType,
+    text: m.text,
+    markdown: m.markdown ? 1 : 0,
+    blocks: m.blocks === null ? null : JSON.stringify(m.blocks),
+    color: m.color,
+    poll: m.poll === null ? null : JSON.stringify(m.poll),
+    created_at: m.createdAt,
+  }
+}
+
+/** Inserts a message with its mentions and attached items (in order). */
+export async function insertMessage(
+  db: Executor,
+  message: NewMessage,
+  extras: { mentions: readonly string[]; itemIds: readonly string[] },
+): Promise<Message> {
+  const row = await db.insertInto('messages').values(messageValues(message)).returningAll().executeTakeFirstOrThrow()
+  await replaceMentions(db, message.chatId, message.ts, extras.mentions)
+  await replaceMessageItems(db, message.chatId, message.ts, extras.itemIds)
+  return toMessage(row)
+}
+
+/**
+ * Bulk insert for imports and large fixtures: rows are written in chunks and the chat's key
+ * allocator is moved past the highest key, so later posts keep increasing.
+ */
+export async function insertMessages(db: Executor, messages: readonly NewMessage[]): Promise<void> {
+  const chunk = 500
+  const highest = new Map<string, number>()
+  for (let i = 0; i < messages.length; i += chunk) {
+    const part = messages.slice(i, i + chunk)
+    await db.insertInto('messages').values(part.map(messageValues)).execute()
+    for (const m of part) highest.set(m.chatId, Math.max(highest.get(m.chatId) ?? 0, m.ts))
+  }
+  for (const [chatId, ts] of highest) {
+    await db
+      .updateTable('chats')
+      .set({ last_ts: sql<number>`case when last_ts > cast(${ts} as bigint) then last_ts else cast(${ts} as bigint) end` })
+      .where('id', '=', chatId)
+      .execute()
+  }
+}
+
+export async function findMessage(db: Executor, chatId: string, ts: number): Promise<Message | undefined> {
+  const row = await db.selectFrom('messages').selectAll().where('chat_id', '=', chatId).where('ts', '=', ts).executeTakeFirst()
+  return row && toMessage(row)
+}
+
+export interface MessagePage {
+  chatId: string
+  /** null: top-level messages; a key: the replies of that thread. */
+  threadTs: number | null
+  /** Inclusive lower bound (µs). */
+  after?: number
+  /** Exclusive upper bound (µs). */
+  before?: number
+  /** Keyset position: the key of the last message of the previous page. */
+  cursor?: number
+  /** Oldest first when true, newest first otherwise. */
+  ascending: boolean
+  limit: number
+}
+
+/**
+ * One page of a chat's (or a thread's) live messages, by key, on the (chat_id, thread_ts, ts)
+ * index. Deleted messages are skipped. Returns up to `limit + 1` rows so the caller can tell
+ * whether another page follows.
+ */
+export async function listMessages(db: Executor, page: MessagePage): Promise<Message[]> {
+  let q = db.selectFrom('messages').selectAll().where('chat_id', '=', page.chatId)
+  q = page.threadTs === null ? q.where('thread_ts', 'is', null) : q.where('thread_ts', '=', page.threadTs)
+  if (page.after !== undefined) q = q.where('ts', '>=', page.after)
+  if (page.before !== undefined) q = q.where('ts', '<', page.before)
+  if (page.cursor !== undefined) q = q.where('ts', page.ascending ? '>' : '<', page.cursor)
+  const rows = await q
+    .where('deleted_at', 'is', null)
+    .orderBy('ts', page.ascending ? 'asc' : 'desc')
+    .limit(page.limit + 1)
+    .execute()
+  return rows.map(toMessage)
+}
+
+export interface MessageContent {
+  contentType: MessageContentType
+  text: string | null
+  markdown: boolean
+  blocks: unknown[] | null
+  color: string | null
+}
+
+export async function updateMessageContent(
+  db: Executor,
+  chatId: string,
+  ts: number,
+  content: MessageContent,
+  editedAt: number,
+): Promise<Message> {
+  const row = await db
+    .updateTable('messages')
+    .set({
+      content_type: content.contentType,
+      text: content.text,
+      markdown: content.markdown ? 1 : 0,
+      blocks: content.blocks === null ? null : JSON.stringify(content.blocks),
+      color: content.color,
+      edited_at: editedAt,
+    })
+    .where('chat_id', '=', chatId)
+    .where('ts', '=', ts)
+    .returningAll()
+    .executeTakeFirstOrThrow()
+  return toMessage(row)
+}
+
+/** Marks the message deleted; returns false when it already was. */
+export async function markMessageDeleted(db: Executor, chatId: string, ts: number, at: number): Promise<boolean> {
+  const result = await db
+    .updateTable('messages')
+    .set({ deleted_at: at })
+    .where('chat_id', '=', chatId)
+    .where('ts', '=', ts)
+    .where('deleted_at', 'is', null)
+    .executeTakeFirst()
+  return Number(result.numUpdatedRows) > 0
+}
+
+export async function replaceMentions(db: Executor, chatId: string, ts: number, mentions: readonly string[]): Promise<void> {
+  await db.deleteFrom('message_mentions').where('chat_id', '=', chatId).where('ts', '=', ts).execute()
+  const unique = [...new Set(mentions)]
+  if (unique.length === 0) return
+  await db
+    .insertInto('message_mentions')
+    .values(unique.map((address) => ({ chat_id: chatId, ts, address })))
+    .execute()
+}
+
+export async function listMentions(db: Executor, chatId: string, ts: number): Promise<string[]> {
+  const rows = await db
+    .selectFrom('message_mentions')
+    .select('address')
+    .where('chat_id', '=', chatId)
+    .where('ts', '=', ts)
+    .orderBy('address')
+    .execute()
+  return rows.map((r) => r.address)
+}
+
+export async function replaceMessageItems(db: Executor, chatId: string, ts: number, itemIds: readonly string[]): Promise<void> {
+  await db.deleteFrom('message_items').where('chat_id', '=', chatId).where('ts', '=', ts).execute()
+  const unique = [...new Set(itemIds)]
+  if (unique.length === 0) return
+  await db
+    .insertInto('message_items')
+    .values(unique.map((item_id, position) => ({ chat_id: chatId, ts, item_id, position })))
+    .execute()
+}
+
+/** Item ids attached to each of the given messages, in attachment order. */
+export async function listMessageItemIds(db: Executor, chatId: string, tss: readonly number[]): Promise<Map<number, string[]>> {
+  const out = new Map<number, string[]>()
+  if (tss.length === 0) return out
+  const rows = await db
+    .selectFrom('message_items')
+    .select(['ts', 'item_id'])
+    .where('chat_id', '=', chatId)
+    .where('ts', 'in', [...tss])
+    .orderBy('ts')
+    .orderBy('position')
+    .execute()
+  for (const row of rows) {
+    const ts = Number(row.ts)
+    const list = out.get(ts) ?? []
+    list.push(row.item_id)
+    out.set(ts, list)
+  }
+  return out
+}
+
+/** Adds a reaction; returns false when the address had already reacted with that name. */
+export async function insertReaction(db: Executor, reaction: MessageReaction): Promise<boolean> {
+  const rows = await db
+    .insertInto('reactions')
+    .values({ chat_id: reaction.chatId, ts: reaction.ts, name: reaction.name, address: reaction.address, created_at: reaction.createdAt })
+    .onConflict((oc) => oc.columns(['chat_id', 'ts', 'name', 'address']).doNothing())
+    .returning('name')
+    .execute()
+  return rows.length > 0
+}
+
+/** Reactions on the given messages, oldest first. */
+export async function listReactions(db: Executor, chatId: string, tss: readonly number[]): Promise<MessageReaction[]> {
+  if (tss.length === 0) return []
+  const rows = await db
+    .selectFrom('reactions')
+    .selectAll()
+    .where('chat_id', '=', chatId)
+    .where('ts', 'in', [...tss])
+    .orderBy('created_at')
+    .orderBy('name')
+    .orderBy('address')
+    .execute()
+  return rows.map((r) => ({ chatId: r.chat_id, ts: Number(r.ts), name: r.name, address: r.address, createdAt: Number(r.created_at) }))
+}
+
+/**
+ * Binds `key` to `threadTs` for (chat, owner) unless it is bound already; returns the thread the
+ * key stands for (the existing one when another post claimed it first).
+ */
+export async function claimThreadKey(db: Executor, chatId: string, owner: string, key: string, threadTs: number): Promise<number> {
+  const inserted = await db
+    .insertInto('thread_keys')
+    .values({ chat_id: chatId, owner, key, thread_ts: threadTs })
+    .onConflict((oc) => oc.columns(['chat_id', 'owner', 'key']).doNothing())
+    .returning('thread_ts')
+    .execute()
+  if (inserted.length > 0) return threadTs
+  const existing = await findThreadKey(db, chatId, owner, key)
+  if (existing === undefined) throw new Error(`thread key ${key} of ${owner} in ${chatId} vanished`)
+  return existing
+}
+
+export async function findThreadKey(db: Executor, chatId: string, owner: string, key: string): Promise<number | undefined> {
+  const row = await db
+    .selectFrom('thread_keys')
+    .select('thread_ts')
+    .where('chat_id', '=', chatId)
+    .where('owner', '=', owner)
+    .where('key', '=', key)
+    .executeTakeFirst()
+  return row && Number(row.thread_ts)
+}
+
+export interface StoredResponse {
+  requestHash: string
+  status: number
+  body: string
+}
+
+export async function findIdempotentResponse(db: Executor, credentialId: string, key: string): Promise<StoredResponse | undefined> {
+  const row = await db
+    .selectFrom('idempotency_keys')
+    .select(['request_hash', 'status', 'body'])
+    .where('credential_id', '=', credentialId)
+    .where('key', '=', key)
+    .executeTakeFirst()
+  return row && { requestHash: row.request_hash, status: row.status, body: row.body }
+}
+
+/** Records a response under its key; returns false when the key was recorded meanwhile. */
+export async function saveIdempotentResponse(
+  db: Executor,
+  credentialId: string,
+  key: string,
+  response: StoredResponse,
+  at: number,
+): Promise<boolean> {
+  const rows = await db
+    .insertInto('idempotency_keys')
+    .values({ credential_id: credentialId, key, request_hash: response.requestHash, status: response.status, body: response.body, created_at: at })
+    .onConflict((oc) => oc.columns(['credential_id', 'key']).doNothing())
+    .returning('key')
+    .execute()
+  return rows.length > 0
+}
