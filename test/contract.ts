@@ -48,3 +48,24 @@ export function contractErrors(file: SpecFile, route: string, method: string, st
   }
   return validate(body) ? [] : (validate.errors ?? []).map((e) => `${e.instancePath || '/'} ${e.message ?? ''}`)
 }
+
+/**
+ * Validation errors of `body` against a named component schema of a spec file
+ * (`componentErrors('scim.json', 'User', body)`), for items of a list whose path-level schema
+ * cannot tell them apart (scim.json lists Resources as oneOf User|Group, and a User with a
+ * displayName also satisfies Group).
+ */
+export function componentErrors(file: SpecFile, component: string, body: unknown): string[] {
+  if (!loaded.has(file)) {
+    const doc = JSON.parse(fs.readFileSync(path.join(specDir, file), 'utf8')) as object
+    ajv.addSchema(doc, file)
+    loaded.add(file)
+  }
+  const ref = `${file}#/components/schemas/${escapePointer(component)}`
+  let validate = cache.get(ref)
+  if (!validate) {
+    validate = ajv.compile({ $ref: ref })
+    cache.set(ref, validate)
+  }
+  return validate(body) ? [] : (validate.errors ?? []).map((e) => `${e.instancePath || '/'} ${e.message ?? ''}`)
+}
