@@ -2,7 +2,7 @@ import type { Context } from '../context.js'
 import { fail } from '../errors.js'
 import type { Executor } from '../store/db.js'
 import { insertAuditEntry, listAuditEntries } from '../store/repos/audit.js'
-import { microsToIsoMillis, nowMicros, parseDateParam } from '../time.js'
+import { microsToIsoMillis, monotonicMicros, parseDateParam } from '../time.js'
 
 /**
  * The user audit log. Event types are UPPER_SNAKE_CASE, as in Roam's examples:
@@ -34,17 +34,6 @@ export interface AuditRecord {
   at?: number
 }
 
-let lastInstant = 0
-
-/**
- * Audit instants from this process are strictly increasing, so entries written in the same
- * millisecond still list in the order they happened.
- */
-function nextAuditInstant(): number {
-  lastInstant = Math.max(nowMicros(), lastInstant + 1)
-  return lastInstant
-}
-
 /** Records one audit entry; call it inside the transaction of the change it describes. */
 export async function recordAudit(tx: Executor, record: AuditRecord): Promise<void> {
   await insertAuditEntry(tx, {
@@ -52,7 +41,7 @@ export async function recordAudit(tx: Executor, record: AuditRecord): Promise<vo
     userId: record.userId,
     eventType: record.eventType,
     data: record.data ?? {},
-    createdAt: record.at ?? nextAuditInstant(),
+    createdAt: record.at ?? monotonicMicros(),
   })
 }
 

@@ -5,7 +5,7 @@ import { fail } from '../errors.js'
 import { newId, parseTagged, tag } from '../ids.js'
 import type { Executor } from '../store/db.js'
 import { findUser, findUserByEmail, insertUser, listUsers, setUserActive, updateUser, type UserChanges } from '../store/repos/users.js'
-import { nowMicros } from '../time.js'
+import { monotonicMicros, nowMicros } from '../time.js'
 import { recordAudit } from './audit.js'
 
 /**
@@ -53,7 +53,7 @@ export async function addUser(ctx: Context, orgId: string, input: AddUserInput, 
   if (name === '' || name.length > NAME_MAX) fail('invalid_request', `name: must be 1 to ${NAME_MAX} characters`)
   return inTransaction(ctx, tx, async (db) => {
     if (await findUserByEmail(db, orgId, email)) fail('conflict', `email: a user with ${email} already exists`)
-    const now = nowMicros()
+    const now = monotonicMicros()
     const user = await insertUser(db, {
       id: newId(),
       orgId,

@@ -78,7 +78,7 @@ export async function pendingMigrations(db: Kysely<any>): Promise<string[]> {
  * tenants being removed), PostgreSQL reports that schema as missing (3F000). Nothing of ours is
  * wrong then: list again.
  */
-async function retryVanishedSchema<T extends object>(run: () => Promise<T>, attempts = 5): Promise<T> {
+async function retryVanishedSchema<T extends object>(run: () => Promise<T>, attempts = 30): Promise<T> {
   for (let i = 1; ; i++) {
     let error: unknown
     try {
@@ -90,7 +90,7 @@ async function retryVanishedSchema<T extends object>(run: () => Promise<T>, atte
       error = err
     }
     if (i >= attempts) throw error
-    await new Promise((resolve) => setTimeout(resolve, 20 * i))
+    await new Promise((resolve) => setTimeout(resolve, Math.min(20 * i, 250)))
   }
 }
 

@@ -19,7 +19,7 @@ import {
   type ListParams,
 } from '../../actions/scim.js'
 import type { Context } from '../../context.js'
-import { AppError } from '../../errors.js'
+import { AppError, errorCatalogue } from '../../errors.js'
 import { ORG_ONLY, principalOf } from '../../http/auth.js'
 import { resourceTypes, schemas, serviceProviderConfig } from './discovery.js'
 
@@ -45,11 +45,17 @@ const ListQuery = Type.Object({
 const IdParams = Type.Object({ id: Type.String({ minLength: 1, maxLength: 64 }) })
 const AnyBody = Type.Unknown()
 
-function scimError(reply: FastifyReply, status: number, detail: string, scimType?: string): FastifyReply {
+/** A SCIM error body; `code` is Atrium's stable error code, as on every other API. */
+function scimError(reply: FastifyReply, status: number, detail: string, scimType?: string, code?: string): FastifyReply {
   return reply
     .code(status)
     .type(SCIM_CONTENT_TYPE)
-    .send({ schemas: [SCIM_SCHEMA.error], status: String(status), ...(scimType ? { scimType } : {}), detail })
+    .send({ schemas: [SCIM_SCHEMA.error], status: String(status), ...(scimType ? { scimType } : {}), detail, code: code ?? codeForStatus(status) })
+}
+
+function codeForStatus(status: number): string {
+  const found = Object.entries(errorCatalogue).find(([, entry]) => entry.status === status)
+  return found ? found[0] : status >= 500 ? 'internal' : 'invalid_request'
 }
 
 function listParams(q: { filter?: string; startIndex?: number; count?: number; excludedAttributes?: string }): ListParams {
@@ -76,7 +82,7 @@ export async function scimRoutes(root: FastifyInstance, opts: { ctx: Context }):
     if (err instanceof AppError) {
       const scimType = err instanceof ScimError ? err.scimType : err.status === 400 ? 'invalidValue' : err.status === 409 ? 'uniqueness' : undefined
       for (const [name, value] of Object.entries(err.headers)) reply.header(name, value)
-      return scimError(reply, err.status, err.message, scimType)
+      return scimError(reply, err.status, err.message, scimType, err.code)
     }
     if ((err as FastifyError).validation) {
       const detail = (err as FastifyError).validation!.map((v) => `${v.instancePath || (err as FastifyError).validationContext || ''} ${v.message ?? ''}`.trim()).join('; ')
