@@ -1,4 +1,4 @@
-import type { AccessModel, Principal } from './domain.js'
+import type { AccessModel, Group, GroupRole, Principal } from './domain.js'
 import { fail } from './errors.js'
 import { SCOPES } from './scopes.js'
 
@@ -172,4 +172,59 @@ export function requireInteractivityUrl(principal: Principal): void {
   if (!principal.app?.interactivityUrl) {
     fail('invalid_request', 'blocks: interactive buttons (action_id and value, no url) need the app to have an Interactivity URL configured')
   }
+}
+
+/*
+ * Group rules (Roam chat API v0 §6). `role` is the caller's role in the group (undefined when the
+ * caller is not in it); `hasAdmins` says whether the group runs in "admin only" management mode,
+ * which it does as soon as it has at least one admin. Provisioning paths (SCIM, the CLI) act for
+ * the organization's administrators and do not go through these checks.
+ */
+
+/** A group's member list: readable when the group is public or the caller is in it. */
+export function canSeeGroupMembers(group: Group, role: GroupRole | undefined): boolean {
+  if (!group.private) return true
+  return role !== undefined
+}
+
+export function requireCanListGroupMembers(group: Group, role: GroupRole | undefined): void {
+  if (!canSeeGroupMembers(group, role)) fail('forbidden', 'App does not have access to this group.')
+}
+
+/** Adding members: the group is public or the caller is in it. */
+export function requireCanAddGroupMembers(group: Group, role: GroupRole | undefined): void {
+  if (group.private && role === undefined) fail('forbidden', 'App does not have permission to add members to this group.')
+}
+
+/** Adding admins (or promoting members): only an admin of the group. */
+export function requireCanAddGroupAdmins(role: GroupRole | undefined): void {
+  if (role !== 'admin') fail('forbidden', 'admins: only an admin of the group may add admins.')
+}
+
+/** Removing members: the group is public or the caller is in it (admins cannot be removed). */
+export function requireCanRemoveGroupMembers(group: Group, role: GroupRole | undefined): void {
+  if (group.private && role === undefined) fail('forbidden', 'App does not have permission to remove members from this group.')
+}
+
+/** Removing an admin from a group is not supported. */
+export function requireNotGroupAdmin(address: string, role: GroupRole | undefined): void {
+  if (role === 'admin') fail('invalid_request', `members: ${address} is an admin of the group; removing admins is not supported`)
+}
+
+/**
+ * Changing the group's settings (rename, archive): in "admin only" mode (the group has admins)
+ * only an admin; otherwise any member.
+ */
+export function requireCanManageGroup(role: GroupRole | undefined, hasAdmins: boolean): void {
+  if (hasAdmins && role !== 'admin') fail('forbidden', 'App does not have admin access to this group.')
+  if (role === undefined) fail('forbidden', 'App does not have admin access to this group: it is not a member.')
+}
+
+/** An archived group is read-only: no new messages, members or settings. */
+export function canWriteToGroup(group: Group): boolean {
+  return group.archivedAt === null
+}
+
+export function requireGroupWritable(group: Group): void {
+  if (!canWriteToGroup(group)) fail('group_archived')
 }

@@ -8,6 +8,7 @@ import { v0Routes } from './api/v0/index.js'
 import { avatarRoutes } from './api/avatars.js'
 import { healthRoutes } from './api/health.js'
 import { fileRoutes } from './api/files.js'
+import { scimRoutes } from './api/scim/index.js'
 import type { Config } from './config.js'
 import type { Context } from './context.js'
 import { authPlugin } from './http/auth.js'
@@ -85,6 +86,7 @@ export async function buildApp(config: Config, deps: AppDeps = {}): Promise<Fast
   await app.register(oauthRoutes, { ctx })
   await app.register(accountRoutes, { prefix: '/account', ctx })
   await app.register(fileRoutes, { ctx })
+  await app.register(scimRoutes, { prefix: '/scim/v2', ctx })
 
   app.get('/v0/openapi.json', { schema: { hide: true } }, async () => app.swagger())
   await app.register(healthRoutes, { ctx })

@@ -2,7 +2,8 @@ import path from 'node:path'
 import { Command, CommanderError } from 'commander'
 import { bootstrap, requireOrganization } from './actions/bootstrap.js'
 import { createApiKeyClient } from './actions/clients.js'
-import { addUser } from './actions/users.js'
+import { addGroupMembers, createdGroupView, createGroup } from './actions/groups.js'
+import { addUser, deactivateUser, findUserByReference, listAllUsers, userView } from './actions/users.js'
 import { ConfigError, loadConfig, type Config } from './config.js'
 import type { Context } from './context.js'
 import { AppError } from './errors.js'
@@ -89,6 +90,82 @@ export async function runCli(argv: string[], io: CliIo = processIo): Promise<num
         { id: `U-${created.id}`, email: created.email, name: created.name, isAdmin: created.isAdmin },
         `created user U-${created.id} <${created.email}>${created.isAdmin ? ' (admin)' : ''}`,
       )
+    })
+
+  user
+    .command('list')
+    .description('list users (active ones, in the order they joined)')
+    .option('--all', 'include deactivated users')
+    .option('--json', 'print one JSON object')
+    .action(async (opts: { all?: boolean; json?: boolean }) => {
+      const users = await withContext(async (ctx) => listAllUsers(ctx, (await requireOrganizationOrBootstrap(ctx)).id, !!opts.all))
+      output(
+        !!opts.json,
+        { users: users.map((u) => ({ ...userView(u, { email: true, status: false, available: false }), active: u.active })) },
+        users.length === 0
+          ? 'no users'
+          : users.map((u) => `U-${u.id}  ${u.email}  ${u.name}${u.isAdmin ? ' (admin)' : ''}${u.active ? '' : ' (deactivated)'}`).join('\n'),
+      )
+    })
+
+  user
+    .command('deactivate')
+    .description('deactivate a user: their tokens stop working at once')
+    .argument('<user>', 'U-… id or email address')
+    .option('--json', 'print one JSON object')
+    .action(async (ref: string, opts: { json?: boolean }) => {
+      const done = await withContext(async (ctx) => {
+        const org = await requireOrganizationOrBootstrap(ctx)
+        const found = await findUserByReference(ctx, org.id, ref)
+        return deactivateUser(ctx, org.id, found.id, { via: 'cli' })
+      })
+      output(!!opts.json, { id: `U-${done.id}`, email: done.email, active: done.active }, `deactivated U-${done.id} <${done.email}>`)
+    })
+
+  const list = (value: string | undefined) => (value ?? '').split(',').map((s) => s.trim()).filter((s) => s !== '')
+
+  const group = program.command('group').description('manage groups')
+  group
+    .command('create')
+    .description('create a group and its channel chat')
+    .requiredOption('--name <name>', 'group name (at most 64 characters)')
+    .option('--description <text>', 'what the group is for')
+    .option('--private', 'make the group private')
+    .option('--enforce-threads', 'require threaded replies')
+    .option('--members <list>', 'comma-separated emails or U-… ids')
+    .option('--admins <list>', 'comma-separated emails or U-… ids')
+    .option('--json', 'print one JSON object')
+    .action(async (opts: { name: string; description?: string; private?: boolean; enforceThreads?: boolean; members?: string; admins?: string; json?: boolean }) => {
+      const created = await withContext(async (ctx) => {
+        const org = await requireOrganizationOrBootstrap(ctx)
+        return createGroup(ctx, org.id, { kind: 'provisioning' }, {
+          name: opts.name,
+          description: opts.description ?? null,
+          private: !!opts.private,
+          enforceThreads: !!opts.enforceThreads,
+          members: list(opts.members),
+          admins: list(opts.admins),
+        })
+      })
+      const view = createdGroupView(created)
+      output(!!opts.json, { ...view }, `created group ${view.id} "${view.name}"${view.private ? ' (private)' : ''}`)
+    })
+
+  group
+    .command('add')
+    .description('add members or admins to a group')
+    .requiredOption('--group <id>', 'G-… id')
+    .option('--members <list>', 'comma-separated U-… ids')
+    .option('--admins <list>', 'comma-separated U-… ids')
+    .option('--json', 'print one JSON object')
+    .action(async (opts: { group: string; members?: string; admins?: string; json?: boolean }) => {
+      const members = list(opts.members)
+      const admins = list(opts.admins)
+      await withContext(async (ctx) => {
+        const org = await requireOrganizationOrBootstrap(ctx)
+        await addGroupMembers(ctx, org.id, { kind: 'provisioning' }, { group: opts.group, members, admins })
+      })
+      output(!!opts.json, { group: opts.group, members, admins }, `added ${members.length + admins.length} to ${opts.group}`)
     })
 
   const client = program.command('client').description('manage API clients')

@@ -25,6 +25,13 @@ export interface User {
   available: boolean
   active: boolean
   createdAt: number
+  /** Structured name (SCIM `name.givenName` / `name.familyName`), when provisioned. */
+  givenName: string | null
+  familyName: string | null
+  /** The identity provider's id for this user (SCIM `externalId`). */
+  externalId: string | null
+  updatedAt: number
+  deactivatedAt: number | null
 }
 
 export type AccessModel = 'organization' | 'personal'

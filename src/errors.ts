@@ -12,6 +12,7 @@ export const errorCatalogue = {
   forbidden: { status: 403, message: 'You do not have access to this resource.' },
   not_found: { status: 404, message: 'Not found.' },
   method_not_allowed: { status: 405, message: 'An unsupported method was requested.' },
+  group_archived: { status: 403, message: 'This group is archived: it accepts no new messages, members or settings.' },
   conflict: { status: 409, message: 'The request conflicts with the current state.' },
   payload_too_large: { status: 413, message: 'Request body exceeds the maximum allowed size.' },
   unsupported_media_type: { status: 415, message: 'Unsupported media type.' },

@@ -25,3 +25,14 @@ export function parseDateParam(value: string): number | undefined {
   const extraMicros = fraction && fraction.length > 3 ? Number(fraction.slice(3, 6).padEnd(3, '0')) : 0
   return ms * 1000 + extraMicros
 }
+
+let lastMonotonic = 0
+
+/**
+ * Like nowMicros, but strictly increasing within this process: rows stamped in the same
+ * millisecond (users, audit entries) still sort in the order they were made.
+ */
+export function monotonicMicros(): number {
+  lastMonotonic = Math.max(nowMicros(), lastMonotonic + 1)
+  return lastMonotonic
+}

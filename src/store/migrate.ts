@@ -1,6 +1,7 @@
 import { Migrator, sql, type Kysely, type Migration, type MigrationProvider, type MigrationResultSet } from 'kysely'
 import { dialectOf } from './dialect.js'
 import * as m0001 from './migrations/0001_core.js'
+import * as m0003 from './migrations/0003_groups_scim.js'
 import * as m0004 from './migrations/0004_access.js'
 import * as m0008 from './migrations/0008_ops.js'
 import * as m0009 from './migrations/0009_office.js'
@@ -13,6 +14,7 @@ import * as m0005 from './migrations/0005_events.js'
  */
 const migrations: Record<string, Migration> = {
   '0001_core': m0001,
+  '0003_groups_scim': m0003,
   '0004_access': m0004,
   '0008_ops': m0008,
   '0009_office': m0009,
@@ -34,7 +36,14 @@ async function migratorFor(db: Kysely<any>): Promise<Migrator> {
     dialectOf(db) === 'postgres'
       ? (await sql<{ schema: string }>`select current_schema() as schema`.execute(db)).rows[0]?.schema
       : undefined
-  return new Migrator({ db, provider: new StaticProvider(), ...(migrationTableSchema ? { migrationTableSchema } : {}) })
+  // Numbers are allocated per area and land in any order; a database that already applied a
+  // higher number still takes a lower one that arrives later.
+  return new Migrator({
+    db,
+    provider: new StaticProvider(),
+    allowUnorderedMigrations: true,
+    ...(migrationTableSchema ? { migrationTableSchema } : {}),
+  })
 }
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
@@ -73,7 +82,7 @@ export async function pendingMigrations(db: Kysely<any>): Promise<string[]> {
  * tenants being removed), PostgreSQL reports that schema as missing (3F000). Nothing of ours is
  * wrong then: list again.
  */
-async function retryVanishedSchema<T extends object>(run: () => Promise<T>, attempts = 5): Promise<T> {
+async function retryVanishedSchema<T extends object>(run: () => Promise<T>, attempts = 30): Promise<T> {
   for (let i = 1; ; i++) {
     let error: unknown
     try {
@@ -85,7 +94,7 @@ async function retryVanishedSchema<T extends object>(run: () => Promise<T>, atte
       error = err
     }
     if (i >= attempts) throw error
-    await new Promise((resolve) => setTimeout(resolve, 20 * i))
+    await new Promise((resolve) => setTimeout(resolve, Math.min(20 * i, 250)))
   }
 }
 

@@ -68,6 +68,9 @@ export interface UsersTable {
   active: Generated<number>
   password_hash: string | null
   scim_external_id: string | null
+  /** Structured name as provisioned through SCIM (0003); `name` is the display name. */
+  given_name: string | null
+  family_name: string | null
   created_at: number
   updated_at: number
   deactivated_at: number | null

@@ -9,6 +9,9 @@ import addrRoutes from './addr.js'
 import chatRoutes from './chat.js'
 import itemRoutes from './item.js'
 import reactionRoutes from './reaction.js'
+import groupRoutes from './group.js'
+import userRoutes from './user.js'
+import userAuditLogRoutes from './userauditlog.js'
 
 /** The Fastify instance v0 route files receive: TypeBox-typed, with the action context. */
 export type V0App = FastifyInstance<
@@ -29,6 +32,9 @@ const modules: Array<(app: V0App) => Promise<void>> = [
   itemRoutes,
   reactionRoutes,
   addrRoutes,
+  groupRoutes,
+  userRoutes,
+  userAuditLogRoutes,
 ]
 
 export async function v0Routes(app: FastifyInstance, opts: { ctx: Context }): Promise<void> {

@@ -1,4 +1,4 @@
-import type { Selectable } from 'kysely'
+import { sql, type Selectable } from 'kysely'
 import type { Group, GroupRole } from '../../domain.js'
 import type { Executor } from '../db.js'
 import type { GroupsTable } from '../schema.js'
@@ -85,4 +85,122 @@ export async function findGroupRole(db: Executor, groupId: string, address: stri
     .where('address', '=', address)
     .executeTakeFirst()
   return row?.role as GroupRole | undefined
+}
+
+export async function hasGroupAdmins(db: Executor, groupId: string): Promise<boolean> {
+  const row = await db
+    .selectFrom('group_members')
+    .select('address')
+    .where('group_id', '=', groupId)
+    .where('role', '=', 'admin')
+    .limit(1)
+    .executeTakeFirst()
+  return row !== undefined
+}
+
+/** Roles of the given addresses in the group (absent = not in the group). */
+export async function findGroupRoles(db: Executor, groupId: string, addresses: readonly string[]): Promise<Map<string, GroupRole>> {
+  if (addresses.length === 0) return new Map()
+  const rows = await db
+    .selectFrom('group_members')
+    .select(['address', 'role'])
+    .where('group_id', '=', groupId)
+    .where('address', 'in', [...addresses])
+    .execute()
+  return new Map(rows.map((r) => [r.address, r.role as GroupRole]))
+}
+
+/** Inserts members that are not in the group yet; existing members keep their role. */
+export async function insertGroupMembersIfAbsent(
+  db: Executor,
+  groupId: string,
+  members: ReadonlyArray<{ address: string; role: GroupRole }>,
+  at: number,
+): Promise<void> {
+  if (members.length === 0) return
+  await db
+    .insertInto('group_members')
+    .values(members.map((m) => ({ group_id: groupId, address: m.address, role: m.role, added_at: at })))
+    .onConflict((oc) => oc.columns(['group_id', 'address']).doNothing())
+    .execute()
+}
+
+export async function deleteGroupMembers(db: Executor, groupId: string, addresses: readonly string[]): Promise<void> {
+  if (addresses.length === 0) return
+  await db.deleteFrom('group_members').where('group_id', '=', groupId).where('address', 'in', [...addresses]).execute()
+}
+
+export async function deleteAllGroupMembers(db: Executor, groupId: string): Promise<void> {
+  await db.deleteFrom('group_members').where('group_id', '=', groupId).execute()
+}
+
+/**
+ * One page of a group's members and admins, ordered by address (the primary key), keyset-paged
+ * after `after`. Deactivated users are left out: they are no longer part of the directory.
+ */
+export async function listGroupMembers(
+  db: Executor,
+  groupId: string,
+  opts: { limit: number; after?: string },
+): Promise<Array<{ address: string; role: GroupRole }>> {
+  let q = db
+    .selectFrom('group_members')
+    .select(['address', 'role'])
+    .where('group_id', '=', groupId)
+    .where(({ not, exists, selectFrom }) =>
+      not(
+        exists(
+          selectFrom('users')
+            .select('users.id')
+            .where('users.id', '=', sql<string>`substr(group_members.address, 3)`)
+            .where('users.active', '=', 0),
+        ),
+      ),
+    )
+  if (opts.after !== undefined) q = q.where('address', '>', opts.after)
+  const rows = await q.orderBy('address').limit(opts.limit).execute()
+  return rows.map((r) => ({ address: r.address, role: r.role as GroupRole }))
+}
+
+/** Every member address of the group with its role (all of them; for provisioning views). */
+export async function listAllGroupMembers(db: Executor, groupId: string): Promise<Array<{ address: string; role: GroupRole }>> {
+  const rows = await db.selectFrom('group_members').select(['address', 'role']).where('group_id', '=', groupId).orderBy('address').execute()
+  return rows.map((r) => ({ address: r.address, role: r.role as GroupRole }))
+}
+
+export async function renameGroupRow(db: Executor, groupId: string, name: string): Promise<void> {
+  await db.updateTable('groups').set({ name }).where('id', '=', groupId).execute()
+}
+
+/** Stamps the group archived (once; an archived group keeps its first archive time). */
+export async function archiveGroupRow(db: Executor, groupId: string, at: number): Promise<void> {
+  await db.updateTable('groups').set({ archived_at: at }).where('id', '=', groupId).where('archived_at', 'is', null).execute()
+}
+
+export interface GroupPageKey {
+  createdAt: number
+  id: string
+}
+
+/**
+ * The organization's groups in creation order (created_at, id), keyset-paged on the
+ * `groups_org_created` index. Archived groups are left out unless `includeArchived`; private
+ * groups are left out when `publicOnly`.
+ */
+export async function listGroups(
+  db: Executor,
+  orgId: string,
+  opts: { limit?: number; after?: GroupPageKey; includeArchived?: boolean; publicOnly?: boolean } = {},
+): Promise<Group[]> {
+  let q = db.selectFrom('groups').selectAll().where('org_id', '=', orgId)
+  if (!opts.includeArchived) q = q.where('archived_at', 'is', null)
+  if (opts.publicOnly) q = q.where('private', '=', 0)
+  if (opts.after) {
+    const { createdAt, id } = opts.after
+    q = q.where((eb) => eb.or([eb('created_at', '>', createdAt), eb.and([eb('created_at', '=', createdAt), eb('id', '>', id)])]))
+  }
+  q = q.orderBy('created_at').orderBy('id')
+  if (opts.limit !== undefined) q = q.limit(opts.limit)
+  const rows = await q.execute()
+  return rows.map(toGroup)
 }

@@ -1,0 +1,159 @@
+import type { FastifyError, FastifyInstance, FastifyReply } from 'fastify'
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
+import { Type } from 'typebox'
+import {
+  createScimGroup,
+  createScimUser,
+  deleteScimGroup,
+  deleteScimUser,
+  getScimGroup,
+  getScimUser,
+  listScimGroups,
+  listScimUsers,
+  patchScimGroup,
+  patchScimUser,
+  replaceScimGroup,
+  replaceScimUser,
+  SCIM_SCHEMA,
+  ScimError,
+  type ListParams,
+} from '../../actions/scim.js'
+import type { Context } from '../../context.js'
+import { AppError, errorCatalogue } from '../../errors.js'
+import { ORG_ONLY, principalOf } from '../../http/auth.js'
+import { resourceTypes, schemas, serviceProviderConfig } from './discovery.js'
+
+/**
+ * SCIM 2.0 at /scim/v2: discovery without authentication; Users and Groups with an organization
+ * API key holding user:read and user:read.email (reads) or user:write (writes). Bodies are
+ * `application/scim+json` (plain JSON is accepted too); every answer, errors included, is
+ * `application/scim+json`, errors in the SCIM error shape. Request bodies are checked field by
+ * field in actions/scim.ts, so the messages follow Roam's SCIM wording.
+ */
+export const SCIM_CONTENT_TYPE = 'application/scim+json'
+
+const READ = { auth: { scopes: [['user:read', 'user:read.email']], models: ORG_ONLY } }
+const WRITE = { auth: { scopes: [['user:write']], models: ORG_ONLY } }
+
+const ListQuery = Type.Object({
+  filter: Type.Optional(Type.String({ maxLength: 2048 })),
+  startIndex: Type.Optional(Type.Integer()),
+  count: Type.Optional(Type.Integer()),
+  excludedAttributes: Type.Optional(Type.String({ maxLength: 256 })),
+  attributes: Type.Optional(Type.String({ maxLength: 256 })),
+})
+const IdParams = Type.Object({ id: Type.String({ minLength: 1, maxLength: 64 }) })
+const AnyBody = Type.Unknown()
+
+/** A SCIM error body; `code` is Atrium's stable error code, as on every other API. */
+function scimError(reply: FastifyReply, status: number, detail: string, scimType?: string, code?: string): FastifyReply {
+  return reply
+    .code(status)
+    .type(SCIM_CONTENT_TYPE)
+    .send({ schemas: [SCIM_SCHEMA.error], status: String(status), ...(scimType ? { scimType } : {}), detail, code: code ?? codeForStatus(status) })
+}
+
+function codeForStatus(status: number): string {
+  const found = Object.entries(errorCatalogue).find(([, entry]) => entry.status === status)
+  return found ? found[0] : status >= 500 ? 'internal' : 'invalid_request'
+}
+
+function listParams(q: { filter?: string; startIndex?: number; count?: number; excludedAttributes?: string }): ListParams {
+  return {
+    ...(q.filter !== undefined ? { filter: q.filter } : {}),
+    ...(q.startIndex !== undefined ? { startIndex: q.startIndex } : {}),
+    ...(q.count !== undefined ? { count: q.count } : {}),
+    ...(q.excludedAttributes !== undefined ? { excludedAttributes: q.excludedAttributes } : {}),
+  }
+}
+
+export async function scimRoutes(root: FastifyInstance, opts: { ctx: Context }): Promise<void> {
+  const app = root.withTypeProvider<TypeBoxTypeProvider>()
+  const { ctx } = opts
+  const baseUrl = `${ctx.config.publicUrl}/scim/v2`
+
+  app.addContentTypeParser(SCIM_CONTENT_TYPE, { parseAs: 'string' }, app.getDefaultJsonParser('error', 'error'))
+  app.addHook('onSend', async (_request, reply, payload) => {
+    if (reply.statusCode !== 204) reply.type(SCIM_CONTENT_TYPE)
+    return payload
+  })
+
+  app.setErrorHandler((err: FastifyError | AppError, request, reply) => {
+    if (err instanceof AppError) {
+      const scimType = err instanceof ScimError ? err.scimType : err.status === 400 ? 'invalidValue' : err.status === 409 ? 'uniqueness' : undefined
+      for (const [name, value] of Object.entries(err.headers)) reply.header(name, value)
+      return scimError(reply, err.status, err.message, scimType, err.code)
+    }
+    if ((err as FastifyError).validation) {
+      const detail = (err as FastifyError).validation!.map((v) => `${v.instancePath || (err as FastifyError).validationContext || ''} ${v.message ?? ''}`.trim()).join('; ')
+      return scimError(reply, 400, detail, 'invalidValue')
+    }
+    const status = (err as FastifyError).statusCode
+    if (status !== undefined && status >= 400 && status < 500) return scimError(reply, status, err.message, status === 400 ? 'invalidSyntax' : undefined)
+    request.log.error({ err }, 'SCIM request failed')
+    return scimError(reply, 500, 'An internal error occurred.')
+  })
+  app.setNotFoundHandler((request, reply) => scimError(reply, 404, `No such SCIM endpoint: ${request.method} ${request.url.split('?')[0]}`))
+
+  const hidden = { hide: true }
+
+  app.get('/ServiceProviderConfig', { schema: hidden }, async () => serviceProviderConfig(baseUrl))
+  app.get('/ResourceTypes', { schema: hidden }, async () => {
+    const all = resourceTypes(baseUrl)
+    return { schemas: [SCIM_SCHEMA.list], totalResults: all.length, startIndex: 1, itemsPerPage: all.length, Resources: all }
+  })
+  app.get('/ResourceTypes/:id', { schema: { ...hidden, params: IdParams } }, async (request) => {
+    const found = resourceTypes(baseUrl).find((r) => r.id === request.params.id)
+    if (!found) throw new ScimError('not_found', undefined, `ResourceType ${request.params.id} not found`)
+    return found
+  })
+  app.get('/Schemas', { schema: hidden }, async () => {
+    const all = schemas(baseUrl)
+    return { schemas: [SCIM_SCHEMA.list], totalResults: all.length, startIndex: 1, itemsPerPage: all.length, Resources: all }
+  })
+  app.get('/Schemas/:id', { schema: { ...hidden, params: Type.Object({ id: Type.String({ minLength: 1, maxLength: 128 }) }) } }, async (request) => {
+    const found = schemas(baseUrl).find((s) => s.id === request.params.id)
+    if (!found) throw new ScimError('not_found', undefined, `Schema ${request.params.id} not found`)
+    return found
+  })
+
+  app.get('/Users', { schema: { ...hidden, querystring: ListQuery }, config: READ }, async (request) =>
+    listScimUsers(ctx, principalOf(request).orgId, listParams(request.query), baseUrl),
+  )
+  app.post('/Users', { schema: { ...hidden, body: AnyBody }, config: WRITE }, async (request, reply) =>
+    reply.code(201).send(await createScimUser(ctx, principalOf(request), request.body, baseUrl)),
+  )
+  app.get('/Users/:id', { schema: { ...hidden, params: IdParams }, config: READ }, async (request) =>
+    getScimUser(ctx, principalOf(request).orgId, request.params.id, baseUrl),
+  )
+  app.put('/Users/:id', { schema: { ...hidden, params: IdParams, body: AnyBody }, config: WRITE }, async (request) =>
+    replaceScimUser(ctx, principalOf(request), request.params.id, request.body, baseUrl),
+  )
+  app.patch('/Users/:id', { schema: { ...hidden, params: IdParams, body: AnyBody }, config: WRITE }, async (request) =>
+    patchScimUser(ctx, principalOf(request), request.params.id, request.body, baseUrl),
+  )
+  app.delete('/Users/:id', { schema: { ...hidden, params: IdParams }, config: WRITE }, async (request, reply) => {
+    await deleteScimUser(ctx, principalOf(request), request.params.id)
+    return reply.code(204).send()
+  })
+
+  app.get('/Groups', { schema: { ...hidden, querystring: ListQuery }, config: READ }, async (request) =>
+    listScimGroups(ctx, principalOf(request).orgId, listParams(request.query), baseUrl),
+  )
+  app.post('/Groups', { schema: { ...hidden, body: AnyBody }, config: WRITE }, async (request, reply) =>
+    reply.code(201).send(await createScimGroup(ctx, principalOf(request), request.body, baseUrl)),
+  )
+  app.get('/Groups/:id', { schema: { ...hidden, params: IdParams, querystring: ListQuery }, config: READ }, async (request) =>
+    getScimGroup(ctx, principalOf(request).orgId, request.params.id, baseUrl, listParams(request.query)),
+  )
+  app.put('/Groups/:id', { schema: { ...hidden, params: IdParams, body: AnyBody }, config: WRITE }, async (request) =>
+    replaceScimGroup(ctx, principalOf(request), request.params.id, request.body, baseUrl),
+  )
+  app.patch('/Groups/:id', { schema: { ...hidden, params: IdParams, body: AnyBody }, config: WRITE }, async (request) =>
+    patchScimGroup(ctx, principalOf(request), request.params.id, request.body, baseUrl),
+  )
+  app.delete('/Groups/:id', { schema: { ...hidden, params: IdParams }, config: WRITE }, async (request, reply) => {
+    await deleteScimGroup(ctx, principalOf(request), request.params.id)
+    return reply.code(204).send()
+  })
+}

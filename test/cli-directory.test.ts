@@ -1,0 +1,93 @@
+import { afterEach, beforeEach, describe, expect, it } from 'vitest'
+import { runCli } from '../src/cli.js'
+import { loadConfig, type Config } from '../src/config.js'
+import { openDatabase, type Db } from '../src/store/db.js'
+import { dialect, freshDatabase, pgUrl } from './helpers.js'
+
+let fresh: Awaited<ReturnType<typeof freshDatabase>>
+let env: NodeJS.ProcessEnv
+
+function envFor(config: Config, dataDir: string): NodeJS.ProcessEnv {
+  if (config.database.dialect === 'sqlite') return { ATRIUM_DATA_DIR: dataDir }
+  const schema = config.database.schema!
+  return { ATRIUM_DATABASE_URL: `${pgUrl}?options=${encodeURIComponent(`-c search_path=${schema}`)}`, ATRIUM_DATA_DIR: dataDir }
+}
+
+async function cli(...argv: string[]): Promise<{ code: number; out: string; err: string }> {
+  let out = ''
+  let err = ''
+  const code = await runCli(argv, { env, stdout: (t) => (out += t), stderr: (t) => (err += t) })
+  return { code, out, err }
+}
+
+async function json(...argv: string[]) {
+  const res = await cli(...argv, '--json')
+  expect(res.err).toBe('')
+  expect(res.code).toBe(0)
+  return JSON.parse(res.out)
+}
+
+/** The database the commands wrote to (the SQLite file under the data dir, or the test schema). */
+async function withCliDb<T>(fn: (db: Db) => Promise<T>): Promise<T> {
+  if (fresh.config.database.dialect !== 'sqlite') return fn(fresh.db)
+  const db = openDatabase(loadConfig(env).database)
+  try {
+    return await fn(db)
+  } finally {
+    await db.destroy()
+  }
+}
+
+beforeEach(async () => {
+  fresh = await freshDatabase()
+  env = envFor(fresh.config, `${fresh.config.dataDir}-cli`)
+})
+afterEach(async () => {
+  await fresh.drop()
+})
+
+describe(`atrium user and group commands (${dialect})`, () => {
+  it('user list and user deactivate', { timeout: 90_000 }, async () => {
+    const ada = await json('user', 'add', '--email', 'ada@example.com', '--name', 'Ada')
+    const bob = await json('user', 'add', '--email', 'bob@example.com', '--name', 'Bob')
+    const listed = await json('user', 'list')
+    // The bootstrap admin comes first, then users in the order they joined.
+    expect(listed.users.map((u: { email: string }) => u.email)).toEqual(['admin@atrium.local', 'ada@example.com', 'bob@example.com'])
+    expect(listed.users[1]).toEqual({ id: ada.id, name: 'Ada', email: 'ada@example.com', isAdmin: false, active: true })
+
+    const deactivated = await json('user', 'deactivate', 'bob@example.com')
+    expect(deactivated).toEqual({ id: bob.id, email: 'bob@example.com', active: false })
+    const all = await json('user', 'list', '--all')
+    expect(all.users.map((u: { id: string; active: boolean }) => [u.id, u.active])).toEqual([
+      [listed.users[0].id, true],
+      [ada.id, true],
+      [bob.id, false],
+    ])
+    const audit = await withCliDb((db) => db.selectFrom('audit_log').select(['event_type', 'data']).where('user_id', '=', bob.id.slice(2)).orderBy('created_at').execute())
+    expect(audit.map((a) => a.event_type)).toEqual(['USER_CREATED', 'USER_DEACTIVATED'])
+    expect(JSON.parse(audit[1]!.data)).toEqual({ source: 'cli' })
+  })
+
+  it('group create and group add', { timeout: 90_000 }, async () => {
+    const ada = await json('user', 'add', '--email', 'ada@example.com', '--name', 'Ada')
+    const bob = await json('user', 'add', '--email', 'bob@example.com', '--name', 'Bob')
+    const group = await json('group', 'create', '--name', 'Eng', '--members', 'ada@example.com', '--private')
+    expect(group).toEqual({ id: expect.stringMatching(/^G-/), name: 'Eng', private: true, dateCreated: expect.any(String) })
+    const added = await json('group', 'add', '--group', group.id, '--admins', bob.id)
+    expect(added).toEqual({ group: group.id, members: [], admins: [bob.id] })
+    const rows = await withCliDb((db) => db.selectFrom('group_members').select(['address', 'role']).where('group_id', '=', group.id.slice(2)).orderBy('role').execute())
+    expect(rows).toEqual([{ address: bob.id, role: 'admin' }, { address: ada.id, role: 'member' }])
+  })
+
+  it('reports bad input with exit code 2, naming it', { timeout: 90_000 }, async () => {
+    await json('user', 'add', '--email', 'ada@example.com', '--name', 'Ada')
+    const unknown = await cli('group', 'create', '--name', 'X', '--members', 'nobody@example.com', '--json')
+    expect(unknown.code).toBe(2)
+    expect(unknown.err).toContain('nobody@example.com')
+    const missing = await cli('user', 'deactivate', 'nobody@example.com', '--json')
+    expect(missing.code).toBe(2)
+    const badGroup = await cli('group', 'add', '--group', 'G-00000000-0000-4000-8000-000000000000', '--members', 'U-00000000-0000-4000-8000-000000000000', '--json')
+    expect(badGroup.code).toBe(2)
+    expect(badGroup.err).toContain('group')
+  })
+})
