@@ -59,7 +59,6 @@ interface Row {
   resources?: Partial<Record<'publicGroup' | 'privateGroup' | 'otherDm', { request: (fx: Fixture) => Request; expect: Partial<Record<Kind, number>> }>>
 }
 
-const ORG = ['organization'] as const
 const BEARER: Kind[] = ['invalid', 'revoked', 'apiKey', 'orgOAuth', 'personalOAuth', 'pat', 'patPending', 'missingScope', 'adminPat']
 const BOTH = ['organization', 'personal'] as const
 
