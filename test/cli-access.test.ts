@@ -42,7 +42,7 @@ afterEach(async () => {
   await fresh.drop()
 })
 
-describe(`atrium CLI: clients, personal access tokens, settings (${dialect})`, () => {
+describe(`atrium CLI: clients, personal access tokens, settings (${dialect})`, { timeout: 120_000 }, () => {
   it('client create --oauth prints a client secret and the redirect URIs', async () => {
     const res = await cli('client', 'create', '--name', 'assistant', '--scopes', 'chat:read,chat:history', '--oauth', '--redirect-uri', 'https://app.example/cb', '--redirect-uri', 'http://127.0.0.1:8765/cb', '--webhook-url', 'https://hooks.example/x', '--json')
     expect(res.err).toBe('')
