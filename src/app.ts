@@ -11,7 +11,7 @@ import { fileRoutes } from './api/files.js'
 import { scimRoutes } from './api/scim/index.js'
 import type { Config } from './config.js'
 import type { Context } from './context.js'
-import { authPlugin } from './http/auth.js'
+import { authPlugin, installRouteTable } from './http/auth.js'
 import { RateLimiter } from './http/ratelimit.js'
 import { loginRoutes } from './pages/login.js'
 import { oauthRoutes } from './api/oauth/index.js'
@@ -53,6 +53,7 @@ export async function buildApp(config: Config, deps: AppDeps = {}): Promise<Fast
   })
   if (ownsDb) app.addHook('onClose', async () => db.destroy())
 
+  installRouteTable(app)
   installErrorHandling(app)
   await app.register(metricsPlugin)
   app.addSchema(ErrorBody)

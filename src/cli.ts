@@ -1,9 +1,14 @@
 import path from 'node:path'
 import { Command, CommanderError } from 'commander'
 import { bootstrap, requireOrganization } from './actions/bootstrap.js'
-import { createApiKeyClient } from './actions/clients.js'
+import { createApiKeyClient, createOAuthClient } from './actions/clients.js'
 import { addGroupMembers, createdGroupView, createGroup } from './actions/groups.js'
 import { addUser, deactivateUser, findUserByReference, listAllUsers, userView } from './actions/users.js'
+import { createPat, decidePersonalAccess, listPersonalAccess, revokePersonalAccess } from './actions/pats.js'
+import { PASSWORD_MAX, PASSWORD_MIN, setPassword } from './actions/sessions.js'
+import { getSettings, setPersonalAccess } from './actions/settings.js'
+import type { AccessModel, CredentialStatus } from './domain.js'
+import { findUserByEmail } from './store/repos/users.js'
 import { ConfigError, loadConfig, type Config } from './config.js'
 import type { Context } from './context.js'
 import { AppError } from './errors.js'
@@ -171,34 +176,168 @@ export async function runCli(argv: string[], io: CliIo = processIo): Promise<num
   const client = program.command('client').description('manage API clients')
   client
     .command('create')
-    .description('create an API client with an organization API key')
+    .description('create an API client: an organization API key, or an OAuth client with --oauth')
     .requiredOption('--name <name>', 'client name')
     .requiredOption('--scopes <list>', 'comma- or space-separated scopes, or "all"')
     .option('--description <text>', 'what the client is for')
+    .option('--oauth', 'authorization type OAuth (client id + secret, redirect URIs) instead of an API key')
+    .option('--redirect-uri <url>', 'OAuth redirect URI, matched exactly (repeat for several)', (v: string, acc: string[]) => [...acc, v], [] as string[])
+    .option('--public', 'OAuth client without a secret (native and browser apps; PKCE required)')
+    .option('--access-models <list>', 'OAuth access models: organization, personal or both (default both)')
+    .option('--interactivity-url <url>', 'URL receiving Block Kit interactions')
+    .option('--webhook-url <url>', 'URL receiving webhook events')
     .option('--json', 'print one JSON object')
-    .action(async (opts: { name: string; scopes: string; description?: string; json?: boolean }) => {
+    .action(
+      async (opts: {
+        name: string
+        scopes: string
+        description?: string
+        oauth?: boolean
+        redirectUri: string[]
+        public?: boolean
+        accessModels?: string
+        interactivityUrl?: string
+        webhookUrl?: string
+        json?: boolean
+      }) => {
+        const { scopes, unknown } = parseScopeList(opts.scopes)
+        if (unknown.length > 0) throw new AppError('invalid_request', `--scopes: unknown scope(s) ${unknown.join(', ')}`)
+        if (scopes.length === 0) throw new AppError('invalid_request', '--scopes: name at least one scope, or "all"')
+        if (!opts.oauth && (opts.redirectUri.length > 0 || opts.public || opts.accessModels)) {
+          throw new AppError('invalid_request', '--redirect-uri, --public and --access-models need --oauth')
+        }
+        const models = opts.accessModels?.split(/[\s,]+/).filter((m) => m !== '')
+        if (models && models.some((m) => m !== 'organization' && m !== 'personal')) {
+          throw new AppError('invalid_request', '--access-models: organization, personal or both')
+        }
+        const common = {
+          name: opts.name,
+          description: opts.description ?? null,
+          scopes,
+          interactivityUrl: opts.interactivityUrl ?? null,
+          webhookUrl: opts.webhookUrl ?? null,
+        }
+        const created = await withContext(async (ctx) => {
+          const org = await requireOrganizationOrBootstrap(ctx)
+          if (!opts.oauth) return createApiKeyClient(ctx, org.id, common)
+          return createOAuthClient(ctx, org.id, {
+            ...common,
+            redirectUris: opts.redirectUri,
+            public: !!opts.public,
+            ...(models ? { accessModels: models as AccessModel[] } : {}),
+          })
+        })
+        const secret = 'apiKey' in created ? { apiKey: created.apiKey } : created.clientSecret ? { clientSecret: created.clientSecret } : {}
+        output(
+          !!opts.json,
+          {
+            clientId: created.app.clientId,
+            botId: `B-${created.app.botId}`,
+            ...secret,
+            signingSecret: created.signingSecret,
+            scopes,
+            ...(opts.oauth ? { redirectUris: created.app.redirectUris, accessModels: created.app.accessModels } : {}),
+          },
+          [
+            `client ${created.app.clientId} (bot B-${created.app.botId})`,
+            ...('apiKey' in secret ? [`API key (shown once): ${secret.apiKey}`] : []),
+            ...('clientSecret' in secret ? [`client secret (shown once): ${secret.clientSecret}`] : []),
+            `webhook signing secret: ${created.signingSecret}`,
+          ].join('\n'),
+        )
+      },
+    )
+
+  user
+    .command('password')
+    .description('set the password a user signs in with')
+    .requiredOption('--email <email>', 'email address of the user')
+    .requiredOption('--password <password>', `new password (${PASSWORD_MIN} to ${PASSWORD_MAX} characters)`)
+    .option('--json', 'print one JSON object')
+    .action(async (opts: { email: string; password: string; json?: boolean }) => {
+      const found = await withContext(async (ctx) => {
+        const org = await requireOrganizationOrBootstrap(ctx)
+        const u = await findUserByEmail(ctx.db, org.id, opts.email)
+        if (!u) throw new AppError('not_found', `--email: no user with ${opts.email}`)
+        await setPassword(ctx, org.id, u.id, opts.password)
+        return u
+      })
+      output(!!opts.json, { id: `U-${found.id}`, email: found.email }, `password set for ${found.email}`)
+    })
+
+  const pat = program.command('pat').description('manage personal access tokens')
+  pat
+    .command('create')
+    .description("create a personal access token for a user (subject to the organization's personal access policy)")
+    .requiredOption('--user <email>', 'email address of the token owner')
+    .requiredOption('--scopes <list>', 'comma- or space-separated scopes, or "all"')
+    .option('--name <name>', 'what the token is for')
+    .option('--json', 'print one JSON object')
+    .action(async (opts: { user: string; scopes: string; name?: string; json?: boolean }) => {
       const { scopes, unknown } = parseScopeList(opts.scopes)
       if (unknown.length > 0) throw new AppError('invalid_request', `--scopes: unknown scope(s) ${unknown.join(', ')}`)
-      if (scopes.length === 0) throw new AppError('invalid_request', '--scopes: name at least one scope, or "all"')
       const created = await withContext(async (ctx) => {
         const org = await requireOrganizationOrBootstrap(ctx)
-        return createApiKeyClient(ctx, org.id, { name: opts.name, description: opts.description ?? null, scopes })
+        const owner = await findUserByEmail(ctx.db, org.id, opts.user)
+        if (!owner) throw new AppError('not_found', `--user: no user with ${opts.user}`)
+        return createPat(ctx, owner, { name: opts.name ?? null, scopes })
       })
       output(
         !!opts.json,
-        {
-          clientId: created.app.clientId,
-          botId: `B-${created.app.botId}`,
-          apiKey: created.apiKey,
-          signingSecret: created.signingSecret,
-          scopes,
-        },
-        [
-          `client ${created.app.clientId} (bot B-${created.app.botId})`,
-          `API key (shown once): ${created.apiKey}`,
-          `webhook signing secret: ${created.signingSecret}`,
-        ].join('\n'),
+        { id: created.id, token: created.token, status: created.status, scopes: created.scopes },
+        [`personal access token ${created.id} (${created.status})`, `token (shown once): ${created.token}`].join('\n'),
       )
+    })
+  pat
+    .command('list')
+    .description('list personal access tokens and personal OAuth installs')
+    .option('--status <status>', 'only active, pending, rejected or revoked ones')
+    .option('--json', 'print one JSON object')
+    .action(async (opts: { status?: string; json?: boolean }) => {
+      if (opts.status && !['active', 'pending', 'rejected', 'revoked'].includes(opts.status)) {
+        throw new AppError('invalid_request', '--status: active, pending, rejected or revoked')
+      }
+      const tokens = await withContext(async (ctx) => {
+        const org = await requireOrganizationOrBootstrap(ctx)
+        return listPersonalAccess(ctx, org.id, opts.status ? { status: opts.status as CredentialStatus } : {})
+      })
+      output(!!opts.json, { tokens }, tokens.map((t) => `${t.id}  ${t.kind}  ${t.status}  ${t.user}  ${t.name}`).join('\n') || 'no personal access tokens')
+    })
+  for (const verb of ['approve', 'reject', 'revoke'] as const) {
+    pat
+      .command(`${verb} <id>`)
+      .description(`${verb} a personal access token or personal OAuth install`)
+      .option('--json', 'print one JSON object')
+      .action(async (id: string, opts: { json?: boolean }) => {
+        const item = await withContext(async (ctx) => {
+          const org = await requireOrganizationOrBootstrap(ctx)
+          const actor = { orgId: org.id, userId: null }
+          return verb === 'revoke' ? revokePersonalAccess(ctx, actor, id, { ownOnly: false }) : decidePersonalAccess(ctx, actor, id, verb)
+        })
+        output(!!opts.json, { id: item.id, status: item.status }, `${item.id}: ${item.status}`)
+      })
+  }
+
+  const settings = program.command('settings').description('organization settings')
+  settings
+    .command('set <name> <value>')
+    .description('change a setting: personal-access <disabled|approval|auto>')
+    .option('--json', 'print one JSON object')
+    .action(async (name: string, value: string, opts: { json?: boolean }) => {
+      if (name !== 'personal-access') throw new AppError('invalid_request', `unknown setting "${name}" (known: personal-access)`)
+      const result = await withContext(async (ctx) => {
+        const org = await requireOrganizationOrBootstrap(ctx)
+        return setPersonalAccess(ctx, org.id, value, null)
+      })
+      output(!!opts.json, { ...result }, `personal-access: ${result.personalAccess}`)
+    })
+  settings
+    .command('show')
+    .description('print the organization settings')
+    .option('--json', 'print one JSON object')
+    .action(async (opts: { json?: boolean }) => {
+      const result = await withContext(async (ctx) => getSettings(ctx, (await requireOrganizationOrBootstrap(ctx)).id))
+      output(!!opts.json, { ...result }, `personal-access: ${result.personalAccess}`)
     })
 
   program

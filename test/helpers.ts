@@ -5,6 +5,7 @@ import pg from 'pg'
 import { buildApp } from '../src/app.js'
 import { createApiKeyClient, createOAuthClient } from '../src/actions/clients.js'
 import { setPassword } from '../src/actions/sessions.js'
+import { insertGrant } from '../src/store/repos/oauth.js'
 import { addUser } from '../src/actions/users.js'
 import { loadConfig, type Config } from '../src/config.js'
 import type { Context } from '../src/context.js'
@@ -232,6 +233,38 @@ export class TestEnv {
       ...(input.accessModels ? { accessModels: input.accessModels } : {}),
       public: input.public ?? false,
     })
+  }
+
+  /**
+   * An OAuth access token (`rmo-…`) of an installed OAuth client, straight through the store:
+   * `organization` acts as the client's bot, `personal` as `user`. (The full browser flow has
+   * its own tests.)
+   */
+  async oauthToken(input: { model: 'organization' | 'personal'; user: User; app?: App; scopes?: Scope[]; status?: 'active' | 'pending' }): Promise<{ token: string; app: App; grantId: string }> {
+    const app = input.app ?? (await this.oauthClient()).app
+    const now = nowMicros()
+    const grantId = newId()
+    const status = input.status ?? 'active'
+    const scopes = input.scopes ?? [...SCOPES]
+    await insertGrant(this.db, { id: grantId, orgId: this.org.id, appId: app.id, userId: input.user.id, model: input.model, scopes, status, createdAt: now })
+    const secret = issueSecret('rmo-')
+    await insertCredential(this.db, {
+      id: newId(),
+      orgId: this.org.id,
+      kind: 'oauth_access',
+      lookup: secret.lookup,
+      secretHash: secret.hash,
+      appId: app.id,
+      userId: input.user.id,
+      model: input.model,
+      scopes,
+      status,
+      name: app.name,
+      grantId,
+      createdAt: now,
+      expiresAt: now + 3600 * 1_000_000,
+    })
+    return { token: secret.token, app, grantId }
   }
 
   inject(opts: InjectOptions): Promise<LightMyRequestResponse> {

@@ -17,7 +17,6 @@ import {
 } from '../store/repos/credentials.js'
 import { findGrant, listGrants, setGrantStatus, type Grant } from '../store/repos/oauth.js'
 import { findOrganization } from '../store/repos/organizations.js'
-import { findUser } from '../store/repos/users.js'
 import { microsToIso, nowMicros } from '../time.js'
 
 /**
@@ -151,8 +150,14 @@ async function findTarget(orgId: string, id: string, db: Executor): Promise<Targ
   fail('not_found', 'id: no personal access token or grant with this id')
 }
 
+/** Who acts: a user (admin API, account), or the operator (CLI, `userId` null). */
+export interface Actor {
+  orgId: string
+  userId: string | null
+}
+
 /** An administrator approves or rejects a pending personal token or grant. */
-export async function decidePersonalAccess(ctx: Context, admin: User, id: string, decision: 'approve' | 'reject'): Promise<PersonalAccessItem> {
+export async function decidePersonalAccess(ctx: Context, admin: Actor, id: string, decision: 'approve' | 'reject'): Promise<PersonalAccessItem> {
   const status = decision === 'approve' ? 'active' : 'rejected'
   return ctx.db.transaction().execute(async (tx) => {
     const target = await findTarget(admin.orgId, id, tx)
@@ -162,14 +167,14 @@ export async function decidePersonalAccess(ctx: Context, admin: User, id: string
       fail('conflict', `id: this token is already ${current === 'active' ? 'approved' : 'rejected'}`)
     }
     const now = nowMicros()
-    if (target.kind === 'pat') await decideCredential(tx, id, status, admin.id, now)
+    if (target.kind === 'pat') await decideCredential(tx, id, status, admin.userId, now)
     else {
       await setGrantStatus(tx, id, status, now)
       await setGrantCredentialsStatus(tx, id, status, now)
     }
     await insertAuditEntry(tx, {
       orgId: admin.orgId,
-      userId: admin.id,
+      userId: admin.userId,
       eventType: decision === 'approve' ? 'PERSONAL_ACCESS_APPROVED' : 'PERSONAL_ACCESS_REJECTED',
       data: { id, kind: target.kind },
       createdAt: now,
@@ -184,27 +189,21 @@ export async function decidePersonalAccess(ctx: Context, admin: User, id: string
  * Revokes a personal token or grant for good. `owner` restricts it to the user's own (a user
  * revoking from their account); administrators may revoke any.
  */
-export async function revokePersonalAccess(ctx: Context, actor: User, id: string, opts: { ownOnly: boolean }): Promise<PersonalAccessItem> {
+export async function revokePersonalAccess(ctx: Context, actor: Actor, id: string, opts: { ownOnly: boolean }): Promise<PersonalAccessItem> {
   return ctx.db.transaction().execute(async (tx) => {
     const target = await findTarget(actor.orgId, id, tx)
     const ownerId = target.kind === 'pat' ? target.credential.userId : target.grant.userId
-    if (opts.ownOnly && ownerId !== actor.id) fail('not_found', 'id: no personal access token or grant with this id')
+    if (opts.ownOnly && ownerId !== actor.userId) fail('not_found', 'id: no personal access token or grant with this id')
     const now = nowMicros()
     if (target.kind === 'pat') await setCredentialStatus(tx, id, 'revoked', now)
     else {
       await setGrantStatus(tx, id, 'revoked', now)
       await setGrantCredentialsStatus(tx, id, 'revoked', now)
     }
-    await insertAuditEntry(tx, { orgId: actor.orgId, userId: actor.id, eventType: 'PERSONAL_ACCESS_REVOKED', data: { id, kind: target.kind }, createdAt: now })
+    await insertAuditEntry(tx, { orgId: actor.orgId, userId: actor.userId, eventType: 'PERSONAL_ACCESS_REVOKED', data: { id, kind: target.kind }, createdAt: now })
     return target.kind === 'pat'
       ? patItem({ ...target.credential, status: 'revoked' })
       : grantItem(tx, { ...target.grant, status: 'revoked' })
   })
 }
 
-/** The user a personal access item belongs to, for CLI lookups by email. */
-export async function userOf(ctx: Context, orgId: string, userId: string): Promise<User> {
-  const user = await findUser(ctx.db, orgId, userId)
-  if (!user) fail('not_found', 'user: no such user')
-  return user
-}

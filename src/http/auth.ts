@@ -45,6 +45,21 @@ export interface RouteEntry {
   auth: RouteAuth | undefined
 }
 
+/**
+ * Records every route with its declared auth as `app.routeTable` (the authorization matrix test
+ * enumerates it). Call right after creating the instance so no route escapes it.
+ */
+export function installRouteTable(app: FastifyInstance): void {
+  const routeTable: RouteEntry[] = []
+  app.decorate('routeTable', routeTable)
+  app.addHook('onRoute', (route) => {
+    for (const method of Array.isArray(route.method) ? route.method : [route.method]) {
+      if (method === 'HEAD' && route.exposeHeadRoute !== false && routeTable.some((r) => r.method === 'GET' && r.url === route.url)) continue
+      routeTable.push({ method, url: route.url, auth: (route.config as { auth?: RouteAuth } | undefined)?.auth })
+    }
+  })
+}
+
 /** Common route requirements, named for readability in route files. */
 export const ORG_ONLY: ReadonlyArray<AccessModel> = ['organization']
 export const ORG_AND_PERSONAL: ReadonlyArray<AccessModel> = ['organization', 'personal']
@@ -68,15 +83,6 @@ export const authPlugin = fp(async (app: FastifyInstance, opts: { ctx: Context; 
   const { ctx, limiter } = opts
   app.decorateRequest('principal', undefined)
   app.decorateRequest('viaSession', false)
-  const routeTable: RouteEntry[] = []
-  app.decorate('routeTable', routeTable)
-  app.addHook('onRoute', (route) => {
-    for (const method of Array.isArray(route.method) ? route.method : [route.method]) {
-      if (method === 'HEAD' && route.exposeHeadRoute !== false && routeTable.some((r) => r.method === 'GET' && r.url === route.url)) continue
-      routeTable.push({ method, url: route.url, auth: (route.config as { auth?: RouteAuth } | undefined)?.auth })
-    }
-  })
-
   async function charge(request: FastifyRequest, reply: FastifyReply, key: string, principal?: Principal): Promise<void> {
     if (!limiter.enabled) return
     const outcome = await limiter.consume(key, limiter.policyFor(principal?.app))

@@ -89,7 +89,7 @@ export async function accountRoutes(app: FastifyInstance, opts: { ctx: Context }
     async (request) => {
       const p = principalOf(request)
       if (p.model !== 'personal') throw new Error('account routes are personal')
-      return revokePersonalAccess(ctx, p.user, request.body.id, { ownOnly: true })
+      return revokePersonalAccess(ctx, { orgId: p.orgId, userId: p.user.id }, request.body.id, { ownOnly: true })
     },
   )
 }

@@ -13,7 +13,7 @@ export default async function patRoutes(app: AdminApp): Promise<void> {
   const admin = (request: Parameters<typeof principalOf>[0]) => {
     const p = principalOf(request)
     if (p.model !== 'personal') throw new Error('admin routes are personal')
-    return p.user
+    return { orgId: p.orgId, userId: p.user.id }
   }
 
   app.get(

@@ -93,7 +93,7 @@ export async function findCredential(db: Executor, orgId: string, id: string): P
 }
 
 /** Records an administrator's approval or rejection of a pending credential. */
-export async function decideCredential(db: Executor, id: string, status: 'active' | 'rejected', by: string, at: number): Promise<void> {
+export async function decideCredential(db: Executor, id: string, status: 'active' | 'rejected', by: string | null, at: number): Promise<void> {
   await db.updateTable('credentials').set({ status, decided_by: by, decided_at: at }).where('id', '=', id).execute()
 }
 
