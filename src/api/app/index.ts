@@ -3,10 +3,13 @@ import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
 import websocket from '@fastify/websocket'
 import { Type } from 'typebox'
 import { enterRoom, leaveRoom, officeInfo, setCheckIn, setPresence } from '../../actions/office.js'
+import { validateDryRun } from '../../actions/blockkit-dry-run.js'
+import { typingAudience } from '../../actions/inbox.js'
+import { appChatRoutes } from './chat.js'
 import type { Context } from '../../context.js'
 import type { Principal } from '../../domain.js'
 import { RealtimeHub } from '../../events/realtime.js'
-import { ACCOUNT, principalOf } from '../../http/auth.js'
+import { ACCOUNT, ORG_AND_PERSONAL, principalOf } from '../../http/auth.js'
 import { errorResponses } from '../../http/schemas.js'
 import { findPresence } from '../../store/repos/office.js'
 import { findOrganization } from '../../store/repos/organizations.js'
@@ -59,6 +62,20 @@ const SessionSchema = Type.Object({
   csrfToken: Type.String({ description: 'Send as x-csrf-token on writes made with the session cookie' }),
 })
 
+const DryRunBody = Type.Object(
+  {
+    blocks: Type.Unknown({ description: 'The blocks of a chat.post body' }),
+    color: Type.Optional(Type.Unknown()),
+  },
+  { additionalProperties: true },
+)
+const DryRunResult = Type.Object({
+  ok: Type.Boolean(),
+  interactive: Type.Boolean({ description: 'True when a button calls the Interactivity URL' }),
+  bytes: Type.Integer({ description: 'Size of {blocks, color} as JSON, counted against the 8,000-byte limit' }),
+  errors: Type.Array(Type.Object({ pointer: Type.String({ description: 'JSON pointer into the body' }), message: Type.String() })),
+})
+
 function personal(p: Principal): Extract<Principal, { model: 'personal' }> {
   if (p.model !== 'personal') throw new Error('/app routes act for a signed-in person')
   return p
@@ -82,6 +99,22 @@ export async function appRoutes(app: FastifyInstance, opts: { ctx: Context }): P
   const hub = new RealtimeHub(ctx.db)
   app.addHook('onClose', async () => hub.close())
   await app.register(websocket, { options: { maxPayload: 64 * 1024 } })
+  await app.register(appChatRoutes, { ctx })
+
+  // Typing is never stored: it comes from the event bus and goes to the chat's participants.
+  const unsubscribe = ctx.bus?.subscribe('chat.typing', (e) => {
+    if (hub.size === 0) return
+    void typingAudience(ctx, e.chat).then(
+      (audience) =>
+        hub.publish(
+          e.orgId,
+          { type: 'chat.typing', payload: { chat: e.chat, address: e.address, ...(e.threadTimestamp !== undefined ? { threadTimestamp: e.threadTimestamp } : {}) } },
+          (l) => audience.includes(l.address),
+        ),
+      () => undefined,
+    )
+  })
+  app.addHook('onClose', async () => unsubscribe?.())
 
   typed.get(
     '/session',
@@ -149,6 +182,21 @@ export async function appRoutes(app: FastifyInstance, opts: { ctx: Context }): P
       await setCheckIn(ctx, principalOf(request), request.body.status)
       return { status: request.body.status }
     },
+  )
+
+  typed.post(
+    '/blockkit.validate',
+    {
+      schema: {
+        summary: 'Block Kit dry run',
+        description:
+          "Validates the `blocks` and `color` of a chat.post body exactly as chat.post would, without posting. Every violation comes with a JSON pointer into the body. Accepts a signed-in browser session or any bearer token; needs no scope.",
+        body: DryRunBody,
+        response: { 200: DryRunResult, ...errorResponses(400, 401) },
+      },
+      config: { auth: { scopes: [], models: ORG_AND_PERSONAL, session: 'allow' } },
+    },
+    async (request) => validateDryRun(request.body),
   )
 
   app.get('/realtime', { websocket: true, schema: { hide: true }, config: { auth: ACCOUNT } }, (socket, request) => {

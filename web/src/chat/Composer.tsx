@@ -181,7 +181,7 @@ function PollForm({ chat, onDone }: { chat: string; onDone: () => void }) {
   const submit = async () => {
     setError(null)
     try {
-      await post('/v0/chat.post', { chat, poll: { question, options: options.filter((o) => o.trim()).map((text) => ({ text })), allowMultipleAnswers: multiple } })
+      await post('/v0/chat.post', { chat, poll: { question, options: options.map((o) => o.trim()).filter(Boolean), allowMultipleAnswers: multiple } })
       onDone()
     } catch (e) {
       setError((e as Error).message)

@@ -1,0 +1,114 @@
+import type { FastifyInstance } from 'fastify'
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
+import { Type } from 'typebox'
+import { inbox, pollResults, readChat, votePoll } from '../../actions/inbox.js'
+import { deleteMessage, sendTyping, updateMessage } from '../../actions/messages.js'
+import type { Context } from '../../context.js'
+import { ACCOUNT, principalOf } from '../../http/auth.js'
+import { errorResponses } from '../../http/schemas.js'
+
+/**
+ * Chat for a signed-in person, where v0 has no personal-token method: the sidebar (chats with
+ * unread counts), read markers, typing, editing and deleting one's own messages, poll votes.
+ * These call the same actions as v0's chat.typing / chat.update / chat.delete, as the user.
+ */
+const Ref = { chat: Type.String({ minLength: 3, maxLength: 64 }), timestamp: Type.Integer({ minimum: 0 }) }
+const Tally = Type.Object({ counts: Type.Record(Type.String(), Type.Integer()), mine: Type.Array(Type.String()) })
+
+export async function appChatRoutes(app: FastifyInstance, opts: { ctx: Context }): Promise<void> {
+  const { ctx } = opts
+  const typed = app.withTypeProvider<TypeBoxTypeProvider>()
+
+  typed.get(
+    '/chats.list',
+    {
+      schema: {
+        hide: true,
+        response: {
+          200: Type.Object({
+            chats: Type.Array(
+              Type.Object({
+                id: Type.String(),
+                group: Type.Union([Type.String(), Type.Null()]),
+                kind: Type.Union([Type.Literal('channel'), Type.Literal('dm'), Type.Literal('multi')]),
+                name: Type.String(),
+                participants: Type.Array(Type.String()),
+                unread: Type.Integer(),
+                lastTs: Type.Integer(),
+              }),
+            ),
+          }),
+          ...errorResponses(401, 403),
+        },
+      },
+      config: { auth: ACCOUNT },
+    },
+    async (request) => ({ chats: await inbox(ctx, principalOf(request)) }),
+  )
+
+  typed.post(
+    '/chat.read',
+    { schema: { hide: true, body: Type.Object(Ref, { additionalProperties: false }), response: { 200: Type.Object({}), ...errorResponses(400, 401, 403) } }, config: { auth: ACCOUNT } },
+    async (request) => {
+      await readChat(ctx, principalOf(request), request.body)
+      return {}
+    },
+  )
+
+  typed.post(
+    '/chat.typing',
+    {
+      schema: {
+        hide: true,
+        body: Type.Object({ chat: Ref.chat, threadTimestamp: Type.Optional(Type.Integer({ minimum: 0 })) }, { additionalProperties: false }),
+        response: { 200: Type.Object({}), ...errorResponses(400, 401, 403) },
+      },
+      config: { auth: ACCOUNT },
+    },
+    async (request) => {
+      await sendTyping(ctx, principalOf(request), request.body)
+      return {}
+    },
+  )
+
+  typed.post(
+    '/chat.update',
+    {
+      schema: {
+        hide: true,
+        body: Type.Object({ ...Ref, text: Type.String({ minLength: 1 }) }, { additionalProperties: false }),
+        response: { 200: Type.Object({ chat: Type.String(), timestamp: Type.Optional(Type.Integer()) }), ...errorResponses(400, 401, 403) },
+      },
+      config: { auth: ACCOUNT },
+    },
+    async (request) => updateMessage(ctx, principalOf(request), request.body),
+  )
+
+  typed.post(
+    '/chat.delete',
+    {
+      schema: { hide: true, body: Type.Object(Ref, { additionalProperties: false }), response: { 200: Type.Object({ chat: Type.String(), timestamp: Type.Optional(Type.Integer()) }), ...errorResponses(400, 401, 403) } },
+      config: { auth: ACCOUNT },
+    },
+    async (request) => deleteMessage(ctx, principalOf(request), request.body),
+  )
+
+  typed.post(
+    '/poll.results',
+    { schema: { hide: true, body: Type.Object(Ref, { additionalProperties: false }), response: { 200: Tally, ...errorResponses(400, 401, 403) } }, config: { auth: ACCOUNT } },
+    async (request) => pollResults(ctx, principalOf(request), request.body),
+  )
+
+  typed.post(
+    '/poll.vote',
+    {
+      schema: {
+        hide: true,
+        body: Type.Object({ ...Ref, options: Type.Array(Type.String({ maxLength: 64 }), { maxItems: 20 }) }, { additionalProperties: false }),
+        response: { 200: Tally, ...errorResponses(400, 401, 403) },
+      },
+      config: { auth: ACCOUNT },
+    },
+    async (request) => votePoll(ctx, principalOf(request), request.body),
+  )
+}

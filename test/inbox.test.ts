@@ -1,0 +1,64 @@
+import { afterEach, beforeEach, describe, expect, it } from 'vitest'
+import { TestEnv, type Browser } from './helpers.js'
+
+describe('web client chat endpoints', () => {
+  let env: TestEnv
+  beforeEach(async () => {
+    env = await TestEnv.create()
+  })
+  afterEach(async () => {
+    await env.close()
+  })
+
+  async function person(): Promise<{ browser: Browser; address: string }> {
+    const user = await env.userWithPassword()
+    const browser = await env.signedIn(user)
+    browser.csrfToken = (await browser.get('/app/session')).json().csrfToken
+    return { browser, address: `U-${user.id}` }
+  }
+
+  it('lists the person’s chats with unread counts and moves the read marker forward only', async () => {
+    const a = await person()
+    const b = await person()
+    const group = await env.group({ name: 'Ops', members: [a.address, b.address] })
+    const first = await a.browser.postJson('/v0/chat.post', { chat: group.chatAddress, text: 'one', sync: true })
+    expect(first.statusCode).toBe(200)
+    await a.browser.postJson('/v0/chat.post', { chat: group.chatAddress, text: 'two' })
+    const list = (await b.browser.get('/app/chats.list')).json().chats
+    expect(list).toEqual([expect.objectContaining({ id: group.chatAddress, group: group.address, kind: 'channel', name: 'Ops', unread: 2 })])
+    expect((await a.browser.get('/app/chats.list')).json().chats[0].unread).toBe(0)
+    await b.browser.postJson('/app/chat.read', { chat: group.chatAddress, timestamp: first.json().timestamp })
+    expect((await b.browser.get('/app/chats.list')).json().chats[0].unread).toBe(1)
+    await b.browser.postJson('/app/chat.read', { chat: group.chatAddress, timestamp: 1 })
+    expect((await b.browser.get('/app/chats.list')).json().chats[0].unread).toBe(1)
+    const outsider = await person()
+    expect((await outsider.browser.postJson('/app/chat.read', { chat: group.chatAddress, timestamp: 1 })).statusCode).toBe(403)
+  })
+
+  it('records poll votes, one answer unless the poll allows several', async () => {
+    const a = await person()
+    const b = await person()
+    const group = await env.group({ members: [a.address, b.address] })
+    const posted = await a.browser.postJson('/v0/chat.post', { chat: group.chatAddress, poll: { question: 'Lunch?', options: ['Pizza', 'Sushi'] }, sync: true })
+    expect(posted.statusCode).toBe(200)
+    const ts = posted.json().timestamp
+    const history = (await b.browser.get(`/v0/chat.history?chat=${group.chatAddress}`)).json()
+    const [pizza, sushi] = history.messages[0].poll.options.map((o: { id: string }) => o.id)
+    expect((await b.browser.postJson('/app/poll.vote', { chat: group.chatAddress, timestamp: ts, options: [pizza] })).json()).toEqual({ counts: { [pizza]: 1 }, mine: [pizza] })
+    expect((await b.browser.postJson('/app/poll.vote', { chat: group.chatAddress, timestamp: ts, options: [pizza, sushi] })).statusCode).toBe(400)
+    expect((await b.browser.postJson('/app/poll.vote', { chat: group.chatAddress, timestamp: ts, options: ['nope'] })).statusCode).toBe(400)
+    await a.browser.postJson('/app/poll.vote', { chat: group.chatAddress, timestamp: ts, options: [pizza] })
+    expect((await a.browser.postJson('/app/poll.results', { chat: group.chatAddress, timestamp: ts })).json()).toEqual({ counts: { [pizza]: 2 }, mine: [pizza] })
+  })
+
+  it('validates Block Kit without posting, with JSON pointers', async () => {
+    const client = await env.apiClient()
+    const ok = await env.post('/app/blockkit.validate', { token: client.apiKey, body: { blocks: [{ type: 'divider' }], color: 'good' } })
+    expect(ok.json()).toMatchObject({ ok: true, errors: [] })
+    const bad = await env.post('/app/blockkit.validate', { token: client.apiKey, body: { blocks: [{ type: 'header', text: { type: 'mrkdwn', text: 'x' } }], color: 'red' } })
+    expect(bad.json().ok).toBe(false)
+    expect(bad.json().errors.map((e: { pointer: string }) => e.pointer)).toEqual(expect.arrayContaining(['/color']))
+    expect(bad.json().errors.some((e: { pointer: string }) => e.pointer.startsWith('/blocks/0/text'))).toBe(true)
+    expect((await env.post('/app/blockkit.validate', { body: { blocks: [] } })).statusCode).toBe(401)
+  })
+})
