@@ -6,6 +6,8 @@ import clientRoutes from './clients.js'
 import patRoutes from './pats.js'
 import settingsRoutes from './settings.js'
 import roomRoutes from './rooms.js'
+import adminMeetingRoutes from './meetings.js'
+import adminLobbyRoutes from './lobbies.js'
 
 /**
  * The admin API: `/admin/<resource>.<verb>`, same conventions as v0 (GET + query for reads,
@@ -14,7 +16,7 @@ import roomRoutes from './rooms.js'
  */
 export type AdminApp = V0App
 
-const modules: Array<(app: AdminApp) => Promise<void>> = [clientRoutes, patRoutes, settingsRoutes, roomRoutes]
+const modules: Array<(app: AdminApp) => Promise<void>> = [clientRoutes, patRoutes, settingsRoutes, roomRoutes, adminMeetingRoutes, adminLobbyRoutes]
 
 export async function adminRoutes(app: FastifyInstance, opts: { ctx: Context }): Promise<void> {
   const typed = app.withTypeProvider<TypeBoxTypeProvider>() as AdminApp
