@@ -38,7 +38,8 @@ beforeEach(async () => {
 })
 afterEach(async () => fresh.drop())
 
-describe(`atrium meeting / lobby CLI (${dialect})`, () => {
+// Each CLI run opens and migrates the database; on a loaded machine a test takes well over the default limit.
+describe(`atrium meeting / lobby CLI (${dialect})`, { timeout: 180_000 }, () => {
   it('meeting import <file.vtt> --json prints meetingId and transcriptId; transcript.info shows cues and speakers', async () => {
     expect((await cli('user', 'add', '--email', 'alex@example.com', '--name', 'Alex Chen', '--json')).code).toBe(0)
     const jordan = JSON.parse((await cli('user', 'add', '--email', 'jordan@example.com', '--name', 'Jordan Smith', '--json')).out)
