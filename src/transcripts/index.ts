@@ -1,3 +1,5 @@
+// eslint-disable-next-line @typescript-eslint/triple-slash-reference -- the package ships no types; this file declares them
+/// <reference path="./webvtt-parser.d.ts" />
 import { createRequire } from 'node:module'
 import { parse as parseSrt } from '@plussub/srt-vtt-parser'
 import { WebVTTParser, type WebVTTNode } from 'webvtt-parser'
