@@ -227,4 +227,34 @@ export function canWriteToGroup(group: Group): boolean {
 
 export function requireGroupWritable(group: Group): void {
   if (!canWriteToGroup(group)) fail('group_archived')
+ * Meetings and transcripts. Organization tokens see every meeting of the Roam; personal tokens
+ * only meetings the user attended. A meeting the caller may not see is reported as not found.
+ */
+export function canSeeMeeting(principal: Principal, participantAddresses: ReadonlyArray<string | null>): boolean {
+  if (principal.model === 'organization') return true
+  return participantAddresses.includes(principal.address)
+}
+
+export function requireMeetingVisible(principal: Principal, participantAddresses: ReadonlyArray<string | null>, what: string): void {
+  if (!canSeeMeeting(principal, participantAddresses)) fail('not_found', `${what} not found.`)
+}
+
+/** The attendee a list must be limited to: the user for personal tokens, nobody for organization ones. */
+export function meetingAttendeeFilter(principal: Principal): string | undefined {
+  return principal.model === 'personal' ? principal.address : undefined
+}
+
+/**
+ * Who hosts a new meeting link. Organization tokens must name the host; personal tokens host
+ * their own links (host omitted, or equal to the user's own email).
+ */
+export function meetingLinkHostEmail(principal: Principal, host: string | undefined): string {
+  const given = host?.trim().toLowerCase()
+  if (principal.model === 'organization') {
+    if (!given) fail('invalid_request', 'host: required for organization tokens')
+    return given
+  }
+  if (!given) return principal.user.email
+  if (given !== principal.user.email.toLowerCase()) fail('forbidden', 'host: a personal token can only create meeting links hosted by its own user')
+  return given
 }

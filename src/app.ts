@@ -14,6 +14,7 @@ import type { Context } from './context.js'
 import { authPlugin, installRouteTable } from './http/auth.js'
 import { RateLimiter } from './http/ratelimit.js'
 import { loginRoutes } from './pages/login.js'
+import { meetingPageRoutes } from './pages/meetings.js'
 import { oauthRoutes } from './api/oauth/index.js'
 import { accountRoutes } from './api/account/index.js'
 import { formatValidation, installErrorHandling } from './http/errors.js'
@@ -84,6 +85,7 @@ export async function buildApp(config: Config, deps: AppDeps = {}): Promise<Fast
   await app.register(adminRoutes, { prefix: '/admin', ctx })
   await app.register(avatarRoutes, { ctx })
   await app.register(loginRoutes, { ctx })
+  await app.register(meetingPageRoutes, { ctx })
   await app.register(oauthRoutes, { ctx })
   await app.register(accountRoutes, { prefix: '/account', ctx })
   await app.register(fileRoutes, { ctx })

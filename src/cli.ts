@@ -1,4 +1,5 @@
 import path from 'node:path'
+import fs from 'node:fs'
 import { Command, CommanderError } from 'commander'
 import { bootstrap, requireOrganization } from './actions/bootstrap.js'
 import { createApiKeyClient, createOAuthClient } from './actions/clients.js'
@@ -9,6 +10,10 @@ import { PASSWORD_MAX, PASSWORD_MIN, setPassword } from './actions/sessions.js'
 import { getSettings, setPersonalAccess } from './actions/settings.js'
 import type { AccessModel, CredentialStatus } from './domain.js'
 import { findUserByEmail } from './store/repos/users.js'
+import { createLobby } from './actions/lobbies.js'
+import { importTranscript } from './actions/transcripts.js'
+import { formatFromFileName } from './transcripts/index.js'
+import { parseDateParam } from './time.js'
 import { ConfigError, loadConfig, type Config } from './config.js'
 import type { Context } from './context.js'
 import { AppError } from './errors.js'
@@ -353,6 +358,83 @@ export async function runCli(argv: string[], io: CliIo = processIo): Promise<num
       const result = await backupSqlite(config.database.file, file)
       output(!!opts.json, { file: path.resolve(file), bytes: result.bytes }, `backed up ${config.database.file} to ${path.resolve(file)} (${result.bytes} bytes)`)
     })
+
+  const meeting = program.command('meeting').description('record meetings')
+  meeting
+    .command('import')
+    .description('record an ended meeting from a WebVTT (.vtt) or SRT (.srt) transcript file')
+    .argument('<file>', 'transcript file, .vtt or .srt')
+    .requiredOption('--title <title>', 'meeting title')
+    .requiredOption('--start <time>', "RFC 3339 instant of the file's zero offset")
+    .option('--participants <emails>', 'comma-separated emails of those who attended', '')
+    .option('--room <name>', 'room the meeting took place in')
+    .option('--host <email>', 'hosting member (default: the first member among the participants)')
+    .option('--json', 'print one JSON object')
+    .action(async (file: string, opts: { title: string; start: string; participants: string; room?: string; host?: string; json?: boolean }) => {
+      const format = formatFromFileName(file)
+      if (!format) throw new AppError('invalid_request', `${file}: the file name must end in .vtt or .srt`)
+      const start = parseDateParam(opts.start)
+      if (start === undefined) throw new AppError('invalid_request', '--start: must be an RFC 3339 date-time')
+      let content: string
+      try {
+        content = fs.readFileSync(file, 'utf8')
+      } catch (err) {
+        throw new AppError('invalid_request', `${file}: cannot read (${err instanceof Error ? err.message : String(err)})`)
+      }
+      const participants = opts.participants.split(',').map((e) => e.trim()).filter(Boolean).map((email) => ({ email }))
+      const result = await withContext(async (ctx) => {
+        const org = await requireOrganizationOrBootstrap(ctx)
+        return importTranscript(ctx, org.id, { title: opts.title, start, participants, content, format, room: opts.room, host: opts.host })
+      })
+      output(
+        !!opts.json,
+        { meetingId: result.meetingId, transcriptId: result.transcriptId, cues: result.cues, summarySource: result.summarySource },
+        `meeting ${result.meetingId}, transcript ${result.transcriptId} (${result.cues} cues, ${result.summarySource} summary)`,
+      )
+    })
+
+  const lobby = program.command('lobby').description('manage lobbies (public booking pages)')
+  lobby
+    .command('create')
+    .description('create a lobby offering the host\'s free slots')
+    .requiredOption('--handle <handle>', 'first path segment of the lobby URL')
+    .requiredOption('--name <name>', 'display name')
+    .requiredOption('--host <email>', 'hosting member')
+    .requiredOption('--duration <minutes>', 'slot length in minutes')
+    .option('--slug <slug>', 'second path segment (empty for the handle\'s default lobby)')
+    .option('--time-zone <tz>', 'IANA time zone of the availability', 'UTC')
+    .option('--days <days>', 'available days, e.g. mon-fri or mon,wed,fri', 'mon-fri')
+    .option('--from <HH:MM>', 'start of the daily availability', '09:00')
+    .option('--to <HH:MM>', 'end of the daily availability', '17:00')
+    .option('--horizon <days>', 'how many days ahead slots are offered', '14')
+    .option('--json', 'print one JSON object')
+    .action(
+      async (opts: { handle: string; name: string; host: string; duration: string; slug?: string; timeZone: string; days: string; from: string; to: string; horizon: string; json?: boolean }) => {
+        const duration = Number(opts.duration)
+        const horizonDays = Number(opts.horizon)
+        if (!Number.isInteger(duration)) throw new AppError('invalid_request', '--duration: must be a whole number of minutes')
+        if (!Number.isInteger(horizonDays)) throw new AppError('invalid_request', '--horizon: must be a whole number of days')
+        const created = await withContext(async (ctx) => {
+          const org = await requireOrganizationOrBootstrap(ctx)
+          const l = await createLobby(ctx, org.id, {
+            handle: opts.handle,
+            slug: opts.slug,
+            name: opts.name,
+            host: opts.host,
+            duration,
+            timeZone: opts.timeZone,
+            horizonDays,
+            availability: [{ days: opts.days.split(','), start: opts.from, end: opts.to }],
+          })
+          return { lobby: l, url: `${ctx.config.publicUrl}/l/${l.handle}${l.slug ? `/${l.slug}` : ''}` }
+        })
+        output(
+          !!opts.json,
+          { id: created.lobby.id, handle: created.lobby.handle, slug: created.lobby.slug, displayName: created.lobby.displayName, url: created.url },
+          `lobby ${created.lobby.id} at ${created.url}`,
+        )
+      },
+    )
 
   try {
     await program.parseAsync(argv, { from: 'user' })

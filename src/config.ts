@@ -53,6 +53,13 @@ const EnvSchema = Type.Object({
   }),
   ATRIUM_WEBHOOK_TIMEOUT_MS: Type.Integer({ minimum: 1, default: 3000, description: 'Time limit of one webhook or interactivity request' }),
   ATRIUM_DISPATCH_INTERVAL_MS: Type.Integer({ minimum: 10, default: 1000, description: 'How often the webhook dispatcher polls the outbox' }),
+  ATRIUM_LLM_URL: Type.Optional(
+    Type.String({ pattern: '^https?://[^\\s]+$', description: 'OpenAI-compatible server for transcript summaries and transcript.prompt (…/v1/chat/completions)' }),
+  ),
+  ATRIUM_LLM_MODEL: Type.Optional(Type.String({ minLength: 1, description: 'Model name sent to ATRIUM_LLM_URL (required with it)' })),
+  ATRIUM_LLM_API_KEY: Type.Optional(Type.String({ minLength: 1, description: 'Bearer key for ATRIUM_LLM_URL, if it needs one' })),
+  ATRIUM_LLM_TIMEOUT_MS: Type.Integer({ minimum: 1000, default: 60_000, description: 'Time limit for one language-model call' }),
+  ATRIUM_LLM_CHUNK_CHARS: Type.Integer({ minimum: 1000, default: 12_000, description: 'Largest transcript excerpt sent in one language-model call' }),
 })
 
 type Env = Static<typeof EnvSchema>
@@ -75,6 +82,7 @@ export interface Config {
   readonly cookieSecret: string
   readonly allowPrivateUrls: boolean
   readonly webhooks: WebhookConfig
+  readonly llm?: LlmConfig | undefined
 }
 
 export interface RateLimitConfig {
@@ -96,6 +104,16 @@ export interface WebhookConfig {
   readonly pollMs: number
 }
 
+/** An OpenAI-compatible chat-completions endpoint; absent means the offline extractive methods. */
+export interface LlmConfig {
+  /** Full URL of the chat completions endpoint. */
+  readonly url: string
+  readonly model: string
+  readonly apiKey: string | undefined
+  readonly timeoutMs: number
+  readonly chunkChars: number
+}
+
 export class ConfigError extends Error {
   constructor(readonly problems: string[]) {
     super(`Invalid configuration:\n${problems.map((p) => `  - ${p}`).join('\n')}`)
@@ -114,6 +132,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   const problems = Value.Errors(EnvSchema, parsed).map(
     (e) => `${e.instancePath.slice(1) || 'environment'}: ${e.message} (got ${JSON.stringify(raw[e.instancePath.slice(1)])})`,
   )
+  if (parsed.ATRIUM_LLM_URL !== undefined && parsed.ATRIUM_LLM_MODEL === undefined) {
+    problems.push('ATRIUM_LLM_MODEL: required when ATRIUM_LLM_URL is set')
+  }
   if (problems.length > 0) throw new ConfigError(problems)
   return buildConfig(parsed)
 }
@@ -151,7 +172,22 @@ function buildConfig(env: Env): Config {
       timeoutMs: env.ATRIUM_WEBHOOK_TIMEOUT_MS,
       pollMs: env.ATRIUM_DISPATCH_INTERVAL_MS,
     }),
+    llm: llmConfig(env),
   })
+}
+
+function llmConfig(env: Env): LlmConfig | undefined {
+  if (env.ATRIUM_LLM_URL === undefined || env.ATRIUM_LLM_MODEL === undefined) return undefined
+  const base = env.ATRIUM_LLM_URL.replace(/\/+$/, '')
+  // Accept the server root, its /v1 base, or the full endpoint.
+  const url = base.endsWith('/chat/completions') ? base : base.endsWith('/v1') ? `${base}/chat/completions` : `${base}/v1/chat/completions`
+  return {
+    url,
+    model: env.ATRIUM_LLM_MODEL,
+    apiKey: env.ATRIUM_LLM_API_KEY,
+    timeoutMs: env.ATRIUM_LLM_TIMEOUT_MS,
+    chunkChars: env.ATRIUM_LLM_CHUNK_CHARS,
+  }
 }
 
 function urlHost(host: string): string {

@@ -311,3 +311,128 @@ export interface AddressProfile {
   integrationId: string | null
   detail: string | null
 }
+
+export interface MeetingParticipant {
+  userId: string | null
+  /** `U-…` for members of the Roam; null for guests. */
+  address: string | null
+  name: string
+  email: string | null
+  kind: 'member' | 'guest'
+  /** Time spent in the meeting. */
+  seconds: number
+}
+
+export interface Meeting {
+  id: string
+  orgId: string
+  title: string | null
+  place: string | null
+  room: string | null
+  roomType: string | null
+  hostUserId: string | null
+  meetingLinkId: string | null
+  startedAt: number
+  /** Null while the meeting runs. */
+  endedAt: number | null
+  participants: MeetingParticipant[]
+}
+
+export interface TranscriptCue {
+  speaker: string
+  text: string
+  /** Milliseconds from the transcript's start. */
+  startOffset: number
+  endOffset: number
+}
+
+export interface TranscriptActionItem {
+  title: string
+  description: string | null
+  assignee: string | null
+}
+
+export interface Transcript {
+  id: string
+  orgId: string
+  meetingId: string
+  eventName: string | null
+  startedAt: number
+  /** Null while the transcript is live. */
+  endedAt: number | null
+  summary: string | null
+  meetingLinkId: string | null
+  invitees: string[]
+  participants: MeetingParticipant[]
+}
+
+export interface Recording {
+  id: string
+  orgId: string
+  meetingId: string
+  transcriptId: string | null
+  location: string
+  videoUrl: string
+  startedAt: number
+  endedAt: number
+}
+
+export interface MeetingLink {
+  id: string
+  orgId: string
+  name: string
+  hostUserId: string
+  startAt: number | null
+  endAt: number | null
+  createdBy: string
+  createdAt: number
+}
+
+export interface AvailabilityWindow {
+  /** 0 = Sunday … 6 = Saturday, in the lobby's time zone. */
+  weekday: number
+  /** Minutes after local midnight, end exclusive. */
+  startMinute: number
+  endMinute: number
+}
+
+export interface Lobby {
+  id: string
+  orgId: string
+  handle: string
+  slug: string
+  displayName: string
+  active: boolean
+  hostUserId: string
+  durationMinutes: number
+  timeZone: string
+  horizonDays: number
+  availability: AvailabilityWindow[]
+  createdAt: number
+}
+
+export interface LobbyBooking {
+  id: string
+  orgId: string
+  lobbyId: string
+  startAt: number
+  endAt: number
+  status: string
+  timeZone: string
+  notes: string | null
+  hostUserId: string
+  inviteeName: string
+  inviteeEmail: string
+  meetingLinkId: string | null
+  createdAt: number
+}
+
+/** A date-range page request: `ascending` when `after` was given (oldest first). */
+export interface DateRangePage {
+  after: number | undefined
+  before: number | undefined
+  ascending: boolean
+  /** Keyset position: the last row of the previous page. */
+  from: { at: number; id: string } | undefined
+  limit: number
+}

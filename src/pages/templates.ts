@@ -84,10 +84,57 @@ const message = `<% layout('@layout', it) %>
 <p<%= it.error ? ' class="error"' : '' %>><%= it.message %></p>
 `
 
+/** A meeting link's public page: name, time, host. */
+const meetinglink = `<% layout('@layout', it) %>
+<h1><%= it.name %></h1>
+<% if (it.when) { %><p><time datetime="<%= it.startIso %>"><%= it.when %></time></p><% } else { %><p class="muted">No time set.</p><% } %>
+<p>Hosted by <strong><%= it.hostName %></strong> <span class="muted">&lt;<%= it.hostEmail %>&gt;</span></p>
+`
+
+/** A lobby's booking page: free slots by day, and the guest's details. */
+const lobby = `<% layout('@layout', it) %>
+<h1><%= it.lobbyName %></h1>
+<p>With <strong><%= it.hostName %></strong> · <%= it.duration %> minutes · times in <%= it.timeZone %></p>
+<% if (it.error) { %><p class="error" role="alert"><%= it.error %></p><% } %>
+<% if (it.groups.length === 0) { %>
+<p>No free times are available right now.</p>
+<% } else { %>
+<form method="post" action="<%= it.action %>">
+  <%~ include('@csrf', it) %>
+  <% it.groups.forEach(function (g) { %>
+  <fieldset><legend><%= g.day %></legend>
+    <% g.slots.forEach(function (s) { %>
+    <label style="display:inline-block;font-weight:normal;margin-right:.75rem"><input type="radio" name="start" value="<%= s.value %>" required<%= s.value === it.form.start ? ' checked' : '' %>> <%= s.label %></label>
+    <% }) %>
+  </fieldset>
+  <% }) %>
+  <label for="name">Your name</label>
+  <input id="name" name="name" type="text" required maxlength="200" value="<%= it.form.name %>">
+  <label for="email">Your email</label>
+  <input id="email" name="email" type="email" required value="<%= it.form.email %>">
+  <label for="notes">Notes (optional)</label>
+  <input id="notes" name="notes" type="text" maxlength="2000" value="<%= it.form.notes %>">
+  <button type="submit">Book</button>
+</form>
+<% } %>
+`
+
+/** A booking's confirmation: when, with whom, the meeting link and the calendar file. */
+const booking = `<% layout('@layout', it) %>
+<h1>You're booked</h1>
+<p><strong><%= it.lobbyName %></strong> with <%= it.hostName %></p>
+<p><%= it.when %></p>
+<% if (it.meetingLink) { %><p>Join: <a href="<%= it.meetingLink %>"><%= it.meetingLink %></a></p><% } %>
+<p><a href="<%= it.icsUrl %>">Add to calendar (.ics)</a></p>
+`
+
 export const templates: Record<string, string> = {
   layout,
   csrf,
   login,
   consent,
   message,
+  meetinglink,
+  lobby,
+  booking,
 }

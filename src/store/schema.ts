@@ -40,6 +40,16 @@ export interface Database {
   event_cursors: EventCursorsTable
   interactivity_clicks: InteractivityClicksTable
   relays: RelaysTable
+  meeting_links: MeetingLinksTable
+  meetings: MeetingsTable
+  meeting_participants: MeetingParticipantsTable
+  transcripts: TranscriptsTable
+  transcript_cues: TranscriptCuesTable
+  transcript_action_items: TranscriptActionItemsTable
+  recordings: RecordingsTable
+  lobbies: LobbiesTable
+  lobby_availability: LobbyAvailabilityTable
+  lobby_bookings: LobbyBookingsTable
 }
 
 export interface OrganizationsTable {
@@ -381,6 +391,17 @@ export interface WebhookSubscriptionsTable {
   consecutive_failures: Generated<number>
   disabled_reason: string | null
   disabled_at: number | null
+}
+
+export interface MeetingLinksTable {
+  id: string
+  org_id: string
+  name: string
+  host_user_id: string
+  start_at: number | null
+  end_at: number | null
+  /** Tagged address of the creator (`B-…` or `U-…`). */
+  created_by: string
   created_at: number
   updated_at: number
 }
@@ -470,4 +491,120 @@ export interface RelaysTable {
   created_at: number
   updated_at: number
   deleted_at: number | null
+}
+
+export interface MeetingsTable {
+  id: string
+  org_id: string
+  title: string | null
+  place: string | null
+  room: string | null
+  room_type: string | null
+  host_user_id: string | null
+  meeting_link_id: string | null
+  started_at: number
+  /** Null while the meeting runs. */
+  ended_at: number | null
+  created_at: number
+}
+
+export interface MeetingParticipantsTable {
+  meeting_id: string
+  position: number
+  user_id: string | null
+  /** `U-…` for members, null for guests. */
+  address: string | null
+  name: string
+  email: string | null
+  /** 'member' | 'guest' */
+  kind: string
+  seconds: number
+}
+
+export interface TranscriptsTable {
+  id: string
+  org_id: string
+  meeting_id: string
+  event_name: string | null
+  started_at: number
+  /** Null while the transcript is live. */
+  ended_at: number | null
+  summary: string | null
+  meeting_link_id: string | null
+  /** JSON array of invitee emails. */
+  invitees: Generated<string>
+  created_at: number
+}
+
+export interface TranscriptCuesTable {
+  transcript_id: string
+  seq: number
+  speaker: string
+  text: string
+  /** Milliseconds from the transcript's start. */
+  start_offset: number
+  end_offset: number
+}
+
+export interface TranscriptActionItemsTable {
+  transcript_id: string
+  position: number
+  title: string
+  description: string | null
+  /** Tagged user address when known, else the speaker's name. */
+  assignee: string | null
+}
+
+export interface RecordingsTable {
+  id: string
+  org_id: string
+  meeting_id: string
+  transcript_id: string | null
+  location: string
+  video_url: string
+  started_at: number
+  ended_at: number
+  created_at: number
+}
+
+export interface LobbiesTable {
+  id: string
+  org_id: string
+  handle: string
+  slug: Generated<string>
+  display_name: string
+  active: Generated<number>
+  host_user_id: string
+  duration_minutes: number
+  /** IANA zone the weekly availability is expressed in. */
+  time_zone: string
+  /** How many days ahead slots are offered. */
+  horizon_days: number
+  created_at: number
+}
+
+export interface LobbyAvailabilityTable {
+  lobby_id: string
+  /** 0 = Sunday … 6 = Saturday, in the lobby's time zone. */
+  weekday: number
+  /** Minutes after local midnight. */
+  start_minute: number
+  end_minute: number
+}
+
+export interface LobbyBookingsTable {
+  id: string
+  org_id: string
+  lobby_id: string
+  start_at: number
+  end_at: number
+  /** 'active' */
+  status: string
+  time_zone: string
+  notes: string | null
+  host_user_id: string
+  invitee_name: string
+  invitee_email: string
+  meeting_link_id: string | null
+  created_at: number
 }

@@ -6,6 +6,8 @@ import clientRoutes from './clients.js'
 import patRoutes from './pats.js'
 import settingsRoutes from './settings.js'
 import roomRoutes from './rooms.js'
+import adminMeetingRoutes from './meetings.js'
+import adminLobbyRoutes from './lobbies.js'
 
 import adminWebhookRoutes from './webhooks.js'
 
@@ -16,7 +18,15 @@ import adminWebhookRoutes from './webhooks.js'
  */
 export type AdminApp = V0App
 
-const modules: Array<(app: AdminApp) => Promise<void>> = [clientRoutes, patRoutes, settingsRoutes, roomRoutes, adminWebhookRoutes]
+const modules: Array<(app: AdminApp) => Promise<void>> = [
+  clientRoutes,
+  patRoutes,
+  settingsRoutes,
+  roomRoutes,
+  adminWebhookRoutes,
+  adminMeetingRoutes,
+  adminLobbyRoutes,
+]
 
 export async function adminRoutes(app: FastifyInstance, opts: { ctx: Context }): Promise<void> {
   const typed = app.withTypeProvider<TypeBoxTypeProvider>() as AdminApp

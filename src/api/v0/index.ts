@@ -12,6 +12,10 @@ import reactionRoutes from './reaction.js'
 import groupRoutes from './group.js'
 import userRoutes from './user.js'
 import userAuditLogRoutes from './userauditlog.js'
+import meetingRoutes from './meeting.js'
+import transcriptRoutes from './transcript.js'
+import meetingLinkRoutes from './meetinglink.js'
+import lobbyRoutes from './lobby.js'
 
 /** The Fastify instance v0 route files receive: TypeBox-typed, with the action context. */
 export type V0App = FastifyInstance<
@@ -35,6 +39,10 @@ const modules: Array<(app: V0App) => Promise<void>> = [
   groupRoutes,
   userRoutes,
   userAuditLogRoutes,
+  meetingRoutes,
+  transcriptRoutes,
+  meetingLinkRoutes,
+  lobbyRoutes,
 ]
 
 export async function v0Routes(app: FastifyInstance, opts: { ctx: Context }): Promise<void> {
