@@ -7,6 +7,7 @@ import { adminRoutes } from './api/admin/index.js'
 import { v0Routes } from './api/v0/index.js'
 import { avatarRoutes } from './api/avatars.js'
 import { healthRoutes } from './api/health.js'
+import { roomlioRoutes } from './api/roomlio/index.js'
 import type { Config } from './config.js'
 import type { Context } from './context.js'
 import { authPlugin } from './http/auth.js'
@@ -77,6 +78,7 @@ export async function buildApp(config: Config, deps: AppDeps = {}): Promise<Fast
   await app.register(loginRoutes, { ctx })
   await app.register(oauthRoutes, { ctx })
   await app.register(accountRoutes, { prefix: '/account', ctx })
+  await app.register(roomlioRoutes, { prefix: '/rpc', ctx })
 
   app.get('/v0/openapi.json', { schema: { hide: true } }, async () => app.swagger())
   await app.register(healthRoutes, { ctx })

@@ -2,6 +2,7 @@ import path from 'node:path'
 import { Command, CommanderError } from 'commander'
 import { bootstrap, requireOrganization } from './actions/bootstrap.js'
 import { createApiKeyClient } from './actions/clients.js'
+import { createRoom } from './actions/roomlio.js'
 import { addUser } from './actions/users.js'
 import { ConfigError, loadConfig, type Config } from './config.js'
 import type { Context } from './context.js'
@@ -136,6 +137,27 @@ export async function runCli(argv: string[], io: CliIo = processIo): Promise<num
       if (config.database.file === ':memory:') throw new AppError('invalid_request', 'an in-memory database cannot be backed up')
       const result = await backupSqlite(config.database.file, file)
       output(!!opts.json, { file: path.resolve(file), bytes: result.bytes }, `backed up ${config.database.file} to ${path.resolve(file)} (${result.bytes} bytes)`)
+    })
+
+  const room = program.command('room').description('manage Roomlio rooms')
+  room
+    .command('create')
+    .description('create a Roomlio room (a group with its channel chat) addressed by an external room key')
+    .requiredOption('--key <roomKey>', 'your room identifier, unique in the organization')
+    .requiredOption('--name <name>', 'room name')
+    .option('--private', 'make the group private (members only)')
+    .option('--json', 'print one JSON object')
+    .action(async (opts: { key: string; name: string; private?: boolean; json?: boolean }) => {
+      if (opts.key === '') throw new AppError('invalid_request', '--key: must not be empty')
+      const created = await withContext(async (ctx) => {
+        const org = await requireOrganizationOrBootstrap(ctx)
+        return createRoom(ctx, org.id, { roomKey: opts.key, name: opts.name, private: !!opts.private })
+      })
+      output(
+        !!opts.json,
+        { roomID: created.id, roomKey: created.roomKey, name: created.name, chatId: created.chatId, groupId: created.groupId },
+        `room ${created.id} "${created.name}" (key ${created.roomKey}; group ${created.groupId}, chat ${created.chatId})`,
+      )
     })
 
   try {

@@ -2,6 +2,7 @@ import { Migrator, sql, type Kysely, type Migration, type MigrationProvider, typ
 import { dialectOf } from './dialect.js'
 import * as m0001 from './migrations/0001_core.js'
 import * as m0004 from './migrations/0004_access.js'
+import * as m0007 from './migrations/0007_roomlio_v1.js'
 import * as m0008 from './migrations/0008_ops.js'
 import * as m0009 from './migrations/0009_office.js'
 
@@ -12,6 +13,7 @@ import * as m0009 from './migrations/0009_office.js'
 const migrations: Record<string, Migration> = {
   '0001_core': m0001,
   '0004_access': m0004,
+  '0007_roomlio_v1': m0007,
   '0008_ops': m0008,
   '0009_office': m0009,
 }
@@ -30,7 +32,14 @@ async function migratorFor(db: Kysely<any>): Promise<Migrator> {
     dialectOf(db) === 'postgres'
       ? (await sql<{ schema: string }>`select current_schema() as schema`.execute(db)).rows[0]?.schema
       : undefined
-  return new Migrator({ db, provider: new StaticProvider(), ...(migrationTableSchema ? { migrationTableSchema } : {}) })
+  // Migrations are numbered per area and may land out of numeric order; a database that already
+  // ran a higher number still takes a lower one that arrived later.
+  return new Migrator({
+    db,
+    provider: new StaticProvider(),
+    allowUnorderedMigrations: true,
+    ...(migrationTableSchema ? { migrationTableSchema } : {}),
+  })
 }
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any

@@ -6,6 +6,7 @@ import clientRoutes from './clients.js'
 import patRoutes from './pats.js'
 import settingsRoutes from './settings.js'
 import roomRoutes from './rooms.js'
+import roomlioAdminRoutes from './roomlio.js'
 
 /**
  * The admin API: `/admin/<resource>.<verb>`, same conventions as v0 (GET + query for reads,
@@ -14,7 +15,7 @@ import roomRoutes from './rooms.js'
  */
 export type AdminApp = V0App
 
-const modules: Array<(app: AdminApp) => Promise<void>> = [clientRoutes, patRoutes, settingsRoutes, roomRoutes]
+const modules: Array<(app: AdminApp) => Promise<void>> = [clientRoutes, patRoutes, settingsRoutes, roomRoutes, roomlioAdminRoutes]
 
 export async function adminRoutes(app: FastifyInstance, opts: { ctx: Context }): Promise<void> {
   const typed = app.withTypeProvider<TypeBoxTypeProvider>() as AdminApp
