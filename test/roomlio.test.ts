@@ -121,7 +121,7 @@ describe('POST /rpc/WebAPI/RoomHistory', () => {
 
     const body = (await roomHistory(client.apiKey, { roomID: roomId(group.id) })).json()
     expect(body.messages).toHaveLength(2)
-    expect(body.messages[0].links).toEqual([{ id: linkId(itemId), type: 'image', url: expect.stringMatching(new RegExp(`/items/${itemId}/shot\\.png$`)) }])
+    expect(body.messages[0].links).toEqual([{ id: linkId(itemId), type: 'image', url: expect.stringMatching(new RegExp(`/items/${itemId}$`)) }])
     expect(body.messages[0]).toMatchObject({ userID: userId(client.bot), username: 'Deploy Bot', userType: 'member' })
     expect(body.messages[1].body).toBe('Deployed\n*v1.2* is live')
     expect(body.hasMore).toBe(false)
@@ -230,7 +230,7 @@ describe('POST /rpc/WebAPI/RoomHistory', () => {
     const bad = await env.inject({ method: 'POST', url: '/rpc/WebAPI/RoomHistory', headers: { ...auth, 'content-type': 'application/json' }, payload: '{"roomID":' })
     expect(bad.statusCode).toBe(400)
     expect(bad.json().code).toBe('malformed')
-    const form = await env.inject({ method: 'POST', url: '/rpc/WebAPI/RoomHistory', headers: { ...auth, 'content-type': 'application/x-www-form-urlencoded' }, payload: 'roomID=x' })
+    const form = await env.inject({ method: 'POST', url: '/rpc/WebAPI/RoomHistory', headers: { ...auth, 'content-type': 'application/xml' }, payload: '<roomID/>' })
     expect(form.statusCode).toBe(415)
     expect(form.json().code).toBe('malformed')
     const get = await env.get('/rpc/WebAPI/RoomHistory', { token: client.apiKey })
@@ -240,7 +240,7 @@ describe('POST /rpc/WebAPI/RoomHistory', () => {
     expect((await env.get('/rpc/RoomList')).statusCode).toBe(405)
     const unknown = await env.post('/rpc/WebAPI/UserRooms', { token: client.apiKey, body: {} })
     expect(unknown.statusCode).toBe(404)
-    expect(unknown.json()).toEqual({ code: 'bad_route', message: expect.stringContaining('UserRooms') })
+    expect(unknown.json()).toEqual({ code: 'not_found', message: expect.stringContaining('UserRooms') })
   })
 })
 

@@ -41,7 +41,7 @@ export function blocksToText(blocksJson: string | null): string {
   return lines.join('\n')
 }
 
-/** The public URL of an uploaded item. */
-export function itemUrl(config: Config, itemId: string, name: string): string {
-  return `${config.publicUrl}/items/${itemId}/${encodeURIComponent(name)}`
+/** The public URL of an uploaded item (where item.upload serves it). */
+export function itemUrl(config: Config, itemId: string): string {
+  return `${config.publicUrl}/items/${itemId}`
 }

@@ -149,7 +149,7 @@ async function presentMessages(ctx: Context, orgId: string, group: Group, rows: 
   for (const item of items) {
     if (item.type !== 'photo') continue
     const list = links.get(item.ts) ?? []
-    list.push({ id: linkId(item.itemId), type: 'image', url: itemUrl(ctx.config, item.itemId, item.name) })
+    list.push({ id: linkId(item.itemId), type: 'image', url: itemUrl(ctx.config, item.itemId) })
     links.set(item.ts, list)
   }
   const rid = roomId(group.id)

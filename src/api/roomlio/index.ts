@@ -21,8 +21,8 @@ import type { V0App } from '../v0/index.js'
  * | `malformed`          | 400/413/415 | the body is not a JSON object, too large, or not `application/json` |
  * | `unauthenticated`    | 401         | missing or invalid Bearer key                                   |
  * | `permission_denied`  | 403         | the key lacks the scope, is not an organization key, or the room is private |
- * | `not_found`          | 404         | no such room                                                     |
- * | `bad_route`          | 404 / 405   | no such method (404); a method called with another HTTP verb than POST (405, `Allow: POST`) |
+ * | `not_found`          | 404         | no such room, or no such method                                  |
+ * | `bad_route`          | 405         | a method called with another HTTP verb than POST (`Allow: POST`) |
  * | `already_exists`     | 409         | RoomCreate with a roomKey already in use                         |
  * | `resource_exhausted` | 429         | rate limited (`Retry-After` says when to retry)                  |
  * | `internal`           | 500         | a server fault (logged in full; the message is generic)          |
@@ -155,7 +155,7 @@ export async function roomlioRoutes(app: FastifyInstance, opts: { ctx: Context }
       reply.header('allow', 'POST')
       return sendRoomlioError(reply, new AppError('method_not_allowed', `${method} must be called with POST, not ${request.method}`))
     }
-    return sendRoomlioError(reply, new AppError('not_found', `no such method: ${path}`), 'bad_route')
+    return sendRoomlioError(reply, new AppError('not_found', `no such method: ${path}`))
   })
 
   for (const prefix of ['/WebAPI', '']) {
