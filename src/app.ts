@@ -8,6 +8,7 @@ import { v0Routes } from './api/v0/index.js'
 import { avatarRoutes } from './api/avatars.js'
 import { healthRoutes } from './api/health.js'
 import { roomlioRoutes } from './api/roomlio/index.js'
+import { v1Routes } from './api/v1/index.js'
 import type { Config } from './config.js'
 import type { Context } from './context.js'
 import { authPlugin } from './http/auth.js'
@@ -79,6 +80,7 @@ export async function buildApp(config: Config, deps: AppDeps = {}): Promise<Fast
   await app.register(oauthRoutes, { ctx })
   await app.register(accountRoutes, { prefix: '/account', ctx })
   await app.register(roomlioRoutes, { prefix: '/rpc', ctx })
+  await app.register(v1Routes, { prefix: '/v1', ctx })
 
   app.get('/v0/openapi.json', { schema: { hide: true } }, async () => app.swagger())
   await app.register(healthRoutes, { ctx })
