@@ -29,6 +29,18 @@ export function hasScope(principal: Principal, scope: string): boolean {
   return principal.scopes.has(scope)
 }
 
+/**
+ * Reading a group's messages as a room (Roomlio facade): a public group is readable by anyone in
+ * its organization; a private group only by its members. `role` is the caller's membership.
+ * (The query form of this rule is rooms.listReadableGroups.)
+ */
+export function requireRoomReadable(principal: Principal, group: { orgId: string; private: boolean }, role: string | undefined): void {
+  if (group.orgId !== principal.orgId) fail('not_found', 'room: not found')
+  if (!group.private) return
+  if (role !== undefined) return
+  fail('forbidden', 'room: the room is private and the caller is not a member')
+}
+
 /** Organization administration (admin API, console): only a user who is an admin of the Roam. */
 export function requireOrgAdmin(principal: Principal): void {
   if (principal.model !== 'personal' || !principal.user.isAdmin) fail('forbidden', 'Only organization administrators may do this.')

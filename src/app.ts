@@ -9,6 +9,8 @@ import { avatarRoutes } from './api/avatars.js'
 import { healthRoutes } from './api/health.js'
 import { fileRoutes } from './api/files.js'
 import { scimRoutes } from './api/scim/index.js'
+import { roomlioRoutes } from './api/roomlio/index.js'
+import { v1Routes } from './api/v1/index.js'
 import type { Config } from './config.js'
 import type { Context } from './context.js'
 import { authPlugin, installRouteTable } from './http/auth.js'
@@ -90,6 +92,8 @@ export async function buildApp(config: Config, deps: AppDeps = {}): Promise<Fast
   await app.register(accountRoutes, { prefix: '/account', ctx })
   await app.register(fileRoutes, { ctx })
   await app.register(scimRoutes, { prefix: '/scim/v2', ctx })
+  await app.register(roomlioRoutes, { prefix: '/rpc', ctx })
+  await app.register(v1Routes, { prefix: '/v1', ctx })
 
   app.get('/v0/openapi.json', { schema: { hide: true } }, async () => app.swagger())
   await app.register(healthRoutes, { ctx })

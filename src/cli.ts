@@ -14,6 +14,7 @@ import { createLobby } from './actions/lobbies.js'
 import { importTranscript } from './actions/transcripts.js'
 import { formatFromFileName } from './transcripts/index.js'
 import { parseDateParam } from './time.js'
+import { createRoom } from './actions/roomlio.js'
 import { ConfigError, loadConfig, type Config } from './config.js'
 import type { Context } from './context.js'
 import { AppError } from './errors.js'
@@ -435,6 +436,27 @@ export async function runCli(argv: string[], io: CliIo = processIo): Promise<num
         )
       },
     )
+
+  const room = program.command('room').description('manage Roomlio rooms')
+  room
+    .command('create')
+    .description('create a Roomlio room (a group with its channel chat) addressed by an external room key')
+    .requiredOption('--key <roomKey>', 'your room identifier, unique in the organization')
+    .requiredOption('--name <name>', 'room name')
+    .option('--private', 'make the group private (members only)')
+    .option('--json', 'print one JSON object')
+    .action(async (opts: { key: string; name: string; private?: boolean; json?: boolean }) => {
+      if (opts.key === '') throw new AppError('invalid_request', '--key: must not be empty')
+      const created = await withContext(async (ctx) => {
+        const org = await requireOrganizationOrBootstrap(ctx)
+        return createRoom(ctx, org.id, { roomKey: opts.key, name: opts.name, private: !!opts.private })
+      })
+      output(
+        !!opts.json,
+        { roomID: created.id, roomKey: created.roomKey, name: created.name, chatId: created.chatId, groupId: created.groupId },
+        `room ${created.id} "${created.name}" (key ${created.roomKey}; group ${created.groupId}, chat ${created.chatId})`,
+      )
+    })
 
   try {
     await program.parseAsync(argv, { from: 'user' })

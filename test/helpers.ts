@@ -51,9 +51,28 @@ export async function freshDatabase(): Promise<{ db: Db; config: Config; drop: (
       await db.destroy()
       const c = new pg.Client({ connectionString: pgUrl })
       await c.connect()
-      await c.query(`DROP SCHEMA ${schema} CASCADE`)
-      await c.end()
+      try {
+        await retryCatalogRace(() => c.query(`DROP SCHEMA IF EXISTS ${schema} CASCADE`))
+      } finally {
+        await c.end()
+      }
     },
+  }
+}
+
+/**
+ * Many test processes share one PostgreSQL database, each in its own schema. DROP … CASCADE's
+ * catalog walk can trip over another schema being dropped at that moment and fail with
+ * `schema "t_…" does not exist`; such a failure changed nothing, so it is retried.
+ */
+async function retryCatalogRace<T>(fn: () => Promise<T>): Promise<T> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await fn()
+    } catch (err) {
+      if (attempt >= 5 || !(err instanceof Error) || !/ does not exist$/.test(err.message)) throw err
+      await new Promise((resolve) => setTimeout(resolve, 50 * attempt))
+    }
   }
 }
 

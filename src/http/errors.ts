@@ -76,18 +76,23 @@ export function installErrorHandling(app: FastifyInstance): void {
     return sendError(reply, new AppError('not_found', `No such method: ${request.method} ${path}`))
   })
 
-  app.setErrorHandler((err: FastifyError | AppError, request, reply) => {
-    if (err instanceof AppError) return sendError(reply, err)
-    const status = err.statusCode ?? 500
-    if (err.validation) {
-      return sendError(reply, formatValidation(err.validation, err.validationContext ?? 'body') as AppError)
-    }
-    const code = codeForStatus[status]
-    if (status < 500 && code) {
-      const message = err.code === 'FST_ERR_CTP_BODY_TOO_LARGE' ? errorCatalogue.payload_too_large.message : err.message
-      return sendError(reply, new AppError(code, message))
-    }
-    request.log.error({ err }, 'unhandled error')
-    return sendError(reply, new AppError('internal'))
-  })
+  app.setErrorHandler((err: FastifyError | AppError, request, reply) => sendError(reply, toAppError(err, request)))
+}
+
+/**
+ * Any error raised while handling a request, as a catalogue error: AppErrors as they are, schema
+ * validation as `invalid_request` naming the field, Fastify's own 4xx by status; anything else is
+ * logged in full and becomes a generic `internal`.
+ */
+export function toAppError(err: FastifyError | AppError, request: FastifyRequest): AppError {
+  if (err instanceof AppError) return err
+  const status = err.statusCode ?? 500
+  if (err.validation) return formatValidation(err.validation, err.validationContext ?? 'body') as AppError
+  const code = codeForStatus[status]
+  if (status < 500 && code) {
+    const message = err.code === 'FST_ERR_CTP_BODY_TOO_LARGE' ? errorCatalogue.payload_too_large.message : err.message
+    return new AppError(code, message)
+  }
+  request.log.error({ err }, 'unhandled error')
+  return new AppError('internal')
 }

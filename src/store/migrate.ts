@@ -4,6 +4,7 @@ import * as m0001 from './migrations/0001_core.js'
 import * as m0003 from './migrations/0003_groups_scim.js'
 import * as m0004 from './migrations/0004_access.js'
 import * as m0006 from './migrations/0006_meetings.js'
+import * as m0007 from './migrations/0007_roomlio_v1.js'
 import * as m0008 from './migrations/0008_ops.js'
 import * as m0009 from './migrations/0009_office.js'
 
@@ -18,6 +19,7 @@ const migrations: Record<string, Migration> = {
   '0003_groups_scim': m0003,
   '0004_access': m0004,
   '0006_meetings': m0006,
+  '0007_roomlio_v1': m0007,
   '0008_ops': m0008,
   '0009_office': m0009,
 

@@ -10,6 +10,7 @@ import adminMeetingRoutes from './meetings.js'
 import adminLobbyRoutes from './lobbies.js'
 
 import adminWebhookRoutes from './webhooks.js'
+import roomlioAdminRoutes from './roomlio.js'
 
 /**
  * The admin API: `/admin/<resource>.<verb>`, same conventions as v0 (GET + query for reads,
@@ -26,6 +27,7 @@ const modules: Array<(app: AdminApp) => Promise<void>> = [
   adminWebhookRoutes,
   adminMeetingRoutes,
   adminLobbyRoutes,
+  roomlioAdminRoutes,
 ]
 
 export async function adminRoutes(app: FastifyInstance, opts: { ctx: Context }): Promise<void> {

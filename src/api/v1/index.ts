@@ -1,0 +1,82 @@
+import { Readable } from 'node:stream'
+import type { FastifyInstance } from 'fastify'
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
+import { Type } from 'typebox'
+import { exportMessageEvents } from '../../actions/export.js'
+import { listGroupsV1 } from '../../actions/v1.js'
+import type { Context } from '../../context.js'
+import { AppError } from '../../errors.js'
+import { ORG_ONLY, principalOf } from '../../http/auth.js'
+import { sendError } from '../../http/errors.js'
+import { errorResponses } from '../../http/schemas.js'
+import type { V0App } from '../v0/index.js'
+
+/**
+ * Roam HQ API v1 under `/v1`: organization-level methods with bare-UUID ids and the scopes of
+ * Roam's `openapi.json`. Errors are `{"error", "code"}` like everywhere else.
+ */
+
+const Group = Type.Object({
+  addressId: Type.String({ description: 'Group id (bare UUID)' }),
+  roamId: Type.Integer(),
+  accountId: Type.Integer(),
+  groupType: Type.String({ description: '"group" or "roam" (all-hands)' }),
+  name: Type.String(),
+  accessMode: Type.String(),
+  groupManagement: Type.String(),
+  enforceThreadedMode: Type.Boolean(),
+  dateCreated: Type.String(),
+  imageUrl: Type.Optional(Type.String()),
+})
+
+export type V1App = V0App
+
+const modules: Array<(app: V1App) => Promise<void>> = [groupRoutes, exportRoutes, testRoutes, magicastRoutes]
+
+export async function v1Routes(app: FastifyInstance, opts: { ctx: Context }): Promise<void> {
+  const typed = app.withTypeProvider<TypeBoxTypeProvider>() as V1App
+  typed.decorate('ctx', opts.ctx)
+  for (const register of modules) await register(typed)
+}
+
+async function groupRoutes(app: V1App): Promise<void> {
+  app.get(
+    '/groups.list',
+    {
+      schema: { hide: true, response: { 200: Type.Array(Group), ...errorResponses(401, 403) } },
+      config: { auth: { scopes: [['groups:read']], models: ORG_ONLY } },
+    },
+    async (request) => listGroupsV1(app.ctx, principalOf(request)),
+  )
+}
+
+async function exportRoutes(app: V1App): Promise<void> {
+  app.post(
+    '/messageevent.export',
+    {
+      schema: {
+        hide: true,
+        body: Type.Object({ date: Type.String({ description: 'UTC day, YYYY-MM-DD' }) }),
+        response: errorResponses(400, 401, 403),
+      },
+      config: { auth: { scopes: [['admin:compliance:read']], models: ORG_ONLY } },
+    },
+    async (request, reply) => {
+      const chunks = exportMessageEvents(app.ctx, principalOf(request).orgId, request.body.date)
+      const stream = Readable.from(chunks, { objectMode: false })
+      stream.on('error', (err) => request.log.error({ err }, 'message event export failed while streaming'))
+      return reply.type('application/x-ndjson').header('cache-control', 'no-store').send(stream)
+    },
+  )
+}
+
+async function testRoutes(app: V1App): Promise<void> {
+  // Roam's connectivity check: no authentication, 200 "Valid".
+  app.get('/test', { schema: { hide: true } }, async (_request, reply) => reply.type('text/plain; charset=utf-8').send('Valid'))
+}
+
+async function magicastRoutes(app: V1App): Promise<void> {
+  const none = async (request: { url: string }, reply: Parameters<typeof sendError>[0]) =>
+    sendError(reply, new AppError('not_found', `Atrium has no Magicast feature: ${request.url.split('?')[0]} is not available`))
+  for (const path of ['/magicast.list', '/magicast.info']) app.get(path, { schema: { hide: true } }, none)
+}
