@@ -117,13 +117,7 @@ const blocks5 = [
   { type: 'header', text: { type: 'plain_text', text: 'Deploy finished' } },
   { type: 'section', text: { type: 'mrkdwn', text: '*atrium* `v1.4.2` is live on *production*.' } },
   { type: 'divider' },
-  {
-    type: 'section',
-    fields: [
-      { type: 'mrkdwn', text: '*Duration*\n3m 12s' },
-      { type: 'mrkdwn', text: '*Commit*\n`a1b2c3d`' },
-    ],
-  },
+  { type: 'section', text: { type: 'mrkdwn', text: '*Duration* 3m 12s · *Commit* `a1b2c3d` · <https://example.com/deploys/42|details>' } },
   { type: 'context', elements: [{ type: 'mrkdwn', text: 'Triggered by the release pipeline' }] },
 ]
 
