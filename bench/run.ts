@@ -117,13 +117,7 @@ const blocks5 = [
   { type: 'header', text: { type: 'plain_text', text: 'Deploy finished' } },
   { type: 'section', text: { type: 'mrkdwn', text: '*atrium* `v1.4.2` is live on *production*.' } },
   { type: 'divider' },
-  {
-    type: 'section',
-    fields: [
-      { type: 'mrkdwn', text: '*Duration*\n3m 12s' },
-      { type: 'mrkdwn', text: '*Commit*\n`a1b2c3d`' },
-    ],
-  },
+  { type: 'section', text: { type: 'mrkdwn', text: '*Duration* 3m 12s · *Commit* `a1b2c3d` · <https://example.com/deploys/42|details>' } },
   { type: 'context', elements: [{ type: 'mrkdwn', text: 'Triggered by the release pipeline' }] },
 ]
 
@@ -134,7 +128,7 @@ async function runDialect(dialect: 'sqlite' | 'postgres', baseline: Baseline): P
   let server: AtriumProcess | undefined
   let conn: Awaited<ReturnType<typeof connectStore>> | undefined
   try {
-    server = await startAtrium({ store, from: 'dist', nodeArgs, env: { ATRIUM_RATE_LIMIT: 'off', ATRIUM_LOG_LEVEL: 'warn' }, readyTimeoutMs: 60_000 })
+    server = await startAtrium({ store, from: 'dist', nodeArgs, env: { ATRIUM_RATE_LIMIT: 'off', ATRIUM_LOG_LEVEL: 'warn', ATRIUM_ALLOW_PRIVATE_URLS: 'true' }, readyTimeoutMs: 60_000 })
     conn = await connectStore(store)
     const { ctx, org } = conn
     const client = await createClient(ctx, org.id)
@@ -191,15 +185,19 @@ async function runDialect(dialect: 'sqlite' | 'postgres', baseline: Baseline): P
     }
 
     if (wanted('RoomHistory')) {
-      const room = await roomHistorySetup(ctx, org.id, client.bot, has)
+      const room = await roomHistorySetup(ctx, org.id, client.bot, async () =>
+        (await fetch(`${url}/rpc/WebAPI/RoomHistory`, { method: 'POST', headers: json, body: JSON.stringify({ roomKey: 'bench-room', limit: 1 }) })).status,
+      )
       if (typeof room === 'string') skip('RoomHistory limit 1000', room)
-      else await measure('RoomHistory limit 1000', { url: `${url}${room.path}`, method: 'POST', headers: { ...room.headers, 'content-type': 'application/json' }, body: room.body })
+      else await measure('RoomHistory limit 1000', { url: `${url}${room.path}`, method: 'POST', headers: json, body: room.body })
     }
 
     if (wanted('webhook')) {
       if (!has('/webhook.subscribe') || !has('/chat.post')) skip('webhook delivery (commit → receiver)', 'webhook.subscribe or chat.post is not in this build')
       else {
-        const lat = await webhookLatency({ url, apiKey: client.apiKey, chat: postChat.chatAddress, seconds: duration })
+        const listener = await createClient(ctx, org.id)
+        const hookChat = await seedGroup(ctx, org.id, 'bench-webhooks', [client.bot, listener.bot])
+        const lat = await webhookLatency({ url, posterKey: client.apiKey, listenerKey: listener.apiKey, chat: hookChat.chatAddress, seconds: duration })
         rows.push({ scenario: 'webhook delivery (commit → receiver)', dialect, latency: lat })
         log(`${'webhook delivery (commit → receiver)'.padEnd(34)} p50 ${lat.p50} ms  p99 ${lat.p99} ms  (${lat.samples} events)`)
       }
@@ -211,18 +209,19 @@ async function runDialect(dialect: 'sqlite' | 'postgres', baseline: Baseline): P
   }
 }
 
-/**
- * The Roomlio RoomHistory call over a 1 000-message room, when this build serves Roomlio.
- * Returns why not otherwise.
- */
+/** The Roomlio RoomHistory call over a room of 1 000 messages, when this build serves Roomlio; otherwise why not. */
 async function roomHistorySetup(
-  _ctx: Context,
-  _orgId: string,
-  _sender: string,
-  has: (p: string) => boolean,
-): Promise<{ path: string; headers: Record<string, string>; body: string } | string> {
-  if (!has('/rpc/WebAPI/RoomHistory')) return 'the Roomlio Web API is not in this build'
-  return 'the Roomlio Web API is not in this build'
+  ctx: Context,
+  orgId: string,
+  member: string,
+  probeRoomHistory: () => Promise<number>,
+): Promise<{ path: string; body: string } | string> {
+  const room = await seedGroup(ctx, orgId, 'bench-room', [member])
+  await ctx.db.updateTable('groups').set({ room_key: 'bench-room' }).where('id', '=', room.groupId).execute()
+  await seedMessages(ctx, room.chatId, member, 1000)
+  const probe = await probeRoomHistory()
+  if (probe !== 200) return `RoomHistory answered ${probe} (the Roomlio Web API is not in this build)`
+  return { path: '/rpc/WebAPI/RoomHistory', body: JSON.stringify({ roomKey: 'bench-room', limit: 1000 }) }
 }
 
 async function machine(): Promise<Record<string, unknown>> {
