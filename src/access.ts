@@ -130,7 +130,6 @@ export function requireClicker(principal: Principal): void {
   if (principal.credential.kind === 'session') return
   requireScopes(principal, [['chat:send_message'], ['chat:write']])
 }
-}
 
 /**
  * What the chat rules need to know about a chat and the caller. `member` means the caller's
@@ -239,6 +238,9 @@ export function canWriteToGroup(group: Group): boolean {
 
 export function requireGroupWritable(group: Group): void {
   if (!canWriteToGroup(group)) fail('group_archived')
+}
+
+/**
  * Meetings and transcripts. Organization tokens see every meeting of the Roam; personal tokens
  * only meetings the user attended. A meeting the caller may not see is reported as not found.
  */

@@ -391,17 +391,6 @@ export interface WebhookSubscriptionsTable {
   consecutive_failures: Generated<number>
   disabled_reason: string | null
   disabled_at: number | null
-}
-
-export interface MeetingLinksTable {
-  id: string
-  org_id: string
-  name: string
-  host_user_id: string
-  start_at: number | null
-  end_at: number | null
-  /** Tagged address of the creator (`B-…` or `U-…`). */
-  created_by: string
   created_at: number
   updated_at: number
 }
@@ -491,6 +480,19 @@ export interface RelaysTable {
   created_at: number
   updated_at: number
   deleted_at: number | null
+}
+
+export interface MeetingLinksTable {
+  id: string
+  org_id: string
+  name: string
+  host_user_id: string
+  start_at: number | null
+  end_at: number | null
+  /** Tagged address of the creator (`B-…` or `U-…`). */
+  created_by: string
+  created_at: number
+  updated_at: number
 }
 
 export interface MeetingsTable {
