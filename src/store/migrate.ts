@@ -83,8 +83,9 @@ export async function pendingMigrations(db: Kysely<any>): Promise<string[]> {
 /**
  * Kysely's migrator looks for its bookkeeping tables by listing the tables of every schema on
  * PostgreSQL; when another schema is dropped during that listing (other databases' test schemas,
- * tenants being removed), PostgreSQL reports that schema as missing (3F000). Nothing of ours is
- * wrong then: list again.
+ * tenants being removed), PostgreSQL reports that schema, or a table or column of it, as missing
+ * (3F000, 42P01, 42703). Nothing of ours is wrong then: list again. A real error of ours with one
+ * of those codes fails the same way on every attempt and is thrown after the last.
  */
 async function retryVanishedSchema<T extends object>(run: () => Promise<T>, attempts = 30): Promise<T> {
   for (let i = 1; ; i++) {
@@ -103,5 +104,6 @@ async function retryVanishedSchema<T extends object>(run: () => Promise<T>, atte
 }
 
 function isVanishedSchema(err: unknown): boolean {
-  return typeof err === 'object' && err !== null && (err as { code?: unknown }).code === '3F000'
+  const code = typeof err === 'object' && err !== null ? (err as { code?: unknown }).code : undefined
+  return code === '3F000' || code === '42P01' || code === '42703'
 }
