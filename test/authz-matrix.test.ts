@@ -70,7 +70,7 @@ const ROWS: Row[] = [
     path: '/v0/app.uninstall',
     access: { kind: 'v0', scopes: [], models: BOTH },
     // Only OAuth access tokens are installs.
-    expect: { apiKey: 400, pat: 400, adminPat: 400, missingScope: 400 },
+    expect: { apiKey: 400, pat: 400, adminPat: 400, missingScope: 400, session: 400 },
   },
 
   // admin API
@@ -248,7 +248,12 @@ function expected(row: Row, kind: Kind): number {
   if (a.kind === 'public') return a.status
   if (kind === 'none') return 401
   if (a.kind === 'account') return kind === 'session' ? ok : 403
-  if (kind === 'session') return a.kind === 'admin' ? 403 : 401
+  if (kind === 'session') {
+    if (a.kind === 'admin') return 403
+    // The web client: a signed-in session acts as a personal token of its user on the v0 methods
+    // that accept personal access (access.sessionOnPersonalApi).
+    return a.models.includes('personal') ? ok : 403
+  }
   if (kind === 'invalid' || kind === 'revoked') return 401
   if (kind === 'patPending') return 403
   if (a.kind === 'admin') {
