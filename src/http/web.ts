@@ -4,7 +4,7 @@ import type { FastifyInstance } from 'fastify'
 import fastifyStatic from '@fastify/static'
 
 /** Where `npm run build` puts the web client (web/dist), relative to src/ and dist/ alike. */
-export const DEFAULT_WEB_ROOT = fileURLToPath(new URL('../web/dist/', import.meta.url))
+export const DEFAULT_WEB_ROOT = fileURLToPath(new URL('../../web/dist/', import.meta.url))
 
 /**
  * Client-side routes of the web app. Each answers the app's index.html so a reload or a shared link

@@ -2,7 +2,7 @@
 /// <reference path="./webvtt-parser.d.ts" />
 import { createRequire } from 'node:module'
 import { parse as parseSrt } from '@plussub/srt-vtt-parser'
-import { WebVTTParser, type WebVTTNode } from 'webvtt-parser'
+import type { WebVTTNode, WebVTTParser as WebVTTParserClass } from 'webvtt-parser'
 import type { TranscriptCue } from '../domain.js'
 import { fail } from '../errors.js'
 
@@ -19,6 +19,8 @@ export const UNKNOWN_SPEAKER = 'Unknown speaker'
 const require = createRequire(import.meta.url)
 // The full HTML entity table, so `&amp;`, `&eacute;`… decode as the WebVTT specification says.
 const entities = require('webvtt-parser/html-entities.json') as Record<string, string>
+// CommonJS whose exports Node's ESM loader cannot detect statically: load it through require.
+const { WebVTTParser } = require('webvtt-parser') as { WebVTTParser: typeof WebVTTParserClass }
 
 /** Picks the format from a file name (`.vtt`, `.srt`). */
 export function formatFromFileName(name: string): TranscriptFormat | undefined {
