@@ -3,7 +3,8 @@ import type { Group, GroupRole } from '../../domain.js'
 import type { Executor } from '../db.js'
 import type { GroupsTable } from '../schema.js'
 
-function toGroup(row: Selectable<GroupsTable>): Group {
+/** Maps a groups row to the domain Group; shared by every repository that reads groups. */
+export function toGroup(row: Selectable<GroupsTable>): Group {
   return {
     id: row.id,
     orgId: row.org_id,

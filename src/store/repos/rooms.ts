@@ -1,27 +1,11 @@
-import type { Selectable } from 'kysely'
 import type { Group } from '../../domain.js'
 import type { Executor } from '../db.js'
-import type { GroupsTable } from '../schema.js'
+import { toGroup } from './groups.js'
 
 /**
  * Reads behind the Roomlio facade and HQ v1 group listing: rooms (groups) by key, a room's
  * messages in key order, the images attached to them and who sent them.
  */
-
-function toGroup(row: Selectable<GroupsTable>): Group {
-  return {
-    id: row.id,
-    orgId: row.org_id,
-    chatId: row.chat_id,
-    name: row.name,
-    description: row.description,
-    private: row.private === 1,
-    enforceThreads: row.enforce_threads === 1,
-    roomKey: row.room_key,
-    createdAt: row.created_at,
-    archivedAt: row.archived_at,
-  }
-}
 
 /** A group as the HQ v1 and Roomlio facades show it: the stored group plus its kind. */
 export interface ListedGroup extends Group {
