@@ -22,27 +22,49 @@ describe('rate limits', () => {
   }
 
   it('allows a burst of 10 and answers the 11th with 429, Retry-After and RateLimit headers', async () => {
-    const env = await limited()
+    // A slow refill keeps a loaded machine from earning a token during the burst.
+    const env = await limited({ perSecond: 0.2 })
     const { apiKey } = await env.apiClient()
     for (let i = 1; i <= 10; i++) {
       const res = await env.get('/v0/token.info', { token: apiKey })
       expect(res.statusCode).toBe(200)
       expect(res.headers['ratelimit-limit']).toBe('10')
       expect(res.headers['ratelimit-remaining']).toBe(String(10 - i))
-      expect(Number(res.headers['ratelimit-reset'])).toBeGreaterThanOrEqual(1)
+      // Seconds until the bucket is full again: one interval (5 s) per token spent.
+      expect(Number(res.headers['ratelimit-reset'])).toBe(5 * i)
     }
     const res = await env.get('/v0/token.info', { token: apiKey })
     expect(res.statusCode).toBe(429)
-    expect(Object.keys(res.json())).toContain('error')
-    const retry = Number(res.headers['retry-after'])
-    expect(Number.isInteger(retry)).toBe(true)
-    expect(retry).toBeGreaterThanOrEqual(1)
-    expect(retry).toBeLessThanOrEqual(10)
+    expect(res.json()).toMatchObject({ error: expect.stringContaining('retry after 5 seconds') })
+    expect(res.headers['retry-after']).toBe('5')
     expect(res.headers['ratelimit-remaining']).toBe('0')
   })
 
+  it('refills continuously: a spent bucket earns one token per interval, not a whole window', async () => {
+    const env = await limited({ burst: 3, perSecond: 5 })
+    const { apiKey } = await env.apiClient()
+    for (let i = 0; i < 3; i++) await env.get('/v0/token.info', { token: apiKey })
+    const refused = await env.get('/v0/token.info', { token: apiKey })
+    expect(refused.statusCode).toBe(429)
+    expect(refused.headers['retry-after']).toBe('1')
+    await new Promise((r) => setTimeout(r, 250))
+    const refilled = await env.get('/v0/token.info', { token: apiKey })
+    expect(refilled.statusCode).toBe(200)
+    expect(refilled.headers['ratelimit-remaining']).toBe('0')
+  })
+
+  it('the default policy is a burst of 10 refilled at one request per second', async () => {
+    const env = await TestEnv.create({ rateLimit: { enabled: true, burst: 10, perSecond: 1, keyPrefix: `atrium-test:${randomBytes(6).toString('hex')}` } })
+    envs.push(env)
+    const { apiKey } = await env.apiClient()
+    const first = await env.get('/v0/token.info', { token: apiKey })
+    expect(first.headers['ratelimit-limit']).toBe('10')
+    expect(first.headers['ratelimit-remaining']).toBe('9')
+    expect(first.headers['ratelimit-reset']).toBe('1')
+  })
+
   it('budgets are per credential', async () => {
-    const env = await limited({ burst: 2 })
+    const env = await limited({ burst: 2, perSecond: 0.1 })
     const a = await env.apiClient()
     const b = await env.apiClient()
     expect((await env.get('/v0/token.info', { token: a.apiKey })).statusCode).toBe(200)
@@ -52,10 +74,10 @@ describe('rate limits', () => {
   })
 
   it('a client override replaces the server default', async () => {
-    const env = await limited({ burst: 2 })
+    const env = await limited({ burst: 2, perSecond: 0.1 })
     const client = await env.apiClient()
     const admin = await env.admin()
-    const set = await env.post('/admin/clients.setRateLimit', { token: admin.token, body: { clientId: client.app.clientId, rateLimitBurst: 3, rateLimitPerSecond: 1 } })
+    const set = await env.post('/admin/clients.setRateLimit', { token: admin.token, body: { clientId: client.app.clientId, rateLimitBurst: 3, rateLimitPerSecond: 0.1 } })
     expect(set.statusCode).toBe(200)
     for (let i = 0; i < 3; i++) expect((await env.get('/v0/token.info', { token: client.apiKey })).statusCode).toBe(200)
     const res = await env.get('/v0/token.info', { token: client.apiKey })
@@ -64,13 +86,13 @@ describe('rate limits', () => {
   })
 
   it('failed authentication is charged to the caller address', async () => {
-    const env = await limited({ burst: 2 })
+    const env = await limited({ burst: 2, perSecond: 0.1 })
     for (let i = 0; i < 2; i++) expect((await env.get('/v0/token.info', { token: 'rmk-nope' })).statusCode).toBe(401)
     expect((await env.get('/v0/token.info', { token: 'rmk-nope' })).statusCode).toBe(429)
   })
 
   it('two app instances sharing Redis share one budget', async () => {
-    const env = await limited({ burst: 4, redis: true })
+    const env = await limited({ burst: 4, perSecond: 0.1, redis: true })
     const { apiKey } = await env.apiClient()
     const second = await buildApp(env.ctx.config, { db: env.db, logger: false })
     try {

@@ -1,18 +1,26 @@
 import type { Redis } from 'ioredis'
-import { RateLimiterMemory, RateLimiterRedis, RateLimiterRes, type RateLimiterAbstract } from 'rate-limiter-flexible'
 import type { RateLimitConfig } from '../config.js'
 import type { App } from '../domain.js'
 import { fail } from '../errors.js'
 import { openRedis } from '../redis.js'
 
 /**
- * Per-credential request budget: `burst` requests at once, refilled at `perSecond` on average.
- * Implemented with rate-limiter-flexible as a budget of `burst` points per window of
- * `burst / perSecond` seconds (10 per 10 s by default): the same burst and the same long-run rate
- * as a token bucket, refilled at the end of each window instead of continuously, so a client
- * that spent its burst is told to come back when the window ends (`Retry-After`, at most
- * `burst / perSecond` seconds). With Redis configured, every process counts in the same keys, so
- * several Atrium processes share one budget per credential.
+ * Per-credential token bucket: a bucket holds `burst` tokens, refills continuously at `perSecond`,
+ * and every request takes one. Computed as GCRA (the generic cell rate algorithm), which is an
+ * exact token bucket stored as one number per credential: the instant at which the bucket will be
+ * full again ("theoretical arrival time", TAT). A request at `now` is allowed when
+ * `max(TAT, now) + interval - now <= burst * interval`, and then moves TAT forward by one
+ * interval (`1 / perSecond`).
+ *
+ * Without Redis the TATs live in this process's memory. With `ATRIUM_REDIS_URL` every process
+ * updates the same keys through one Lua script (atomic in Redis, using Redis's own clock so that
+ * processes on machines with slightly different clocks agree), so several Atrium processes share
+ * one budget per credential. While Redis is unreachable each process falls back to its own memory.
+ *
+ * Windowed limiters (as in the common Node rate-limit libraries) refill a whole window at once,
+ * which lets a client send twice the burst across a window edge and makes a spent client wait for
+ * the window to end; the documented policy (a burst of 10, then one request per second) is what a
+ * continuously refilled bucket gives.
  */
 export interface RateLimitPolicy {
   burst: number
@@ -23,12 +31,21 @@ export interface RateLimitOutcome {
   allowed: boolean
   limit: number
   remaining: number
-  /** Whole seconds until the budget is full again. */
+  /** Whole seconds until the bucket is full again (`RateLimit-Reset`). */
   resetSeconds: number
+  /** Whole seconds until the next request can be allowed (`Retry-After` on a refusal). */
+  retryAfterSeconds: number
+}
+
+/** The store's answer, in microseconds: how long until the next token, and until the bucket is full. */
+interface Take {
+  allowed: boolean
+  waitUs: number
+  fullInUs: number
 }
 
 export class RateLimiter {
-  private readonly limiters = new Map<string, RateLimiterAbstract>()
+  private readonly memory = new MemoryBuckets()
 
   private constructor(
     private readonly config: RateLimitConfig,
@@ -38,8 +55,8 @@ export class RateLimiter {
   /** Connects to Redis when a URL is given; otherwise counts in this process's memory. */
   static async create(config: RateLimitConfig, redisUrl: string | undefined): Promise<RateLimiter> {
     if (!config.enabled || !redisUrl) return new RateLimiter(config, undefined)
-    // While Redis is unreachable each process falls back to counting in memory (insurance limiter).
     const redis = openRedis(redisUrl, { connectionName: 'atrium-ratelimit', enableOfflineQueue: false, lazyConnect: true })
+    redis.defineCommand('atriumTakeToken', { numberOfKeys: 1, lua: TAKE_SCRIPT })
     await redis.connect().catch(() => undefined)
     return new RateLimiter(config, redis)
   }
@@ -57,44 +74,83 @@ export class RateLimiter {
   }
 
   async consume(key: string, policy: RateLimitPolicy): Promise<RateLimitOutcome> {
-    const limiter = this.limiterFor(policy)
-    try {
-      const res = await limiter.consume(key)
-      return outcome(true, policy, res)
-    } catch (rej: unknown) {
-      if (rej instanceof RateLimiterRes) return outcome(false, policy, rej)
-      throw rej
-    }
+    const intervalUs = Math.max(1, Math.round(1_000_000 / policy.perSecond))
+    // The policy is part of the key: changing a client's limits starts it on a fresh bucket.
+    const bucket = `${this.config.keyPrefix}:${policy.burst}:${policy.perSecond}:${key}`
+    const take = (await this.takeFromRedis(bucket, policy.burst, intervalUs)) ?? this.memory.take(bucket, policy.burst, intervalUs, Date.now() * 1000)
+    return outcome(take, policy.burst, intervalUs)
   }
 
   async close(): Promise<void> {
     if (this.redis) await this.redis.quit().catch(() => undefined)
   }
 
-  private limiterFor(policy: RateLimitPolicy): RateLimiterAbstract {
-    const id = `${policy.burst}:${policy.perSecond}`
-    let limiter = this.limiters.get(id)
-    if (!limiter) {
-      const opts = { points: policy.burst, duration: windowSeconds(policy), keyPrefix: `${this.config.keyPrefix}:${id}` }
-      limiter = this.redis
-        ? new RateLimiterRedis({ ...opts, storeClient: this.redis, insuranceLimiter: new RateLimiterMemory(opts) })
-        : new RateLimiterMemory(opts)
-      this.limiters.set(id, limiter)
+  private async takeFromRedis(bucket: string, burst: number, intervalUs: number): Promise<Take | undefined> {
+    if (!this.redis || this.redis.status !== 'ready') return undefined
+    try {
+      const run = (this.redis as unknown as RedisWithTake).atriumTakeToken
+      const [allowed, waitUs, fullInUs] = await run.call(this.redis, bucket, burst, intervalUs)
+      return { allowed: allowed === 1, waitUs, fullInUs }
+    } catch {
+      return undefined
     }
-    return limiter
   }
 }
 
-function windowSeconds(policy: RateLimitPolicy): number {
-  return Math.max(1, Math.round(policy.burst / policy.perSecond))
+interface RedisWithTake {
+  atriumTakeToken(key: string, burst: number, intervalUs: number): Promise<[number, number, number]>
 }
 
-function outcome(allowed: boolean, policy: RateLimitPolicy, res: RateLimiterRes): RateLimitOutcome {
+/**
+ * KEYS[1] bucket, ARGV[1] burst, ARGV[2] interval (µs). Returns {allowed, wait µs, full in µs}.
+ * The key expires when the bucket would be full, so idle credentials cost nothing.
+ */
+const TAKE_SCRIPT = `
+local t = redis.call('TIME')
+local now = tonumber(t[1]) * 1000000 + tonumber(t[2])
+local burst = tonumber(ARGV[1])
+local interval = tonumber(ARGV[2])
+local tat = tonumber(redis.call('GET', KEYS[1]) or '0')
+if tat < now then tat = now end
+local nextTat = tat + interval
+local wait = nextTat - burst * interval - now
+if wait > 0 then
+  return {0, wait, tat - now}
+end
+redis.call('SET', KEYS[1], string.format('%d', nextTat), 'PX', math.ceil((nextTat - now) / 1000))
+return {1, 0, nextTat - now}
+`
+
+/** The same algorithm over a Map, for one process. */
+class MemoryBuckets {
+  private readonly tats = new Map<string, number>()
+  private takesSinceSweep = 0
+
+  take(bucket: string, burst: number, intervalUs: number, now: number): Take {
+    const tat = Math.max(this.tats.get(bucket) ?? now, now)
+    const nextTat = tat + intervalUs
+    const waitUs = nextTat - burst * intervalUs - now
+    if (waitUs > 0) return { allowed: false, waitUs, fullInUs: tat - now }
+    this.tats.set(bucket, nextTat)
+    if (++this.takesSinceSweep >= 10_000) this.sweep(now)
+    return { allowed: true, waitUs: 0, fullInUs: nextTat - now }
+  }
+
+  /** Forgets buckets that have refilled completely: they are equivalent to absent ones. */
+  private sweep(now: number): void {
+    this.takesSinceSweep = 0
+    for (const [bucket, tat] of this.tats) if (tat <= now) this.tats.delete(bucket)
+  }
+}
+
+function outcome(take: Take, burst: number, intervalUs: number): RateLimitOutcome {
+  const remaining = take.allowed ? Math.floor((burst * intervalUs - take.fullInUs) / intervalUs) : 0
   return {
-    allowed,
-    limit: policy.burst,
-    remaining: Math.max(0, res.remainingPoints),
-    resetSeconds: Math.max(1, Math.ceil(res.msBeforeNext / 1000)),
+    allowed: take.allowed,
+    limit: burst,
+    remaining: Math.max(0, Math.min(burst, remaining)),
+    resetSeconds: Math.max(take.allowed ? 0 : 1, Math.ceil(take.fullInUs / 1_000_000)),
+    retryAfterSeconds: Math.max(1, Math.ceil(take.waitUs / 1_000_000)),
   }
 }
 
@@ -110,8 +166,8 @@ export function rateLimitHeaders(o: RateLimitOutcome): Record<string, string> {
 /** Throws 429 with `Retry-After` when the outcome is a refusal. */
 export function enforce(o: RateLimitOutcome): void {
   if (o.allowed) return
-  fail('rate_limited', `Too many requests: retry after ${o.resetSeconds} seconds.`, {
+  fail('rate_limited', `Too many requests: retry after ${o.retryAfterSeconds} seconds.`, {
     ...rateLimitHeaders(o),
-    'retry-after': String(o.resetSeconds),
+    'retry-after': String(o.retryAfterSeconds),
   })
 }
