@@ -3,6 +3,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import type { RouteAuth } from '../src/http/auth.js'
 import type { User } from '../src/domain.js'
 import { SCOPES } from '../src/scopes.js'
+import { monotonicMicros } from '../src/time.js'
 import type { Browser } from './helpers.js'
 import { TestEnv } from './helpers.js'
 
@@ -26,12 +27,28 @@ interface Fixture {
   env: TestEnv
   user: User & { password: string }
   admin: User
+  other: User
   pendingPatId: string
   activePatId: string
   clientId: string
+  /** A group every caller that may write belongs to (the callers' bots, the user and the admin). */
+  shared: { address: string; chatAddress: string; chatId: string }
   publicGroup: string
   privateGroup: string
+  privateGroupChat: { address: string; id: string }
   otherDm: string
+  /** A transcript of a meeting the user and the admin attended. */
+  transcriptId: string
+  meetingLinkId: string
+  lobbyId: string
+  /** The bot of an app with an Interactivity URL, for button messages. */
+  interactiveBot: string
+  /** Roomlio keys of a public room every organization caller's bot may read and of a private one. */
+  roomKey: string
+  privateRoomKey: string
+  callers: Record<Kind, Caller>
+  /** Calls an endpoint as `kind` (setup steps of request builders). */
+  as: (kind: Kind, method: 'GET' | 'POST', url: string, body?: Record<string, unknown>) => Promise<LightMyRequestResponse>
 }
 
 interface Request {
@@ -39,7 +56,11 @@ interface Request {
   body?: unknown
   headers?: Record<string, string>
   form?: Record<string, string>
+  /** A raw request body (uploads). */
+  raw?: Buffer
 }
+
+type RequestBuilder = (fx: Fixture, kind: Kind) => Request | Promise<Request>
 
 type Access =
   | { kind: 'v0'; scopes: ReadonlyArray<ReadonlyArray<string>>; models: ReadonlyArray<'organization' | 'personal'> }
@@ -48,19 +69,26 @@ type Access =
   | { kind: 'public'; status: number }
 
 interface Row {
-  method: 'GET' | 'POST'
+  method: 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE'
   path: string
   access: Access
-  request?: (fx: Fixture) => Request
+  request?: RequestBuilder
   /** Status of a permitted call. */
   ok?: number
   /** Exceptions to the rule for single kinds. */
   expect?: Partial<Record<Kind, number>>
-  resources?: Partial<Record<'publicGroup' | 'privateGroup' | 'otherDm', { request: (fx: Fixture) => Request; expect: Partial<Record<Kind, number>> }>>
+  resources?: Partial<Record<'publicGroup' | 'privateGroup' | 'otherDm' | 'notAttended', { request: RequestBuilder; expect: Partial<Record<Kind, number>> }>>
+  /** The member of a refusal's JSON body that carries the message (facades with their own error shape). */
+  errorKey?: string
 }
 
 const BEARER: Kind[] = ['invalid', 'revoked', 'apiKey', 'orgOAuth', 'personalOAuth', 'pat', 'patPending', 'missingScope', 'adminPat']
 const BOTH = ['organization', 'personal'] as const
+const ORG = ['organization'] as const
+const SEND = [['chat:send_message'], ['chat:write']]
+const ORG_KINDS: Kind[] = ['apiKey', 'orgOAuth', 'missingScope']
+const HOOK_URL = 'http://127.0.0.1:9/matrix-hook'
+const UNKNOWN_ID = '00000000-0000-4000-8000-000000000000'
 
 const ROWS: Row[] = [
   // v0
@@ -72,6 +100,232 @@ const ROWS: Row[] = [
     // Only OAuth access tokens are installs.
     expect: { apiKey: 400, pat: 400, adminPat: 400, missingScope: 400, session: 400 },
   },
+  {
+    method: 'POST',
+    path: '/v0/webhook.subscribe',
+    access: { kind: 'v0', scopes: [['webhook:write']], models: BOTH },
+    request: () => ({ body: { event: 'chat.message.dm', url: HOOK_URL } }),
+  },
+  { method: 'GET', path: '/v0/webhook.list', access: { kind: 'v0', scopes: [['webhook:read'], ['webhook:write']], models: BOTH } },
+  {
+    method: 'POST',
+    path: '/v0/webhook.unsubscribe',
+    access: { kind: 'v0', scopes: [['webhook:write']], models: BOTH },
+    ok: 204,
+    // Each caller removes a subscription of its own.
+    request: async (fx, kind) => ({ body: { id: (await fx.as(kind, 'POST', '/v0/webhook.subscribe', { event: 'chat.message.dm', url: HOOK_URL })).json().id ?? UNKNOWN_ID } }),
+  },
+  {
+    method: 'POST',
+    path: '/v0/interactivity.click',
+    access: { kind: 'v0', scopes: [], models: ['personal'] },
+    request: async (fx) => ({ body: { chat: fx.shared.chatAddress, timestamp: await buttonMessage(fx), actionId: 'approve' } }),
+    resources: {
+      // Buttons in a private group's messages are only for its members; to others the message does not exist.
+      privateGroup: {
+        request: async (fx) => ({ body: { chat: fx.privateGroupChat.address, timestamp: await buttonMessage(fx, fx.privateGroupChat.id), actionId: 'approve' } }),
+        expect: { pat: 404, personalOAuth: 404, adminPat: 404, session: 404 },
+      },
+    },
+  },
+  {
+    method: 'GET',
+    path: '/v0/interactivity.clicks',
+    access: { kind: 'v0', scopes: [], models: ['personal'] },
+    request: async (fx) => ({ query: { chat: fx.shared.chatAddress, timestamp: String(await buttonMessage(fx)) } }),
+  },
+  {
+    method: 'POST',
+    path: '/v0/chat.post',
+    access: { kind: 'v0', scopes: SEND, models: BOTH },
+    request: (fx) => ({ body: { chat: fx.shared.address, text: 'matrix', sync: true } }),
+    resources: {
+      // Organization apps see public groups but post only where their bot was added.
+      publicGroup: { request: (fx) => ({ body: { chat: fx.publicGroup, text: 'x', sync: true } }), expect: { apiKey: 403, orgOAuth: 403, pat: 403, personalOAuth: 403, adminPat: 403 } },
+      privateGroup: { request: (fx) => ({ body: { chat: fx.privateGroup, text: 'x', sync: true } }), expect: { apiKey: 403, orgOAuth: 403, pat: 403, personalOAuth: 403, adminPat: 403 } },
+      otherDm: { request: (fx) => ({ body: { chat: fx.otherDm, text: 'x', sync: true } }), expect: { apiKey: 403, orgOAuth: 403, pat: 403, personalOAuth: 403, adminPat: 403 } },
+    },
+  },
+  {
+    method: 'GET',
+    path: '/v0/chat.history',
+    access: { kind: 'v0', scopes: [['chat:history']], models: BOTH },
+    request: (fx) => ({ query: { chat: fx.shared.address } }),
+    resources: {
+      // Organization tokens read every public group; personal tokens only the user's own chats.
+      publicGroup: { request: (fx) => ({ query: { chat: fx.publicGroup } }), expect: { apiKey: 200, orgOAuth: 200, pat: 403, personalOAuth: 403, adminPat: 403 } },
+      privateGroup: { request: (fx) => ({ query: { chat: fx.privateGroup } }), expect: { apiKey: 403, orgOAuth: 403, pat: 403, personalOAuth: 403, adminPat: 403 } },
+      otherDm: { request: (fx) => ({ query: { chat: fx.otherDm } }), expect: { apiKey: 403, orgOAuth: 403, pat: 403, personalOAuth: 403, adminPat: 403 } },
+    },
+  },
+  { method: 'GET', path: '/v0/chat.list', access: { kind: 'v0', scopes: [['chat:read']], models: ORG } },
+  {
+    method: 'POST',
+    path: '/v0/chat.typing',
+    access: { kind: 'v0', scopes: SEND, models: ORG },
+    request: (fx) => ({ body: { chat: fx.shared.address } }),
+    resources: {
+      publicGroup: { request: (fx) => ({ body: { chat: fx.publicGroup } }), expect: { apiKey: 403, orgOAuth: 403 } },
+      privateGroup: { request: (fx) => ({ body: { chat: fx.privateGroup } }), expect: { apiKey: 403, orgOAuth: 403 } },
+      otherDm: { request: (fx) => ({ body: { chat: fx.otherDm } }), expect: { apiKey: 403, orgOAuth: 403 } },
+    },
+  },
+  {
+    method: 'POST',
+    path: '/v0/chat.update',
+    access: { kind: 'v0', scopes: SEND, models: ORG },
+    // Each caller edits a message of its own.
+    request: async (fx, kind) => ({ body: { chat: fx.shared.address, timestamp: await messageOf(fx, kind), text: 'edited' } }),
+    resources: {
+      privateGroup: { request: (fx) => ({ body: { chat: fx.privateGroup, timestamp: 1, text: 'x' } }), expect: { apiKey: 403, orgOAuth: 403 } },
+      otherDm: { request: (fx) => ({ body: { chat: fx.otherDm, timestamp: 1, text: 'x' } }), expect: { apiKey: 403, orgOAuth: 403 } },
+    },
+  },
+  {
+    method: 'POST',
+    path: '/v0/chat.delete',
+    access: { kind: 'v0', scopes: SEND, models: ORG },
+    request: async (fx, kind) => ({ body: { chat: fx.shared.address, timestamp: await messageOf(fx, kind) } }),
+    resources: {
+      privateGroup: { request: (fx) => ({ body: { chat: fx.privateGroup, timestamp: 1 } }), expect: { apiKey: 403, orgOAuth: 403 } },
+      otherDm: { request: (fx) => ({ body: { chat: fx.otherDm, timestamp: 1 } }), expect: { apiKey: 403, orgOAuth: 403 } },
+    },
+  },
+  {
+    method: 'POST',
+    path: '/v0/item.upload',
+    access: { kind: 'v0', scopes: [['item:write']], models: ORG },
+    request: () => ({ headers: { 'content-type': 'application/octet-stream', 'content-disposition': 'attachment; filename="notes.txt"' }, raw: Buffer.from('notes') }),
+  },
+  {
+    method: 'POST',
+    path: '/v0/reaction.add',
+    access: { kind: 'v0', scopes: SEND, models: ORG },
+    request: async (fx) => ({ body: { chat: fx.shared.address, timestamp: await messageOf(fx, 'pat'), name: '100' } }),
+    resources: {
+      privateGroup: { request: (fx) => ({ body: { chat: fx.privateGroup, timestamp: 1, name: '100' } }), expect: { apiKey: 403, orgOAuth: 403 } },
+      otherDm: { request: (fx) => ({ body: { chat: fx.otherDm, timestamp: 1, name: '100' } }), expect: { apiKey: 403, orgOAuth: 403 } },
+    },
+  },
+  { method: 'GET', path: '/v0/addr.info', access: { kind: 'v0', scopes: [['chat:read']], models: ORG }, request: (fx) => ({ query: { addr: `U-${fx.user.id}` } }) },
+  { method: 'POST', path: '/v0/group.create', access: { kind: 'v0', scopes: [['group:write']], models: ORG }, request: (fx, kind) => ({ body: { name: `matrix ${kind}`, members: [`U-${fx.user.id}`] } }) },
+  {
+    method: 'POST',
+    path: '/v0/group.rename',
+    access: { kind: 'v0', scopes: [['group:write']], models: ORG },
+    ok: 204,
+    request: (fx) => ({ body: { id: fx.shared.address, name: 'Renamed' } }),
+    resources: {
+      privateGroup: { request: (fx) => ({ body: { id: fx.privateGroup, name: 'x' } }), expect: { apiKey: 403, orgOAuth: 403 } },
+    },
+  },
+  {
+    method: 'POST',
+    path: '/v0/group.archive',
+    access: { kind: 'v0', scopes: [['group:write']], models: ORG },
+    ok: 204,
+    request: (fx) => ({ query: { id: fx.shared.address } }),
+    resources: {
+      privateGroup: { request: (fx) => ({ query: { id: fx.privateGroup } }), expect: { apiKey: 403, orgOAuth: 403 } },
+    },
+  },
+  {
+    method: 'GET',
+    path: '/v0/group.members',
+    access: { kind: 'v0', scopes: [['groups:read']], models: ORG },
+    request: (fx) => ({ query: { group: fx.shared.address } }),
+    resources: {
+      publicGroup: { request: (fx) => ({ query: { group: fx.publicGroup } }), expect: { apiKey: 200, orgOAuth: 200 } },
+      privateGroup: { request: (fx) => ({ query: { group: fx.privateGroup } }), expect: { apiKey: 403, orgOAuth: 403 } },
+    },
+  },
+  {
+    method: 'POST',
+    path: '/v0/group.add',
+    access: { kind: 'v0', scopes: [['group:write']], models: ORG },
+    ok: 204,
+    request: (fx) => ({ body: { group: fx.shared.address, members: [`U-${fx.other.id}`] } }),
+    resources: {
+      privateGroup: { request: (fx) => ({ body: { group: fx.privateGroup, members: [`U-${fx.other.id}`] } }), expect: { apiKey: 403, orgOAuth: 403 } },
+    },
+  },
+  {
+    method: 'POST',
+    path: '/v0/group.remove',
+    access: { kind: 'v0', scopes: [['group:write']], models: ORG },
+    ok: 204,
+    request: (fx) => ({ body: { group: fx.shared.address, members: [`U-${fx.other.id}`] } }),
+    resources: {
+      privateGroup: { request: (fx) => ({ body: { group: fx.privateGroup, members: [`U-${fx.other.id}`] } }), expect: { apiKey: 403, orgOAuth: 403 } },
+    },
+  },
+  { method: 'GET', path: '/v0/user.list', access: { kind: 'v0', scopes: [['user:read']], models: BOTH } },
+  { method: 'GET', path: '/v0/user.info', access: { kind: 'v0', scopes: [['user:read']], models: ORG }, request: (fx) => ({ query: { id: `U-${fx.user.id}` } }) },
+  { method: 'GET', path: '/v0/user.lookup', access: { kind: 'v0', scopes: [['user:read', 'user:read.email']], models: ORG }, request: (fx) => ({ query: { email: fx.user.email } }) },
+  { method: 'GET', path: '/v0/userauditlog.list', access: { kind: 'v0', scopes: [['userauditlog:read']], models: ORG }, request: () => ({ query: { date: '2026-01-01' } }) },
+  { method: 'GET', path: '/v0/meeting.list', access: { kind: 'v0', scopes: [['meetings:read']], models: ORG } },
+  { method: 'GET', path: '/v0/transcript.list', access: { kind: 'v0', scopes: [['transcript:read']], models: BOTH } },
+  {
+    method: 'GET',
+    path: '/v0/transcript.info',
+    access: { kind: 'v0', scopes: [['transcript:read']], models: BOTH },
+    request: (fx) => ({ query: { id: fx.transcriptId } }),
+    resources: {
+      // Personal tokens read only transcripts of meetings their user attended.
+      notAttended: { request: async (fx) => ({ query: { id: await unattendedTranscript(fx) } }), expect: { apiKey: 200, orgOAuth: 200, pat: 404, personalOAuth: 404 } },
+    },
+  },
+  {
+    method: 'POST',
+    path: '/v0/transcript.prompt',
+    access: { kind: 'v0', scopes: [['transcript:read']], models: BOTH },
+    request: (fx) => ({ body: { id: fx.transcriptId, prompt: 'Who speaks first?' } }),
+    resources: {
+      notAttended: { request: async (fx) => ({ body: { id: await unattendedTranscript(fx), prompt: 'Who?' } }), expect: { apiKey: 200, pat: 404, personalOAuth: 404 } },
+    },
+  },
+  {
+    method: 'POST',
+    path: '/v0/meetinglink.create',
+    access: { kind: 'v0', scopes: [['meeting:write'], ['meetinglink:write']], models: BOTH },
+    // Organization tokens name the host; personal tokens host their own links.
+    request: (fx, kind) => ({ body: { name: 'Sync', ...(ORG_KINDS.includes(kind) ? { host: fx.user.email } : {}) } }),
+  },
+  { method: 'POST', path: '/v0/meetinglink.info', access: { kind: 'v0', scopes: [['meetinglink:read']], models: ORG }, request: (fx) => ({ body: { id: fx.meetingLinkId } }) },
+  { method: 'POST', path: '/v0/meetinglink.update', access: { kind: 'v0', scopes: [['meetinglink:write']], models: ORG }, ok: 204, request: (fx) => ({ body: { id: fx.meetingLinkId, name: 'Renamed' } }) },
+  { method: 'GET', path: '/v0/lobby.list', access: { kind: 'v0', scopes: [['lobby:read']], models: ORG } },
+  { method: 'GET', path: '/v0/lobbyBooking.list', access: { kind: 'v0', scopes: [['lobby:read']], models: ORG }, request: (fx) => ({ query: { lobbyId: fx.lobbyId } }) },
+
+  // Roomlio RPC: the facade's own error body, {code, message}
+  ...['/rpc/WebAPI', '/rpc'].flatMap((prefix): Row[] => [
+    {
+      method: 'POST',
+      path: `${prefix}/RoomHistory`,
+      access: { kind: 'v0', scopes: [['chat:history']], models: ORG },
+      errorKey: 'message',
+      request: (fx) => ({ body: { roomKey: fx.roomKey, limit: 2 } }),
+      resources: {
+        // A private room is readable only by its members.
+        privateGroup: { request: (fx) => ({ body: { roomKey: fx.privateRoomKey } }), expect: { apiKey: 403, orgOAuth: 403 } },
+      },
+    },
+    {
+      method: 'POST',
+      path: `${prefix}/RoomCreate`,
+      access: { kind: 'v0', scopes: [['group:write']], models: ORG },
+      errorKey: 'message',
+      request: (_fx, kind) => ({ body: { roomKey: `created-${kind}-${prefix.length}`, roomName: 'Created' } }),
+    },
+    { method: 'POST', path: `${prefix}/RoomList`, access: { kind: 'v0', scopes: [['chat:history'], ['groups:read']], models: ORG }, errorKey: 'message' },
+  ]),
+
+  // Roam HQ API v1
+  { method: 'GET', path: '/v1/groups.list', access: { kind: 'v0', scopes: [['groups:read']], models: ORG } },
+  { method: 'POST', path: '/v1/messageevent.export', access: { kind: 'v0', scopes: [['admin:compliance:read']], models: ORG }, request: () => ({ body: { date: '2026-01-05' } }) },
+  { method: 'GET', path: '/v1/test', access: { kind: 'public', status: 200 } },
+  // Atrium has no Magicast: the paths exist only to say so.
+  { method: 'GET', path: '/v1/magicast.list', access: { kind: 'public', status: 404 } },
+  { method: 'GET', path: '/v1/magicast.info', access: { kind: 'public', status: 404 } },
 
   // admin API
   { method: 'GET', path: '/admin/clients.list', access: { kind: 'admin' } },
@@ -94,6 +348,53 @@ const ROWS: Row[] = [
   { method: 'POST', path: '/admin/pats.revoke', access: { kind: 'admin' }, request: (fx) => ({ body: { id: fx.activePatId } }) },
   { method: 'GET', path: '/admin/settings.info', access: { kind: 'admin' } },
   { method: 'POST', path: '/admin/settings.update', access: { kind: 'admin' }, request: () => ({ body: { personalAccess: 'auto' } }) },
+  { method: 'POST', path: '/admin/rooms.create', access: { kind: 'admin' }, request: () => ({ body: { name: 'Kitchen' } }) },
+  {
+    method: 'POST',
+    path: '/admin/rooms.update',
+    access: { kind: 'admin' },
+    request: async (fx) => ({ body: { id: (await fx.as('adminPat', 'POST', '/admin/rooms.create', { name: 'Library' })).json().id ?? UNKNOWN_ID, name: 'Reading room' } }),
+  },
+  {
+    method: 'POST',
+    path: '/admin/rooms.delete',
+    access: { kind: 'admin' },
+    request: async (fx) => ({ body: { id: (await fx.as('adminPat', 'POST', '/admin/rooms.create', { name: 'Attic' })).json().id ?? UNKNOWN_ID } }),
+  },
+  { method: 'GET', path: '/admin/webhooks.list', access: { kind: 'admin' } },
+  { method: 'GET', path: '/admin/webhooks.deliveries', access: { kind: 'admin' } },
+  // No delivery has been made in the fixture: a permitted caller learns that it does not exist.
+  { method: 'POST', path: '/admin/webhooks.replay', access: { kind: 'admin' }, ok: 404, request: () => ({ body: { id: UNKNOWN_ID } }) },
+  { method: 'POST', path: '/admin/webhooks.enable', access: { kind: 'admin' }, request: async (fx) => ({ body: { id: await subscription(fx) } }) },
+  { method: 'POST', path: '/admin/webhooks.disable', access: { kind: 'admin' }, request: async (fx) => ({ body: { id: await subscription(fx) } }) },
+  {
+    method: 'POST',
+    path: '/admin/meetings.import',
+    access: { kind: 'admin' },
+    request: (fx) => ({ body: { title: 'Imported', start: '2026-01-07T10:00:00Z', participants: [fx.user.email], format: 'vtt', content: VTT } }),
+  },
+  { method: 'POST', path: '/admin/meetings.start', access: { kind: 'admin' }, request: (fx) => ({ body: { title: 'Live', participants: [fx.user.email] } }) },
+  {
+    method: 'POST',
+    path: '/admin/transcripts.append',
+    access: { kind: 'admin' },
+    request: async (fx) => ({ body: { id: await liveTranscript(fx), cues: [{ speaker: 'Ada', text: 'Hello.', startOffset: 0, endOffset: 1000 }] } }),
+  },
+  { method: 'POST', path: '/admin/transcripts.finish', access: { kind: 'admin' }, request: async (fx) => ({ body: { id: await liveTranscript(fx) } }) },
+  {
+    method: 'POST',
+    path: '/admin/meetings.attachRecording',
+    access: { kind: 'admin' },
+    request: async (fx) => ({ body: { meetingId: await endedMeeting(fx), videoUrl: 'https://videos.example.com/matrix.mp4' } }),
+  },
+  {
+    method: 'POST',
+    path: '/admin/lobbies.create',
+    access: { kind: 'admin' },
+    request: (fx, kind) => ({ body: { handle: `matrix-${kind.toLowerCase()}`, name: 'Lobby', host: fx.admin.email, duration: 30 } }),
+  },
+  { method: 'POST', path: '/admin/lobbies.update', access: { kind: 'admin' }, request: (fx) => ({ body: { id: fx.lobbyId, name: 'Renamed lobby' } }) },
+  { method: 'POST', path: '/admin/room.create', access: { kind: 'admin' }, request: (_fx, kind) => ({ body: { roomKey: `matrix-${kind}`, name: 'Room' } }) },
 
   // the signed-in user's account
   { method: 'GET', path: '/account/session.info', access: { kind: 'account' } },
@@ -129,55 +430,6 @@ const ROWS: Row[] = [
  * anonymous caller for credentials. A route in neither ROWS nor this list fails the suite.
  */
 const DENIALS_ONLY: string[] = [
-  'POST /v0/webhook.subscribe',
-  'GET /v0/webhook.list',
-  'POST /v0/webhook.unsubscribe',
-  'POST /v0/interactivity.click',
-  'GET /v0/interactivity.clicks',
-  'POST /v0/chat.post',
-  'GET /v0/chat.history',
-  'GET /v0/chat.list',
-  'POST /v0/chat.typing',
-  'POST /v0/chat.update',
-  'POST /v0/chat.delete',
-  'POST /v0/item.upload',
-  'POST /v0/reaction.add',
-  'GET /v0/addr.info',
-  'POST /v0/group.create',
-  'POST /v0/group.rename',
-  'POST /v0/group.archive',
-  'GET /v0/group.members',
-  'POST /v0/group.add',
-  'POST /v0/group.remove',
-  'GET /v0/user.list',
-  'GET /v0/user.info',
-  'GET /v0/user.lookup',
-  'GET /v0/userauditlog.list',
-  'GET /v0/meeting.list',
-  'GET /v0/transcript.list',
-  'GET /v0/transcript.info',
-  'POST /v0/transcript.prompt',
-  'POST /v0/meetinglink.create',
-  'POST /v0/meetinglink.info',
-  'POST /v0/meetinglink.update',
-  'GET /v0/lobby.list',
-  'GET /v0/lobbyBooking.list',
-  'POST /admin/rooms.create',
-  'POST /admin/rooms.update',
-  'POST /admin/rooms.delete',
-  'GET /admin/webhooks.list',
-  'GET /admin/webhooks.deliveries',
-  'POST /admin/webhooks.replay',
-  'POST /admin/webhooks.enable',
-  'POST /admin/webhooks.disable',
-  'POST /admin/meetings.import',
-  'POST /admin/meetings.start',
-  'POST /admin/transcripts.append',
-  'POST /admin/transcripts.finish',
-  'POST /admin/meetings.attachRecording',
-  'POST /admin/lobbies.create',
-  'POST /admin/lobbies.update',
-  'POST /admin/room.create',
   'GET /m/:id',
   'GET /l/:handle',
   'GET /l/:handle/:slug',
@@ -203,17 +455,6 @@ const DENIALS_ONLY: string[] = [
   'PUT /scim/v2/Groups/:id',
   'PATCH /scim/v2/Groups/:id',
   'DELETE /scim/v2/Groups/:id',
-  'POST /rpc/WebAPI/RoomHistory',
-  'POST /rpc/WebAPI/RoomCreate',
-  'POST /rpc/WebAPI/RoomList',
-  'POST /rpc/RoomHistory',
-  'POST /rpc/RoomCreate',
-  'POST /rpc/RoomList',
-  'GET /v1/groups.list',
-  'POST /v1/messageevent.export',
-  'GET /v1/test',
-  'GET /v1/magicast.list',
-  'GET /v1/magicast.info',
   'GET /app/chats.list',
   'POST /app/chat.read',
   'POST /app/chat.typing',
@@ -251,7 +492,9 @@ function expected(row: Row, kind: Kind): number {
   if (kind === 'session') {
     if (a.kind === 'admin') return 403
     // The web client: a signed-in session acts as a personal token of its user on the v0 methods
-    // that accept personal access (access.sessionOnPersonalApi).
+    // that accept personal access (access.sessionOnPersonalApi). Elsewhere in the API a cookie is
+    // no credential at all: the bearer token is missing.
+    if (a.kind === 'v0' && !a.models.includes('personal')) return 401
     return a.models.includes('personal') ? ok : 403
   }
   if (kind === 'invalid' || kind === 'revoked') return 401
@@ -269,7 +512,8 @@ function expected(row: Row, kind: Kind): number {
 describe('authorization matrix', () => {
   let env: TestEnv
   beforeEach(async () => {
-    env = await TestEnv.create()
+    // Webhook and Interactivity URLs in the rows point at a closed local port.
+    env = await TestEnv.create({ allowPrivateUrls: true })
   })
   afterEach(async () => env.close())
 
@@ -301,29 +545,28 @@ describe('authorization matrix', () => {
   for (const row of ROWS) {
     it(`${row.method} ${row.path}`, async () => {
       const fx = await fixture(env)
-      const callers = await credentials(env, fx)
-      const results: Record<string, number> = {}
-      const wanted: Record<string, number> = {}
+      const results: Record<string, string> = {}
+      const wanted: Record<string, string> = {}
       for (const kind of KINDS) {
         // Fresh fixtures per caller would be slow; requests that change state are made last.
-        const res = await call(env, row, fx, callers[kind], row.request?.(fx) ?? {})
-        results[kind] = res.statusCode
-        wanted[kind] = expected(row, kind)
-        if (row.access.kind !== 'public' && (res.statusCode === 401 || res.statusCode === 403)) expect(Object.keys(res.json())).toContain('error')
+        const res = await call(env, row, fx.callers[kind], (await row.request?.(fx, kind)) ?? {})
+        results[kind] = String(res.statusCode)
+        wanted[kind] = String(expected(row, kind))
+        if (res.statusCode !== expected(row, kind)) results[kind] += ` ${res.body.slice(0, 160)}`
+        if (row.access.kind !== 'public' && (res.statusCode === 401 || res.statusCode === 403)) expect(Object.keys(res.json())).toContain(row.errorKey ?? 'error')
       }
       expect(results).toEqual(wanted)
       for (const [name, resource] of Object.entries(row.resources ?? {})) {
         for (const [kind, status] of Object.entries(resource.expect)) {
-          const res = await call(env, row, fx, callers[kind as Kind], resource.request(fx))
-          expect(`${name} as ${kind}: ${res.statusCode}`).toBe(`${name} as ${kind}: ${status}`)
+          const res = await call(env, row, fx.callers[kind as Kind], await resource.request(fx, kind as Kind))
+          expect(`${name} as ${kind}: ${res.statusCode}`, res.body).toBe(`${name} as ${kind}: ${status}`)
         }
       }
     })
   }
 
   it('every caller a declared rule refuses is refused, on the routes checked by denial only', async () => {
-    const fx = await fixture(env)
-    const callers = await credentials(env, fx)
+    const { callers } = await fixture(env)
     const routes = new Map(env.app.routeTable.map((r) => [`${r.method} ${r.url}`, r]))
     const wrong: string[] = []
     for (const key of DENIALS_ONLY) {
@@ -394,48 +637,125 @@ async function fixture(env: TestEnv): Promise<Fixture> {
   const publicGroup = await env.group({ members: [`U-${other1.id}`] })
   const privateGroup = await env.group({ private: true, members: [`U-${other1.id}`] })
   const otherDm = await env.dm(`U-${other1.id}`, `U-${other2.id}`)
-  return {
-    env,
-    user,
-    admin,
-    pendingPatId: idOf(pending),
-    activePatId: idOf(active),
-    clientId: client.app.clientId,
-    publicGroup: publicGroup.address,
-    privateGroup: privateGroup.address,
-    otherDm: otherDm.address,
-  }
-}
 
-async function credentials(env: TestEnv, fx: Fixture): Promise<Record<Kind, Caller>> {
   const all = [...SCOPES]
-  const apiKey = (await env.apiClient({ scopes: all })).apiKey
-  const missingScope = (await env.apiClient({ scopes: [] })).apiKey
+  const apiKey = await env.apiClient({ scopes: all })
+  const missingScope = await env.apiClient({ scopes: [] })
+  const interactive = await env.apiClient({ scopes: all, interactivityUrl: 'http://127.0.0.1:9/matrix-interactivity' })
   const oauthApp = (await env.oauthClient()).app
-  const orgOAuth = (await env.oauthToken({ model: 'organization', user: fx.admin, app: oauthApp })).token
-  const personalOAuth = (await env.oauthToken({ model: 'personal', user: fx.user, app: oauthApp })).token
-  const pat = await env.personalToken(fx.user, all)
-  const patPending = await env.personalToken(fx.user, all, 'pending')
-  const revoked = await env.personalToken(fx.user, all, 'revoked')
-  const adminPat = await env.personalToken(fx.admin, all)
-  const browser = await env.signedIn(fx.user)
+  const orgOAuth = (await env.oauthToken({ model: 'organization', user: admin, app: oauthApp })).token
+  const personalOAuth = (await env.oauthToken({ model: 'personal', user, app: oauthApp })).token
+  const pat = await env.personalToken(user, all)
+  const patPending = await env.personalToken(user, all, 'pending')
+  const revoked = await env.personalToken(user, all, 'revoked')
+  const adminPat = await env.personalToken(admin, all)
+  const browser = await env.signedIn(user)
   browser.csrfToken = (await browser.get('/account/session.info')).json().csrfToken
-  return {
+  const callers: Record<Kind, Caller> = {
     none: {},
     invalid: { token: 'rmk-AAAAAAAAAAAAAAAA.AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA' },
     revoked: { token: revoked },
-    apiKey: { token: apiKey },
+    apiKey: { token: apiKey.apiKey },
     orgOAuth: { token: orgOAuth },
     personalOAuth: { token: personalOAuth },
     pat: { token: pat },
     patPending: { token: patPending },
-    missingScope: { token: missingScope },
+    missingScope: { token: missingScope.apiKey },
     session: { browser },
     adminPat: { token: adminPat },
   }
+  const shared = await env.group({
+    members: [`U-${user.id}`, `U-${admin.id}`, `U-${other1.id}`, apiKey.bot, `B-${oauthApp.botId}`, missingScope.bot, interactive.bot],
+  })
+  const adminToken = adminPat
+  const imported = await env.post('/admin/meetings.import', {
+    token: adminToken,
+    body: { title: 'Matrix', start: '2026-01-05T10:00:00Z', participants: [user.email, admin.email], format: 'vtt', content: VTT },
+  })
+  const link = await env.post('/v0/meetinglink.create', { token: adminToken, body: { name: 'Matrix link' } })
+  await env.user({ email: `host-${other2.id}@example.com` })
+  const lobby = await env.post('/admin/lobbies.create', { token: adminToken, body: { handle: `matrix${Date.now()}`, name: 'Matrix lobby', host: admin.email, duration: 30 } })
+  const room = (roomKey: string, isPrivate: boolean) => env.post('/admin/room.create', { token: adminToken, body: { roomKey, name: roomKey, private: isPrivate } })
+  await room('matrix-room', false)
+  await room('matrix-private-room', true)
+  return {
+    env,
+    user,
+    admin,
+    other: other2,
+    roomKey: 'matrix-room',
+    privateRoomKey: 'matrix-private-room',
+    pendingPatId: idOf(pending),
+    activePatId: idOf(active),
+    clientId: client.app.clientId,
+    shared: { address: shared.address, chatAddress: shared.chatAddress, chatId: shared.chatId },
+    publicGroup: publicGroup.address,
+    privateGroup: privateGroup.address,
+    privateGroupChat: { address: privateGroup.chatAddress, id: privateGroup.chatId },
+    otherDm: otherDm.address,
+    transcriptId: imported.json().transcriptId,
+    meetingLinkId: link.json().id,
+    lobbyId: lobby.json().id,
+    interactiveBot: interactive.bot,
+    callers,
+    as: (kind, method, url, body) => call(env, { method, path: url, access: { kind: 'public', status: 0 } }, callers[kind], method === 'GET' ? { query: body as Record<string, string> } : { body: body ?? {} }),
+  }
 }
 
-async function call(env: TestEnv, row: Row, _fx: Fixture, caller: Caller, req: Request): Promise<LightMyRequestResponse> {
+const VTT = `WEBVTT
+
+00:00:01.000 --> 00:00:04.000
+<v Ada>We ship on Friday.
+
+00:00:05.000 --> 00:00:08.000
+<v Bob>I will write the notes.
+`
+
+/** A message in the shared chat sent by `kind` (callers that cannot post get one of the user's). */
+async function messageOf(fx: Fixture, kind: Kind): Promise<number> {
+  const post = (as: Kind) => fx.as(as, 'POST', '/v0/chat.post', { chat: fx.shared.address, text: `from ${as}`, sync: true })
+  const own = await post(kind)
+  const res = own.statusCode === 200 ? own : await post('pat')
+  return res.json().timestamp as number
+}
+
+/** A message with an interactive button from the app that has an Interactivity URL. */
+async function buttonMessage(fx: Fixture, chatId = fx.shared.chatId): Promise<number> {
+  const ts = monotonicMicros()
+  const blocks = [{ type: 'actions', elements: [{ type: 'button', text: { type: 'plain_text', text: 'Approve' }, action_id: 'approve', value: 'yes' }] }]
+  await fx.env.db
+    .insertInto('messages')
+    .values({ chat_id: chatId, ts, sender: fx.interactiveBot, thread_ts: null, reply_ts: null, content_type: 'block', text: null, blocks: JSON.stringify(blocks), color: null, poll: null, created_at: ts })
+    .execute()
+  return ts
+}
+
+/** An active webhook subscription of the organization app. */
+async function subscription(fx: Fixture): Promise<string> {
+  return (await fx.as('apiKey', 'POST', '/v0/webhook.subscribe', { event: 'chat.message.channel', url: HOOK_URL })).json().id as string
+}
+
+/** The transcript of a meeting that is still running. */
+async function liveTranscript(fx: Fixture): Promise<string> {
+  return (await fx.as('adminPat', 'POST', '/admin/meetings.start', { title: 'Live', participants: [fx.user.email] })).json().transcriptId as string
+}
+
+/** A meeting that has ended (an imported one). */
+async function endedMeeting(fx: Fixture): Promise<string> {
+  const body = { title: 'Ended', start: '2026-01-08T10:00:00Z', participants: [fx.user.email], format: 'vtt', content: VTT }
+  return (await fx.as('adminPat', 'POST', '/admin/meetings.import', body)).json().meetingId as string
+}
+
+/** A transcript of a meeting neither the user nor the admin attended. */
+async function unattendedTranscript(fx: Fixture): Promise<string> {
+  const res = await fx.env.post('/admin/meetings.import', {
+    token: fx.callers.adminPat.token!,
+    body: { title: 'Elsewhere', start: '2026-01-06T10:00:00Z', participants: [fx.other.email], format: 'vtt', content: VTT },
+  })
+  return res.json().transcriptId as string
+}
+
+async function call(env: TestEnv, row: Row, caller: Caller, req: Request): Promise<LightMyRequestResponse> {
   const url = concretePath(row)
   const query = req.query ? `?${new URLSearchParams(req.query).toString()}` : ''
   if (caller.browser) {
@@ -444,6 +764,7 @@ async function call(env: TestEnv, row: Row, _fx: Fixture, caller: Caller, req: R
     return caller.browser.postJson(url + query, req.body ?? {})
   }
   const headers: Record<string, string> = { ...(caller.token ? { authorization: `Bearer ${caller.token}` } : {}), ...req.headers }
+  if (req.raw) return env.inject({ method: row.method, url: url + query, headers, payload: req.raw })
   if (req.form) {
     return env.inject({
       method: row.method,
@@ -452,5 +773,5 @@ async function call(env: TestEnv, row: Row, _fx: Fixture, caller: Caller, req: R
       payload: new URLSearchParams(req.form).toString(),
     })
   }
-  return env.inject({ method: row.method, url: url + query, headers, ...(row.method === 'POST' ? { payload: (req.body ?? {}) as object } : {}) })
+  return env.inject({ method: row.method, url: url + query, headers, ...(row.method === 'GET' ? {} : { payload: (req.body ?? {}) as object }) })
 }
