@@ -94,6 +94,8 @@ const ROWS: Row[] = [
   { method: 'POST', path: '/admin/pats.revoke', access: { kind: 'admin' }, request: (fx) => ({ body: { id: fx.activePatId } }) },
   { method: 'GET', path: '/admin/settings.info', access: { kind: 'admin' } },
   { method: 'POST', path: '/admin/settings.update', access: { kind: 'admin' }, request: () => ({ body: { personalAccess: 'auto' } }) },
+  { method: 'GET', path: '/admin/relays.list', access: { kind: 'admin' } },
+  { method: 'POST', path: '/admin/relays.create', access: { kind: 'admin' }, request: (fx) => ({ body: { name: 'matrix', group: fx.publicGroup } }) },
 
   // the signed-in user's account
   { method: 'GET', path: '/account/session.info', access: { kind: 'account' } },
@@ -120,6 +122,8 @@ const ROWS: Row[] = [
   { method: 'GET', path: '/metrics', access: { kind: 'public', status: 200 } },
   { method: 'GET', path: '/v0/openapi.json', access: { kind: 'public', status: 200 } },
   { method: 'GET', path: '/avatars/org/:kind', access: { kind: 'public', status: 200 }, request: () => ({}) },
+  // Webhook relays: the secret in the path is the only credential; an unknown one is 404 for everyone.
+  { method: 'POST', path: '/relay/:token', access: { kind: 'public', status: 404 }, request: () => ({ body: { a: 1 } }) },
 ]
 
 /**
@@ -170,6 +174,9 @@ const DENIALS_ONLY: string[] = [
   'POST /admin/webhooks.replay',
   'POST /admin/webhooks.enable',
   'POST /admin/webhooks.disable',
+  'POST /admin/relays.update',
+  'POST /admin/relays.rotate',
+  'POST /admin/relays.delete',
   'POST /admin/meetings.import',
   'POST /admin/meetings.start',
   'POST /admin/transcripts.append',
