@@ -80,6 +80,12 @@ describe(`webhook relays (${dialect})`, () => {
     const bot = await env.get('/v0/addr.info', { token: reader.apiKey, query: { addr: relay.bot } })
     expect(bot.json()).toMatchObject({ displayName: 'Alerts' })
 
+    // The relay's bot is not an API client: not listed, not deletable as one.
+    const clients = await env.get('/admin/clients.list', { token: admin })
+    expect(clients.statusCode).toBe(200)
+    expect(JSON.stringify(clients.json())).not.toContain(relay.bot)
+    expect((await env.post('/admin/clients.delete', { token: admin, body: { clientId: bot.json().integrationId } })).statusCode).toBe(404)
+
     const [listed] = await relays()
     expect(listed).toMatchObject({ id: relay.id, receivedCount: 1, postedCount: 1, filteredCount: 0, failedCount: 0, lastReceivedAt: expect.any(String) })
     expect(JSON.stringify(await relays())).not.toContain(path.slice('/relay/'.length))

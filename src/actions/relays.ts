@@ -331,7 +331,8 @@ export async function deliverRelayPayload(ctx: Context, relay: Relay, payload: u
     await countRelayOutcome(ctx.db, relay.id, 'posted', now)
     return { posted: true, chat: posted.chat, timestamp: posted.timestamp! }
   } catch (err) {
-    await countRelayOutcome(ctx.db, relay.id, 'failed', now, err instanceof AppError ? err.message : 'internal error')
+    // Bookkeeping must not hide the error that made the post fail.
+    await countRelayOutcome(ctx.db, relay.id, 'failed', now, err instanceof AppError ? err.message : 'internal error').catch(() => undefined)
     throw err
   }
 }
