@@ -193,6 +193,23 @@ describe(`webhook relays (${dialect})`, () => {
     expect(over.json()).toMatchObject({ code: 'payload_too_large' })
   })
 
+  it('a retried delivery (same Idempotency-Key or webhook-id) is posted once', async () => {
+    const group = await env.group()
+    const { path } = await createRelay({ name: 'Retries', group: group.address, template: '{{n}}' })
+    const post = (body: object, headers: Record<string, string>) =>
+      env.inject({ method: 'POST', url: path, headers: { 'content-type': 'application/json', ...headers }, payload: JSON.stringify(body) })
+    const first = await post({ n: 1 }, { 'idempotency-key': 'delivery-1' })
+    const again = await post({ n: 1 }, { 'idempotency-key': 'delivery-1' })
+    expect(again.statusCode).toBe(200)
+    expect(again.json()).toEqual(first.json())
+    expect((await post({ n: 2 }, { 'idempotency-key': 'delivery-1' })).statusCode).toBe(409)
+    const viaWebhookId = await post({ n: 3 }, { 'webhook-id': 'msg_2x' })
+    expect((await post({ n: 3 }, { 'webhook-id': 'msg_2x' })).json()).toEqual(viaWebhookId.json())
+    expect((await post({ n: 4 }, {})).statusCode).toBe(200)
+    const history = await env.get('/v0/chat.history', { token: reader.apiKey, query: { chat: group.chatAddress } })
+    expect(history.json().messages.map((m: { blocks: Array<{ text: { text: string } }> }) => m.blocks[0]!.text.text)).toEqual(['4', '3', '1'])
+  })
+
   it('rotation invalidates the old URL; disabling and deleting make the URL 404', async () => {
     const group = await env.group()
     const first = await createRelay({ name: 'Deploys', group: group.address, template: '{{v}}' })

@@ -316,8 +316,10 @@ async function relayPrincipal(ctx: Context, relay: Relay): Promise<Principal> {
 /**
  * One payload: filtered out (nothing posted), or rendered and posted as the relay's bot through
  * chat.post's action. The relay's counters record the outcome; a failed post keeps its error.
+ * With an idempotency key (a sender's retry of the same delivery), a repeated payload answers
+ * the first post's result without posting again, as chat.post's Idempotency-Key does.
  */
-export async function deliverRelayPayload(ctx: Context, relay: Relay, payload: unknown): Promise<RelayResult> {
+export async function deliverRelayPayload(ctx: Context, relay: Relay, payload: unknown, opts: { idempotencyKey?: string } = {}): Promise<RelayResult> {
   const now = nowMicros()
   try {
     if (!passesRelayFilter(relay.filter, payload)) {
@@ -327,7 +329,7 @@ export async function deliverRelayPayload(ctx: Context, relay: Relay, payload: u
     const message = renderRelayMessage(relay, payload)
     const principal = await relayPrincipal(ctx, relay)
     const chat = relay.targetGroupId ? `G-${relay.targetGroupId}` : relay.targetUserIds.map((id) => `U-${id}`)
-    const posted = await postMessage(ctx, principal, { chat, blocks: message.blocks, ...(message.color ? { color: message.color } : {}), sync: true })
+    const posted = await postMessage(ctx, principal, { chat, blocks: message.blocks, ...(message.color ? { color: message.color } : {}), sync: true }, opts)
     await countRelayOutcome(ctx.db, relay.id, 'posted', now)
     return { posted: true, chat: posted.chat, timestamp: posted.timestamp! }
   } catch (err) {

@@ -14,6 +14,17 @@ const Result = Type.Union([
 ])
 
 /**
+ * A sender's delivery id: `Idempotency-Key`, or else Standard Webhooks' `webhook-id`, which a
+ * sender repeats on every retry of one delivery.
+ */
+function idempotencyKeyOf(headers: Record<string, string | string[] | undefined>): { idempotencyKey?: string } {
+  const explicit = headers['idempotency-key']
+  if (typeof explicit === 'string') return { idempotencyKey: explicit }
+  const webhookId = headers['webhook-id']
+  return typeof webhookId === 'string' && /^[\x21-\x7e]{1,255}$/.test(webhookId) ? { idempotencyKey: `webhook-id:${webhookId}` } : {}
+}
+
+/**
  * `POST /relay/<token>`: the public end of a webhook relay. The secret in the path is the only
  * credential. The body is read as text whatever its Content-Type (many senders label JSON
  * loosely) and must be JSON: unknown, rotated, deleted or disabled relays are 404 before the body
@@ -56,7 +67,7 @@ export async function relayRoutes(app: FastifyInstance, opts: { ctx: Context; li
         enforce(outcome)
       }
       const payload = parseRelayBody(typeof request.body === 'string' ? request.body : '')
-      return deliverRelayPayload(ctx, relay, payload)
+      return deliverRelayPayload(ctx, relay, payload, idempotencyKeyOf(request.headers))
     },
   )
 }
