@@ -1,4 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
+import { buildApp } from '../src/app.js'
+import { requestLogSerializer } from '../src/api/relay.js'
 import { validateBlocks } from '../src/blockkit/index.js'
 import { randomToken } from '../src/secrets.js'
 import { cliHarness, type CliHarness } from './cli-harness.js'
@@ -293,6 +295,21 @@ describe(`webhook relays (${dialect})`, () => {
     expect((await env.get('/admin/relays.list', { token: pat })).statusCode).toBe(403)
     expect((await env.post('/admin/relays.create', { body })).statusCode).toBe(401)
     expect(await relays()).toEqual([])
+  })
+
+  it("request logs show a relay's URL without its secret", async () => {
+    const { path } = await createRelay({ name: 'Logged', group: (await env.group()).address })
+    const lines: string[] = []
+    const app = await buildApp(env.ctx.config, { db: env.db, logger: { level: 'info', stream: { write: (line: string) => lines.push(line) }, serializers: { req: requestLogSerializer } } })
+    try {
+      const res = await app.inject({ method: 'POST', url: `${path}?x=1`, headers: { 'content-type': 'application/json' }, payload: '{"a":1}' })
+      expect(res.statusCode).toBe(200)
+    } finally {
+      await app.close()
+    }
+    const logged = lines.join('')
+    expect(logged).toContain('"url":"/relay/[secret]?x=1"')
+    expect(logged).not.toContain(path.slice('/relay/'.length))
   })
 
   it('each relay has the per-credential request budget', async () => {
