@@ -37,8 +37,8 @@ function idempotencyKeyOf(headers: Record<string, string | string[] | undefined>
 /**
  * `POST /relay/<token>`: the public end of a webhook relay. The secret in the path is the only
  * credential. The body is read as text whatever its Content-Type (many senders label JSON
- * loosely) and must be JSON: unknown, rotated, deleted or disabled relays are 404 before the body
- * is looked at, then malformed JSON is 400 and bodies over the limit 413. Each relay has the
+ * loosely), at most 256 KiB (more is 413 while reading). Unknown, rotated, deleted or disabled
+ * relays are 404 before the text is parsed; then malformed JSON is 400. Each relay has the
  * default per-credential request budget; requests for unknown relays are charged to the caller's
  * address, as failed authentication is elsewhere.
  */
