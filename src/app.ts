@@ -11,6 +11,7 @@ import { fileRoutes } from './api/files.js'
 import { scimRoutes } from './api/scim/index.js'
 import { roomlioRoutes } from './api/roomlio/index.js'
 import { v1Routes } from './api/v1/index.js'
+import { relayRoutes, requestLogSerializer } from './api/relay.js'
 import type { Config } from './config.js'
 import type { Context } from './context.js'
 import { authPlugin, installRouteTable } from './http/auth.js'
@@ -47,7 +48,7 @@ export async function buildApp(config: Config, deps: AppDeps = {}): Promise<Fast
   const ctx: Context = { db, config, storage: deps.storage ?? localStorageFor(config.dataDir), bus: deps.bus ?? new InProcessEventBus() }
 
   const app = Fastify({
-    logger: deps.logger ?? { level: config.logLevel },
+    logger: deps.logger ?? { level: config.logLevel, serializers: { req: requestLogSerializer } },
     bodyLimit: config.bodyLimit,
     trustProxy: false,
     routerOptions: { ignoreTrailingSlash: true },
@@ -85,6 +86,7 @@ export async function buildApp(config: Config, deps: AppDeps = {}): Promise<Fast
   await app.register(authPlugin, { ctx, limiter })
   await app.register(v0Routes, { prefix: '/v0', ctx })
   await app.register(adminRoutes, { prefix: '/admin', ctx })
+  await app.register(relayRoutes, { ctx, limiter })
   await app.register(avatarRoutes, { ctx })
   await app.register(loginRoutes, { ctx })
   await app.register(meetingPageRoutes, { ctx })

@@ -15,6 +15,7 @@ import { importTranscript } from './actions/transcripts.js'
 import { formatFromFileName } from './transcripts/index.js'
 import { parseDateParam } from './time.js'
 import { createRoom } from './actions/roomlio.js'
+import { createRelay, deleteRelay, listRelayViews } from './actions/relays.js'
 import { ConfigError, loadConfig, type Config } from './config.js'
 import type { Context } from './context.js'
 import { AppError } from './errors.js'
@@ -456,6 +457,53 @@ export async function runCli(argv: string[], io: CliIo = processIo): Promise<num
         { roomID: created.id, roomKey: created.roomKey, name: created.name, chatId: created.chatId, groupId: created.groupId },
         `room ${created.id} "${created.name}" (key ${created.roomKey}; group ${created.groupId}, chat ${created.chatId})`,
       )
+    })
+
+  const relay = program.command('relay').description('manage webhook relays (JSON posted to a secret URL becomes a chat message)')
+  relay
+    .command('create')
+    .description('create a relay and print its secret URL (shown this once)')
+    .requiredOption('--name <name>', 'relay name; its bot posts under this name')
+    .option('--group <group>', 'target group: G-… id or exact name')
+    .option('--to <emails>', 'target recipients: comma-separated emails or U-… ids (a DM with one, a multi-DM with several)')
+    .option('--template <mustache>', 'message template over the payload (default: the payload as JSON)')
+    .option('--filter <expression>', 'filtrex expression; payloads for which it does not hold are not posted')
+    .option('--link-text <text>', 'text of a link button under the message')
+    .option('--link-url <template>', 'Mustache template of the link button URL')
+    .option('--json', 'print one JSON object')
+    .action(async (opts: { name: string; group?: string; to?: string; template?: string; filter?: string; linkText?: string; linkUrl?: string; json?: boolean }) => {
+      if ((opts.group === undefined) === (opts.to === undefined)) throw new AppError('invalid_request', 'give exactly one of --group and --to')
+      if ((opts.linkText === undefined) !== (opts.linkUrl === undefined)) throw new AppError('invalid_request', '--link-text and --link-url go together')
+      const created = await withContext(async (ctx) => {
+        const org = await requireOrganizationOrBootstrap(ctx)
+        return createRelay(ctx, org.id, null, {
+          name: opts.name,
+          ...(opts.group !== undefined ? { group: opts.group } : { to: list(opts.to) }),
+          ...(opts.template !== undefined ? { template: opts.template } : {}),
+          ...(opts.filter !== undefined ? { filter: opts.filter } : {}),
+          ...(opts.linkText !== undefined && opts.linkUrl !== undefined ? { link: { text: opts.linkText, urlTemplate: opts.linkUrl } } : {}),
+        })
+      })
+      output(!!opts.json, { relayId: created.relay.id, url: created.url, relay: created.relay }, `relay ${created.relay.id} "${created.relay.name}": POST JSON to ${created.url}`)
+    })
+
+  relay
+    .command('list')
+    .description("list the organization's relays (never their URLs)")
+    .option('--json', 'print one JSON object')
+    .action(async (opts: { json?: boolean }) => {
+      const relays = await withContext(async (ctx) => listRelayViews(ctx, (await requireOrganizationOrBootstrap(ctx)).id))
+      const human = relays.map((r) => `${r.id}  ${r.name}  → ${r.group ?? (r.to ?? []).join(',')}  ${r.enabled ? 'enabled' : 'disabled'}, ${r.postedCount} posted`).join('\n')
+      output(!!opts.json, { relays }, human || 'no relays')
+    })
+
+  relay
+    .command('delete <id>')
+    .description('delete a relay: its URL answers 404 from now on')
+    .option('--json', 'print one JSON object')
+    .action(async (id: string, opts: { json?: boolean }) => {
+      await withContext(async (ctx) => deleteRelay(ctx, (await requireOrganizationOrBootstrap(ctx)).id, id))
+      output(!!opts.json, { deleted: id }, `deleted relay ${id}`)
     })
 
   try {

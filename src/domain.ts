@@ -35,7 +35,8 @@ export interface User {
 }
 
 export type AccessModel = 'organization' | 'personal'
-export type AuthType = 'api_key' | 'oauth'
+/** `relay`: a webhook relay's own app, which has no credentials; its bot posts the relay's messages. */
+export type AuthType = 'api_key' | 'oauth' | 'relay'
 
 export interface App {
   id: string
@@ -58,8 +59,11 @@ export interface App {
   confidential?: boolean
 }
 
-/** `session` is a signed-in browser (cookie), never stored in `credentials`. */
-export type CredentialKind = 'api_key' | 'pat' | 'oauth_access' | 'oauth_refresh' | 'session'
+/**
+ * `session` is a signed-in browser (cookie) and `relay` a webhook relay's secret URL; neither is
+ * stored in `credentials`.
+ */
+export type CredentialKind = 'api_key' | 'pat' | 'oauth_access' | 'oauth_refresh' | 'session' | 'relay'
 export type CredentialStatus = 'active' | 'pending' | 'rejected' | 'revoked'
 
 export interface Credential {
@@ -204,34 +208,42 @@ export interface InteractivityClick {
   createdAt: number
 }
 
+/** A relay's color rule: the first rule whose filter expression holds for a payload gives the color. */
 export interface ColorRule {
-  field: string
-  equals: string | number | boolean
+  when: string
   color: string
 }
 
-export interface RelayFilter {
-  field: string
-  equals?: string | number | boolean
-  oneOf?: Array<string | number | boolean>
-  exists?: boolean
+/** A URL button under a relay's message; `urlTemplate` is a Mustache template over the payload. */
+export interface RelayLink {
+  text: string
+  urlTemplate: string
 }
 
+/**
+ * A webhook relay: JSON posted to its secret URL becomes a message from the relay's bot in a
+ * group's channel or in a DM / multi-DM with the recipients.
+ */
 export interface Relay {
   id: string
   orgId: string
+  /** The relay's own app; its bot (`B-<botId>`) sends the messages under the relay's name. */
   appId: string
+  botId: string
   name: string
-  description: string | null
   targetGroupId: string | null
-  targetEmails: string[]
+  targetUserIds: string[]
   template: string | null
-  color: string | null
+  filter: string | null
   colorRules: ColorRule[]
-  link: { text: string; url: string } | null
-  filter: RelayFilter | null
+  link: RelayLink | null
+  enabled: boolean
   receivedCount: number
+  postedCount: number
+  filteredCount: number
+  failedCount: number
   lastReceivedAt: number | null
+  lastError: string | null
   createdBy: string | null
   createdAt: number
   updatedAt: number

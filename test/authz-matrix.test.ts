@@ -482,6 +482,11 @@ const ROWS: Row[] = [
   },
   { method: 'POST', path: '/admin/lobbies.update', access: { kind: 'admin' }, request: (fx) => ({ body: { id: fx.lobbyId, name: 'Renamed lobby' } }) },
   { method: 'POST', path: '/admin/room.create', access: { kind: 'admin' }, request: (_fx, kind) => ({ body: { roomKey: `matrix-${kind}`, name: 'Room' } }) },
+  { method: 'GET', path: '/admin/relays.list', access: { kind: 'admin' } },
+  { method: 'POST', path: '/admin/relays.create', access: { kind: 'admin' }, request: (fx) => ({ body: { name: 'matrix', group: fx.publicGroup } }) },
+  { method: 'POST', path: '/admin/relays.update', access: { kind: 'admin' }, request: async (fx) => ({ body: { id: (await relay(fx)).id, name: 'renamed' } }) },
+  { method: 'POST', path: '/admin/relays.rotate', access: { kind: 'admin' }, request: async (fx) => ({ body: { id: (await relay(fx)).id } }) },
+  { method: 'POST', path: '/admin/relays.delete', access: { kind: 'admin' }, ok: 204, request: async (fx) => ({ body: { id: (await relay(fx)).id } }) },
 
   // the signed-in user's account
   { method: 'GET', path: '/account/session.info', access: { kind: 'account' } },
@@ -523,6 +528,8 @@ const ROWS: Row[] = [
   { method: 'GET', path: '/', access: { kind: 'public', status: 200 } },
   // The realtime WebSocket: once the caller is known, a plain GET without the upgrade finds no page.
   { method: 'GET', path: '/app/realtime', access: { kind: 'account' }, ok: 404 },
+  // Webhook relays: the secret in the path is the only credential.
+  { method: 'POST', path: '/relay/:token', access: { kind: 'public', status: 200 }, request: async (fx) => ({ path: new URL((await relay(fx)).url).pathname, body: { text: 'hello' } }) },
 ]
 
 /** Paths of the web client (index.html for client-side routes, hashed assets): public, no auth. */
@@ -755,6 +762,12 @@ async function poll(fx: Fixture): Promise<{ chat: string; timestamp: number; opt
   const history = await fx.as('pat', 'GET', '/v0/chat.history', { chat: fx.shared.address, limit: '1' })
   const options = (history.json().messages[0].poll.options as Array<{ id: string }>).map((o) => o.id)
   return { chat: fx.shared.chatAddress, timestamp, options }
+}
+
+/** A webhook relay into the public group, made by the admin. */
+async function relay(fx: Fixture): Promise<{ id: string; url: string }> {
+  const res = await fx.as('adminPat', 'POST', '/admin/relays.create', { name: 'matrix relay', group: fx.publicGroup })
+  return { id: res.json().relay.id as string, url: res.json().url as string }
 }
 
 /** An active webhook subscription of the organization app. */

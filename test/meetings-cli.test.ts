@@ -1,42 +1,25 @@
 import path from 'node:path'
 import { fileURLToPath } from 'node:url'
+import { Webhook } from 'standardwebhooks'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
-import { buildApp } from '../src/app.js'
-import { runCli } from '../src/cli.js'
-import { loadConfig, type Config } from '../src/config.js'
-import { openDatabase } from '../src/store/db.js'
+import { Dispatcher } from '../src/events/dispatcher.js'
+import { cliHarness, type CliHarness } from './cli-harness.js'
 import { contractErrors } from './contract.js'
-import { dialect, freshDatabase, pgUrl } from './helpers.js'
+import { dialect } from './helpers.js'
+import { Receiver } from './receiver.js'
+import { webhookPayloadErrors } from './webhook-contract.js'
 
 const here = path.dirname(fileURLToPath(import.meta.url))
-let fresh: Awaited<ReturnType<typeof freshDatabase>>
-let env: NodeJS.ProcessEnv
-
-function envFor(config: Config, dataDir: string): NodeJS.ProcessEnv {
-  if (config.database.dialect === 'sqlite') return { ATRIUM_DATA_DIR: dataDir }
-  return { ATRIUM_DATABASE_URL: `${pgUrl}?options=${encodeURIComponent(`-c search_path=${config.database.schema!}`)}`, ATRIUM_DATA_DIR: dataDir }
-}
-
-async function cli(...argv: string[]): Promise<{ code: number; out: string; err: string }> {
-  let out = ''
-  let err = ''
-  const code = await runCli(argv, { env, stdout: (t) => (out += t), stderr: (t) => (err += t) })
-  return { code, out, err }
-}
-
+let h: CliHarness
+const cli = (...argv: string[]) => h.cli(...argv)
 /** A server on the database the CLI wrote to. */
-async function server() {
-  const config = loadConfig(env)
-  const db = openDatabase(fresh.config.database.dialect === 'sqlite' ? config.database : fresh.config.database)
-  const app = await buildApp(config, { db, logger: false })
-  return { app, db, close: async () => (await app.close(), await db.destroy()) }
-}
+const server = () => h.server()
 
+// Webhook receivers in these tests listen on 127.0.0.1.
 beforeEach(async () => {
-  fresh = await freshDatabase()
-  env = envFor(fresh.config, `${fresh.config.dataDir}-cli`)
+  h = await cliHarness({ ATRIUM_ALLOW_PRIVATE_URLS: 'true' })
 })
-afterEach(async () => fresh.drop())
+afterEach(async () => h.drop())
 
 // Each CLI run opens and migrates the database; on a loaded machine a test takes well over the default limit.
 describe(`atrium meeting / lobby CLI (${dialect})`, { timeout: 180_000 }, () => {
@@ -66,6 +49,41 @@ describe(`atrium meeting / lobby CLI (${dialect})`, { timeout: 180_000 }, () => 
       expect(JSON.parse(saved[0]!.payload).id).toBe(printed.transcriptId)
     } finally {
       await s.close()
+    }
+  })
+
+  it('meeting import <file.vtt> emits transcript.saved, delivered by the dispatcher, signed (standardwebhooks verify) and valid against webhooks.json', async () => {
+    await cli('user', 'add', '--email', 'alex@example.com', '--name', 'Alex Chen', '--json')
+    await cli('user', 'add', '--email', 'jordan@example.com', '--name', 'Jordan Smith', '--json')
+    const client = JSON.parse((await cli('client', 'create', '--name', 'notes', '--scopes', 'transcript:read,user:read,user:read.email,webhook:write', '--json')).out)
+    const receiver = await Receiver.start()
+    const s = await server()
+    try {
+      const sub = await s.app.inject({ method: 'POST', url: '/v0/webhook.subscribe', headers: { authorization: `Bearer ${client.apiKey}` }, payload: { event: 'transcript.saved', url: receiver.url() } })
+      expect(sub.statusCode, sub.body).toBe(200)
+
+      const res = await cli(
+        'meeting', 'import', path.join(here, 'fixtures/standup.vtt'),
+        '--title', 'Standup', '--start', '2026-01-21T17:32:39Z', '--participants', 'alex@example.com,jordan@example.com', '--json',
+      )
+      expect(res.err).toBe('')
+      const printed = JSON.parse(res.out)
+
+      await new Dispatcher({ db: s.db, config: s.config }).drain()
+      expect(receiver.requests).toHaveLength(1)
+      const request = receiver.requests[0]!
+      const payload = new Webhook(client.signingSecret).verify(request.body, request.headers) as Record<string, unknown>
+      expect(webhookPayloadErrors('transcript.saved', payload)).toEqual([])
+      expect(payload).toMatchObject({ id: printed.transcriptId, meetingId: printed.meetingId })
+      expect(JSON.stringify(payload.participants)).toContain('jordan@example.com')
+      // Tampering with the body breaks the signature.
+      expect(() => new Webhook(client.signingSecret).verify(request.body.replace('Standup', 'Standdown'), request.headers)).toThrow()
+
+      const log = await s.db.selectFrom('webhook_deliveries').select(['status', 'event_type']).execute()
+      expect(log).toEqual([{ status: 'delivered', event_type: 'transcript.saved' }])
+    } finally {
+      await s.close()
+      await receiver.close()
     }
   })
 

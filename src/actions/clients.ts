@@ -172,7 +172,8 @@ export async function listClients(ctx: Context, orgId: string): Promise<App[]> {
 export async function deleteClient(ctx: Context, orgId: string, clientId: string, by: string | null): Promise<void> {
   await ctx.db.transaction().execute(async (tx) => {
     const found = await findAppByClientId(tx, clientId)
-    if (!found || found.app.orgId !== orgId) fail('not_found', 'clientId: no API client with this id')
+    // A relay's own app is managed with its relay (admin relays.*), not as an API client.
+    if (!found || found.app.orgId !== orgId || found.app.authType === 'relay') fail('not_found', 'clientId: no API client with this id')
     const now = nowMicros()
     await markAppDeleted(tx, found.app.id, now)
     for (const c of await listCredentials(tx, orgId, { appId: found.app.id })) {
@@ -187,7 +188,7 @@ export async function setClientRateLimit(ctx: Context, orgId: string, clientId: 
   if (burst !== null && (!Number.isInteger(burst) || burst < 1 || burst > 100_000)) fail('invalid_request', 'rateLimitBurst: must be an integer from 1 to 100000')
   if (perSecond !== null && (!(perSecond > 0) || perSecond > 100_000)) fail('invalid_request', 'rateLimitPerSecond: must be above 0 and at most 100000')
   const found = await findAppByClientId(ctx.db, clientId)
-  if (!found || found.app.orgId !== orgId) fail('not_found', 'clientId: no API client with this id')
+  if (!found || found.app.orgId !== orgId || found.app.authType === 'relay') fail('not_found', 'clientId: no API client with this id')
   await setAppRateLimit(ctx.db, found.app.id, burst, perSecond)
   return { ...found.app, rateLimit: { burst, perSecond } }
 }

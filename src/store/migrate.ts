@@ -9,6 +9,7 @@ import * as m0008 from './migrations/0008_ops.js'
 import * as m0009 from './migrations/0009_office.js'
 
 import * as m0005 from './migrations/0005_events.js'
+import * as m0010 from './migrations/0010_relays.js'
 
 /**
  * The one migration set, for both dialects. Listed statically (not read from disk) so the same
@@ -24,6 +25,7 @@ const migrations: Record<string, Migration> = {
   '0009_office': m0009,
 
   '0005_events': m0005,
+  '0010_relays': m0010,
 }
 
 class StaticProvider implements MigrationProvider {

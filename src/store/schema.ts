@@ -460,22 +460,24 @@ export interface RelaysTable {
   org_id: string
   app_id: string
   name: string
-  description: string | null
   target_group_id: string | null
-  /** JSON array of e-mail addresses that receive the relay's messages as DMs. */
-  target_emails: string
+  /** JSON array of user ids that receive the relay's messages (one: a DM; several: a multi-DM). */
+  target_user_ids: string
   template: string | null
-  color: string | null
-  /** JSON array of {field, equals, color}. */
-  color_rules: string
-  /** JSON {text, url} (templates). */
-  link: string | null
-  /** JSON {field, equals?|oneOf?|exists?}. */
   filter: string | null
+  /** JSON array of {when, color}. */
+  color_rules: string
+  /** JSON {text, urlTemplate}. */
+  link: string | null
   lookup: string
   secret_hash: string
+  enabled: Generated<number>
   received_count: Generated<number>
+  posted_count: Generated<number>
+  filtered_count: Generated<number>
+  failed_count: Generated<number>
   last_received_at: number | null
+  last_error: string | null
   created_by: string | null
   created_at: number
   updated_at: number

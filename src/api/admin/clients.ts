@@ -14,7 +14,7 @@ const Client = Type.Object({
   botId: Type.String({ description: "The client's bot address, B-…" }),
   name: Type.String(),
   description: Type.Union([Type.String(), Type.Null()]),
-  authType: Type.Union([Type.Literal('api_key'), Type.Literal('oauth')]),
+  authType: Type.Union([Type.Literal('api_key'), Type.Literal('oauth'), Type.Literal('relay')]),
   accessModels: Type.Array(Model),
   scopes: Type.Array(Type.String()),
   redirectUris: Type.Array(Type.String()),

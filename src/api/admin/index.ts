@@ -10,6 +10,7 @@ import adminMeetingRoutes from './meetings.js'
 import adminLobbyRoutes from './lobbies.js'
 
 import adminWebhookRoutes from './webhooks.js'
+import adminRelayRoutes from './relays.js'
 import roomlioAdminRoutes from './roomlio.js'
 
 /**
@@ -25,6 +26,7 @@ const modules: Array<(app: AdminApp) => Promise<void>> = [
   settingsRoutes,
   roomRoutes,
   adminWebhookRoutes,
+  adminRelayRoutes,
   adminMeetingRoutes,
   adminLobbyRoutes,
   roomlioAdminRoutes,

@@ -83,9 +83,22 @@ export async function findAppByClientId(
   return row && { app: toApp(row), clientSecretHash: row.client_secret_hash }
 }
 
+/** The organization's API clients (relays' own apps are managed with their relays, not listed here). */
 export async function listApps(db: Executor, orgId: string): Promise<App[]> {
-  const rows = await db.selectFrom('apps').selectAll().where('org_id', '=', orgId).where('deleted_at', 'is', null).orderBy('created_at').orderBy('id').execute()
+  const rows = await db
+    .selectFrom('apps')
+    .selectAll()
+    .where('org_id', '=', orgId)
+    .where('deleted_at', 'is', null)
+    .where('auth_type', '!=', 'relay')
+    .orderBy('created_at')
+    .orderBy('id')
+    .execute()
   return rows.map(toApp)
+}
+
+export async function setAppName(db: Executor, id: string, name: string): Promise<void> {
+  await db.updateTable('apps').set({ name }).where('id', '=', id).execute()
 }
 
 export async function markAppDeleted(db: Executor, id: string, at: number): Promise<void> {

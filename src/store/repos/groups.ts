@@ -205,3 +205,9 @@ export async function listGroups(
   const rows = await q.execute()
   return rows.map(toGroup)
 }
+
+/** Live (not archived) groups of the organization with exactly this name. */
+export async function findGroupsByName(db: Executor, orgId: string, name: string): Promise<Group[]> {
+  const rows = await db.selectFrom('groups').selectAll().where('org_id', '=', orgId).where('name', '=', name).where('archived_at', 'is', null).limit(2).execute()
+  return rows.map(toGroup)
+}
