@@ -198,7 +198,7 @@ describe.skipIf(dialect !== 'postgres')('scale-out: two processes on PostgreSQL 
     expect(outsiderOnB.frames.filter((f) => f.type.startsWith('chat.message'))).toEqual([])
   })
 
-  it('shows presence set through one process to a browser connected to the other', async () => {
+  it('shows presence set through one process to a browser on the other, offline only when the last socket on any process closes', async () => {
     const watcher = await person()
     const walker = await person()
     const onA = await openSocket(a, watcher.session)
@@ -208,7 +208,14 @@ describe.skipIf(dialect !== 'postgres')('scale-out: two processes on PostgreSQL 
     const presence = (status: string) => onA.frames.filter((f) => f.type === 'office.presence.update' && f.payload.user === walker.address && f.payload.presence === status)
     // Connecting to B made the walker online; A's socket hears of it.
     expect(await waitFor(() => presence('online').length === 1, 20_000)).toBe(true)
+    // A second socket of the walker, on A: closing the one on B leaves the walker online.
+    const secondOnA = await openSocket(a, walker.session)
+    sockets.push(secondOnA)
     onB.close()
+    await new Promise((r) => setTimeout(r, 2_000))
+    expect(presence('offline')).toEqual([])
+    // The last socket closes: offline, heard through the other process too.
+    secondOnA.close()
     expect(await waitFor(() => presence('offline').length === 1, 20_000)).toBe(true)
   })
 

@@ -7,6 +7,7 @@ import { afterEach, describe, expect, it } from 'vitest'
 import { buildApp } from '../src/app.js'
 import { InProcessEventBus, type RealtimeEvent, type TypingEvent } from '../src/events/bus.js'
 import { RedisEventBus } from '../src/events/redis-bus.js'
+import { LocalConnectionRegistry, RedisConnectionRegistry } from '../src/events/connections.js'
 import { DatabaseStorage, LocalDiskStorage } from '../src/storage/index.js'
 import { dialect, TestEnv } from './helpers.js'
 import { redisUrl, waitFor } from './servers.js'
@@ -166,5 +167,38 @@ describe('file storage by database', () => {
     await storage.delete('k1')
     expect(await storage.get('k1')).toBeUndefined()
     await expect(storage.put('../x', Buffer.from('x'))).rejects.toThrow(/invalid storage key/)
+  })
+})
+
+describe('connection registries (presence: who still has a socket open)', () => {
+  it('counts one process\'s sockets per address', async () => {
+    const reg = new LocalConnectionRegistry()
+    const a1 = reg.open('o', 'U-a')
+    const a2 = reg.open('o', 'U-a')
+    const other = reg.open('o2', 'U-a')
+    expect(await a1.close()).toBe(1)
+    expect(await a1.close()).toBe(1)
+    expect(await a2.close()).toBe(0)
+    expect(await other.close()).toBe(0)
+    await reg.close()
+  })
+
+  it('counts sockets on every process through Redis; a dead process\'s sockets stop counting', async () => {
+    const prefix = `atrium-test-${randomBytes(6).toString('hex')}`
+    const one = RedisConnectionRegistry.open(redisUrl, prefix)
+    const two = RedisConnectionRegistry.open(redisUrl, prefix)
+    const dead = RedisConnectionRegistry.open(redisUrl, prefix, 300)
+    try {
+      const onOne = one.open('o', 'U-a')
+      const onTwo = two.open('o', 'U-a')
+      two.open('o', 'U-b')
+      // Opened on a process that then dies: never refreshed, never closed.
+      dead.open('o', 'U-a')
+      await new Promise((r) => setTimeout(r, 600))
+      expect(await onTwo.close()).toBe(1)
+      expect(await onOne.close()).toBe(0)
+    } finally {
+      await Promise.all([one.close(), two.close(), dead.close()])
+    }
   })
 })
