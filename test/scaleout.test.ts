@@ -49,6 +49,7 @@ describe.skipIf(dialect !== 'postgres')('scale-out: two processes on PostgreSQL 
   let a: AtriumProcess
   let b: AtriumProcess
   let conn: Awaited<ReturnType<typeof connectStore>>
+  const procs: AtriumProcess[] = []
   const sockets: Socket[] = []
   const receivers: Receiver[] = []
 
@@ -65,7 +66,11 @@ describe.skipIf(dialect !== 'postgres')('scale-out: two processes on PostgreSQL 
       ATRIUM_DISPATCH_INTERVAL_MS: '100',
     }
     await prepareStore(store)
-    ;[a, b] = await Promise.all([startAtrium({ store, env }), startAtrium({ store, env })])
+    const started = await Promise.allSettled([startAtrium({ store, env }), startAtrium({ store, env })])
+    for (const r of started) if (r.status === 'fulfilled') procs.push(r.value)
+    const failed = started.find((r) => r.status === 'rejected')
+    if (failed) throw failed.reason
+    ;[a, b] = procs as [AtriumProcess, AtriumProcess]
     conn = await connectStore(store)
   }, 400_000)
 
@@ -73,7 +78,7 @@ describe.skipIf(dialect !== 'postgres')('scale-out: two processes on PostgreSQL 
     for (const s of sockets.splice(0)) s.close()
     for (const r of receivers.splice(0)) await r.close()
     await conn?.close()
-    await Promise.all([a?.stop(), b?.stop()])
+    await Promise.all(procs.splice(0).map((p) => p.stop()))
     await store?.drop()
   }, 60_000)
 
