@@ -26,8 +26,11 @@ import { ErrorBody } from './http/schemas.js'
 import { webClient } from './http/web.js'
 import { appRoutes } from './api/app/index.js'
 import { openDatabase, type Db } from './store/db.js'
-import { InProcessEventBus, type EventBus } from './events/bus.js'
-import { localStorageFor, type FileStorage } from './storage/index.js'
+import type { EventBus } from './events/bus.js'
+import { openEventBus } from './events/redis-bus.js'
+import { storageFor, type FileStorage } from './storage/index.js'
+import { setGaugeSource } from './metrics.js'
+import { countPendingDeliveries } from './store/repos/webhooks.js'
 
 export interface AppDeps {
   /** An open database; when absent buildApp opens one from config and closes it on shutdown. */
@@ -35,9 +38,9 @@ export interface AppDeps {
   logger?: FastifyServerOptions['logger']
   /** Directory of the built web client; defaults to web/dist. */
   webRoot?: string
-  /** Where uploaded files go; default: the local disk under the data directory. */
+  /** Where uploaded files go; default: the database on PostgreSQL, the data directory on SQLite. */
   storage?: FileStorage
-  /** Realtime event bus; default: in-process. */
+  /** Realtime event bus; default: Redis pub/sub with ATRIUM_REDIS_URL, else in-process. */
   bus?: EventBus
 }
 
@@ -45,8 +48,6 @@ export interface AppDeps {
 export async function buildApp(config: Config, deps: AppDeps = {}): Promise<FastifyInstance> {
   const ownsDb = deps.db === undefined
   const db = deps.db ?? openDatabase(config.database)
-  const ctx: Context = { db, config, storage: deps.storage ?? localStorageFor(config.dataDir), bus: deps.bus ?? new InProcessEventBus() }
-
   const app = Fastify({
     logger: deps.logger ?? { level: config.logLevel, serializers: { req: requestLogSerializer } },
     bodyLimit: config.bodyLimit,
@@ -56,6 +57,11 @@ export async function buildApp(config: Config, deps: AppDeps = {}): Promise<Fast
     schemaErrorFormatter: formatValidation,
   })
   if (ownsDb) app.addHook('onClose', async () => db.destroy())
+  const bus = deps.bus ?? (await openEventBus(config, (err) => app.log.warn({ err }, 'realtime bus: Redis unreachable; typing reaches only this process')))
+  const ctx: Context = { db, config, storage: deps.storage ?? storageFor(config, db), bus }
+  if (!deps.bus) app.addHook('onClose', async () => bus.close())
+  const removeQueueGauge = setGaugeSource('atrium_webhook_queue_depth', 'Webhook deliveries waiting to be sent (pending, of active subscriptions; shared by every process on the database)', () => countPendingDeliveries(db))
+  app.addHook('onClose', async () => removeQueueGauge())
 
   installRouteTable(app)
   installErrorHandling(app)

@@ -23,6 +23,11 @@ const EnvSchema = Type.Object({
   ATRIUM_REDIS_URL: Type.Optional(
     Type.String({ pattern: '^rediss?://', description: 'Redis for shared rate limits and realtime fan-out' }),
   ),
+  ATRIUM_REDIS_PREFIX: Type.String({
+    pattern: '^[A-Za-z0-9_.:-]{1,64}$',
+    default: 'atrium',
+    description: 'Prefix of every Redis key and channel, so several deployments can share one Redis',
+  }),
   ATRIUM_LOG_LEVEL: Type.Union(
     [Type.Literal('fatal'), Type.Literal('error'), Type.Literal('warn'), Type.Literal('info'), Type.Literal('debug'), Type.Literal('trace'), Type.Literal('silent')],
     { default: 'info' },
@@ -75,6 +80,8 @@ export interface Config {
   readonly database: DatabaseConfig
   readonly publicUrl: string
   readonly redisUrl: string | undefined
+  /** Prefix of Redis keys and channels (`<prefix>:rl:…`, `<prefix>:realtime`). */
+  readonly redisPrefix: string
   readonly logLevel: Env['ATRIUM_LOG_LEVEL']
   readonly bodyLimit: number
   readonly rateLimit: RateLimitConfig
@@ -156,13 +163,14 @@ function buildConfig(env: Env): Config {
     database,
     publicUrl,
     redisUrl: env.ATRIUM_REDIS_URL,
+    redisPrefix: env.ATRIUM_REDIS_PREFIX,
     logLevel: env.ATRIUM_LOG_LEVEL,
     bodyLimit: env.ATRIUM_BODY_LIMIT,
     rateLimit: Object.freeze({
       enabled: env.ATRIUM_RATE_LIMIT === 'on',
       burst: env.ATRIUM_RATE_LIMIT_BURST,
       perSecond: env.ATRIUM_RATE_LIMIT_PER_SECOND,
-      keyPrefix: 'atrium:rl',
+      keyPrefix: `${env.ATRIUM_REDIS_PREFIX}:rl`,
     }),
     cookieSecret: env.ATRIUM_COOKIE_SECRET ?? randomBytes(32).toString('hex'),
     allowPrivateUrls: env.ATRIUM_ALLOW_PRIVATE_URLS,

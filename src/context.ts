@@ -7,7 +7,7 @@ import type { FileStorage } from './storage/index.js'
 export interface Context {
   readonly db: Db
   readonly config: Config
-  /** Uploaded file bytes; defaults to the local disk under the data directory. */
+  /** Uploaded file bytes; defaults to the database on PostgreSQL, the data directory on SQLite. */
   readonly storage?: FileStorage
   /** Realtime notifications (typing); the HTTP application always provides one. */
   readonly bus?: EventBus

@@ -30,4 +30,15 @@ describe('configuration', () => {
     expect(problems).toContain('ATRIUM_DATABASE_URL')
     expect(problems).toContain('ATRIUM_REDIS_URL')
   })
+
+  it('prefixes Redis keys and channels with ATRIUM_REDIS_PREFIX (default atrium)', () => {
+    expect(loadConfig({}).redisPrefix).toBe('atrium')
+    expect(loadConfig({}).rateLimit.keyPrefix).toBe('atrium:rl')
+    const config = loadConfig({ ATRIUM_REDIS_PREFIX: 'chat-eu:1' })
+    expect(config.redisPrefix).toBe('chat-eu:1')
+    expect(config.rateLimit.keyPrefix).toBe('chat-eu:1:rl')
+    expect(() => loadConfig({ ATRIUM_REDIS_PREFIX: 'has space' })).toThrow(/ATRIUM_REDIS_PREFIX/)
+    expect(() => loadConfig({ ATRIUM_REDIS_PREFIX: 'x'.repeat(65) })).toThrow(/ATRIUM_REDIS_PREFIX/)
+    expect(loadConfig({ ATRIUM_REDIS_PREFIX: 'x'.repeat(64) }).redisPrefix).toHaveLength(64)
+  })
 })

@@ -1,8 +1,12 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import { buildApp } from '../src/app.js'
+import { Dispatcher } from '../src/events/dispatcher.js'
 import { setGaugeSource } from '../src/metrics.js'
 import { openDatabase } from '../src/store/db.js'
+import { insertEvent } from '../src/store/repos/outbox.js'
+import { nowMicros } from '../src/time.js'
 import { TestEnv } from './helpers.js'
+import { Receiver } from './receiver.js'
 
 let env: TestEnv
 beforeEach(async () => {
@@ -126,6 +130,51 @@ describe('GET /metrics', () => {
       expect(res.body).toContain('atrium_http_requests_total')
     } finally {
       remove()
+    }
+  })
+
+  it('reports the webhook delivery queue depth: pending deliveries of active subscriptions', async () => {
+    const queued = await TestEnv.create({
+      allowPrivateUrls: true,
+      webhooks: { retrySchedule: [3600], disableAfter: 0, timeoutMs: 2000, pollMs: 50 },
+    })
+    let healthy = false
+    const receiver = await Receiver.start(() => (healthy ? { status: 200 } : { status: 503 }))
+    try {
+      const depth = async () => sample((await queued.get('/metrics')).body, 'atrium_webhook_queue_depth')
+      const client = await queued.apiClient()
+      const admin = (await queued.admin()).token
+      const sub = await queued.post('/v0/webhook.subscribe', { token: client.apiKey, body: { event: 'chat.message.dm', url: receiver.url() } })
+      expect(sub.statusCode, sub.body).toBe(200)
+      expect(await depth()).toBe(0)
+
+      const user = await queued.user()
+      const dm = await queued.dm(`U-${user.id}`, client.bot)
+      for (let i = 0; i < 3; i++) {
+        const payload = { type: 'message', contentType: 'text', sender: `U-${user.id}`, chat: dm.address, timestamp: nowMicros() + i, text: `m${i}` }
+        await insertEvent(queued.db, { orgId: queued.org.id, type: 'chat.message.dm', payload, routing: { chat: dm.address }, createdAt: nowMicros() })
+      }
+      // Fanned out, attempted once, refused: all three wait an hour for their retry.
+      expect(await new Dispatcher(queued.ctx).runOnce()).toEqual({ fannedOut: 3, attempted: 3 })
+      expect(receiver.requests).toHaveLength(3)
+      expect(await depth()).toBe(3)
+
+      // A disabled subscription's deliveries are not waiting to go anywhere.
+      expect((await queued.post('/admin/webhooks.disable', { token: admin, body: { id: sub.json().id } })).statusCode).toBe(200)
+      expect(await depth()).toBe(0)
+      expect((await queued.post('/admin/webhooks.enable', { token: admin, body: { id: sub.json().id } })).statusCode).toBe(200)
+      expect(await depth()).toBe(3)
+
+      // The retries come due and succeed: the queue is empty.
+      healthy = true
+      const later = nowMicros() + 3601 * 1_000_000
+      await new Dispatcher(queued.ctx, { clock: () => later }).drain()
+      expect(receiver.requests).toHaveLength(6)
+      expect(await depth()).toBe(0)
+      expect((await queued.get('/metrics')).body).toContain('# TYPE atrium_webhook_queue_depth gauge')
+    } finally {
+      await receiver.close()
+      await queued.close()
     }
   })
 })

@@ -4,7 +4,7 @@ import type { Context } from '../context.js'
 import type { Item, Principal } from '../domain.js'
 import { fail } from '../errors.js'
 import { newId } from '../ids.js'
-import { localStorageFor, type FileStorage } from '../storage/index.js'
+import { storageFor, type FileStorage } from '../storage/index.js'
 import { findItem, insertItem } from '../store/repos/items.js'
 import { microsToIso, nowMicros } from '../time.js'
 
@@ -32,7 +32,7 @@ function isImageMime(mime: string): mime is ImageMime {
 }
 
 export function storageOf(ctx: Context): FileStorage {
-  return ctx.storage ?? localStorageFor(ctx.config.dataDir)
+  return ctx.storage ?? storageFor(ctx.config, ctx.db)
 }
 
 /** ChatItem as the API and events show it. */

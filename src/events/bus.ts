@@ -1,8 +1,9 @@
 /**
  * The realtime event bus: fire-and-forget notifications for things nobody stores (typing
  * indicators). Publishers do not wait for subscribers and nothing is replayed. This in-process
- * implementation serves one Atrium process; a Redis-backed one with the same interface fans out
- * across processes.
+ * implementation serves one Atrium process; `RedisEventBus` (events/redis-bus.ts), selected when
+ * `ATRIUM_REDIS_URL` is set, has the same interface and fans out across processes. Committed
+ * changes never travel here: every process reads them from the shared outbox.
  */
 
 /** `chat.typing`: the address is typing in the chat (or inside a thread of it). */
@@ -19,6 +20,8 @@ export interface TypingEvent {
 }
 
 export type RealtimeEvent = TypingEvent
+/** Every event type the bus carries (what a Redis-backed bus accepts from the channel). */
+export const REALTIME_EVENT_TYPES = ['chat.typing'] as const satisfies readonly RealtimeEvent['type'][]
 export type RealtimeEventType = RealtimeEvent['type']
 export type RealtimeHandler<T extends RealtimeEventType> = (event: Extract<RealtimeEvent, { type: T }>) => void
 

@@ -91,13 +91,6 @@ export class RealtimeHub {
     for (const l of this.listeners) if (l.orgId === orgId && filter(l)) safeSend(l, frame)
   }
 
-  /** Listeners currently connected for an address (presence: the last one leaving means offline). */
-  connectedCount(orgId: string, address: string): number {
-    let n = 0
-    for (const l of this.listeners) if (l.orgId === orgId && l.address === address) n += 1
-    return n
-  }
-
   private start(): void {
     if (this.timer) return
     this.timer = setInterval(() => void this.poll(), this.intervalMs)

@@ -1,5 +1,9 @@
 import fs from 'node:fs/promises'
 import path from 'node:path'
+import type { Config } from '../config.js'
+import type { Db } from '../store/db.js'
+import { deleteFileBytes, getFileBytes, putFileBytes } from '../store/repos/files.js'
+import { nowMicros } from '../time.js'
 
 /**
  * Where uploaded file bytes live, addressed by an opaque key (Atrium uses the item id). Metadata
@@ -53,4 +57,30 @@ export class LocalDiskStorage implements FileStorage {
 
 export function localStorageFor(dataDir: string): LocalDiskStorage {
   return new LocalDiskStorage(path.join(dataDir, 'uploads'))
+}
+
+/**
+ * Bytes in the database (table `file_blobs`), the storage on PostgreSQL: every process sharing
+ * the database serves every upload, no shared disk is needed, and `pg_dump` backs files up with
+ * everything else. Uploads are bounded by item.upload's 10 MB limit, so one value per file is fine.
+ */
+export class DatabaseStorage implements FileStorage {
+  constructor(private readonly db: Db) {}
+
+  async put(key: string, bytes: Buffer): Promise<void> {
+    await putFileBytes(this.db, checkKey(key), bytes, nowMicros())
+  }
+
+  async get(key: string): Promise<Buffer | undefined> {
+    return getFileBytes(this.db, checkKey(key))
+  }
+
+  async delete(key: string): Promise<void> {
+    await deleteFileBytes(this.db, checkKey(key))
+  }
+}
+
+/** The storage for a configuration: the database on PostgreSQL, the data directory's disk on SQLite. */
+export function storageFor(config: Pick<Config, 'database' | 'dataDir'>, db: Db): FileStorage {
+  return config.database.dialect === 'postgres' ? new DatabaseStorage(db) : localStorageFor(config.dataDir)
 }

@@ -9,6 +9,7 @@ import { appChatRoutes } from './chat.js'
 import type { Context } from '../../context.js'
 import type { Principal } from '../../domain.js'
 import { RealtimeHub } from '../../events/realtime.js'
+import { openConnectionRegistry } from '../../events/connections.js'
 import { ACCOUNT, ORG_AND_PERSONAL, principalOf } from '../../http/auth.js'
 import { errorResponses } from '../../http/schemas.js'
 import { findPresence } from '../../store/repos/office.js'
@@ -98,6 +99,9 @@ export async function appRoutes(app: FastifyInstance, opts: { ctx: Context }): P
   const typed = app.withTypeProvider<TypeBoxTypeProvider>()
   const hub = new RealtimeHub(ctx.db)
   app.addHook('onClose', async () => hub.close())
+  // Open sockets per person across every process (Redis with ATRIUM_REDIS_URL), for presence.
+  const connections = openConnectionRegistry(ctx.config)
+  app.addHook('onClose', async () => connections.close())
   await app.register(websocket, { options: { maxPayload: 64 * 1024 } })
   await app.register(appChatRoutes, { ctx })
 
@@ -207,7 +211,11 @@ export async function appRoutes(app: FastifyInstance, opts: { ctx: Context }): P
     }
     let remove: (() => void) | undefined
     let closed = false
-    const ping = setInterval(() => socket.ping(), 25_000)
+    const connection = connections.open(p.orgId, p.address)
+    const ping = setInterval(() => {
+      socket.ping()
+      connection.refresh()
+    }, 25_000)
     ping.unref()
     // Listeners are attached before any await so nothing the client sends early is lost.
     socket.on('message', (raw: Buffer) => {
@@ -217,9 +225,13 @@ export async function appRoutes(app: FastifyInstance, opts: { ctx: Context }): P
     socket.on('close', () => {
       closed = true
       clearInterval(ping)
-      if (!remove) return
-      remove()
-      if (hub.connectedCount(p.orgId, p.address) === 0) void setPresence(ctx, p, 'offline').catch(() => undefined)
+      const registered = remove !== undefined
+      remove?.()
+      // Offline only when this was the person's last socket on any process.
+      void connection
+        .close()
+        .then((left) => (registered && left === 0 ? setPresence(ctx, p, 'offline') : undefined))
+        .catch(() => undefined)
     })
     void (async () => {
       const unregister = await hub.add({

@@ -365,6 +365,18 @@ export async function insertDeliveries(db: Executor, deliveries: NewDelivery[]):
     .execute()
 }
 
+/** Deliveries waiting to be sent (due or scheduled for a retry) to subscriptions that are active. */
+export async function countPendingDeliveries(db: Executor): Promise<number> {
+  const row = await db
+    .selectFrom('webhook_deliveries as d')
+    .innerJoin('webhook_subscriptions as s', 's.id', 'd.subscription_id')
+    .select((eb) => eb.fn.countAll<number | string>().as('n'))
+    .where('d.status', '=', 'pending')
+    .where('s.status', '=', 'active')
+    .executeTakeFirst()
+  return Number(row?.n ?? 0)
+}
+
 export interface ClaimedDelivery {
   delivery: WebhookDelivery
   subscription: WebhookSubscription
