@@ -167,7 +167,7 @@ export function requireChatRead(principal: Principal, facts: ChatAccessFacts): v
  * after it has been added to the group. Archived groups take no new messages.
  */
 export function requireChatWrite(principal: Principal, facts: ChatAccessFacts): void {
-  if (facts.groupArchived) fail('forbidden', 'The group is archived.')
+  if (facts.groupArchived) fail('group_archived')
   if (facts.member) return
   if (isPublicChannel(facts)) fail('forbidden', `${principal.address} is not a member of this group; add it to the group to post.`)
   fail('forbidden', `${principal.address} is not a member of this chat.`)

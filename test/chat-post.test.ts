@@ -118,6 +118,7 @@ describe('chat.post', () => {
       await env.db.updateTable('groups').set({ archived_at: 1 }).where('id', '=', group.id).execute()
       const res = await post({ chat: group.address, text: 'x' })
       expect(res.statusCode).toBe(403)
+      expect(res.json()).toMatchObject({ code: 'group_archived', error: expect.stringContaining('archived') })
     })
 
     it('personal tokens post as the user, to the user’s own chats only', async () => {
