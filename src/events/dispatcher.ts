@@ -15,7 +15,6 @@ import {
   groupMembersOf,
   insertDeliveries,
   lockCursor,
-  outboxAfter,
   personalGrantActive,
   recordAttempt,
   resetFailures,
@@ -24,8 +23,8 @@ import {
   syncStaticSubscriptions,
   type ClaimedDelivery,
   type NewDelivery,
-  type OutboxRow,
 } from '../store/repos/webhooks.js'
+import { outboxAfter, type OutboxRecord } from '../store/repos/outbox.js'
 import { nowMicros } from '../time.js'
 import { DELIVERED_EVENTS, passesFilter, shapePayload, type SubscriptionFilter } from './catalogue.js'
 import { signedHeaders } from './signing.js'
@@ -155,7 +154,7 @@ export class Dispatcher {
       if (cursor === undefined) return 0
       const rows = await outboxAfter(tx, cursor, this.batch)
       let last = cursor
-      const taken: OutboxRow[] = []
+      const taken: OutboxRecord[] = []
       for (const row of rows) {
         // A hole in the sequence may be a transaction that has not committed yet: wait for it a
         // little, then pass over it (rolled-back inserts leave permanent holes on PostgreSQL).
@@ -174,7 +173,7 @@ export class Dispatcher {
   }
 
   /** The deliveries one event produces. */
-  private async plan(tx: Executor, event: OutboxRow, apps: Map<string, App | undefined>, now: number): Promise<NewDelivery[]> {
+  private async plan(tx: Executor, event: OutboxRecord, apps: Map<string, App | undefined>, now: number): Promise<NewDelivery[]> {
     if (!delivered.has(event.type)) return []
     const subs = (await activeSubscriptionsFor(tx, event.orgId, event.type)).filter((s) => s.createdAt <= event.createdAt)
     if (subs.length === 0) return []
@@ -217,7 +216,7 @@ export class Dispatcher {
   }
 
   /** Who an event concerns, from its routing completed with the chat's and group's members. */
-  private async eventFacts(tx: Executor, event: OutboxRow) {
+  private async eventFacts(tx: Executor, event: OutboxRecord) {
     const r = event.routing
     const payload = (event.payload ?? {}) as Record<string, unknown>
     const chatRef = str(r.chat) ?? str(payload.chat)

@@ -1,5 +1,5 @@
 import type { Db } from '../store/db.js'
-import { lastOutboxSeq, outboxAfter, type OutboxRecord } from '../store/repos/realtime.js'
+import { lastOutboxSeq, outboxAfter, type OutboxRecord } from '../store/repos/outbox.js'
 
 /**
  * Realtime fan-out to signed-in browsers. Durable changes (messages, edits, deletes, reactions,

@@ -259,17 +259,7 @@ export async function syncStaticSubscriptions(db: Executor, at: number): Promise
   }
 }
 
-// ---- outbox cursor -------------------------------------------------------------------------
-
-export interface OutboxRow {
-  seq: number
-  id: string
-  orgId: string
-  type: string
-  payload: unknown
-  routing: Record<string, unknown>
-  createdAt: number
-}
+// ---- dispatcher cursor -------------------------------------------------------------------------
 
 /**
  * Takes the named cursor for the rest of the transaction. On PostgreSQL the row is locked with
@@ -285,19 +275,6 @@ export async function lockCursor(tx: Executor, name: string, at: number): Promis
 
 export async function setCursor(tx: Executor, name: string, seq: number, at: number): Promise<void> {
   await tx.updateTable('event_cursors').set({ seq, updated_at: at }).where('name', '=', name).execute()
-}
-
-export async function outboxAfter(db: Executor, seq: number, limit: number): Promise<OutboxRow[]> {
-  const rows = await db.selectFrom('outbox').selectAll().where('seq', '>', seq).orderBy('seq').limit(limit).execute()
-  return rows.map((r) => ({
-    seq: Number(r.seq),
-    id: r.id,
-    orgId: r.org_id,
-    type: r.type,
-    payload: JSON.parse(r.payload) as unknown,
-    routing: JSON.parse(r.routing) as Record<string, unknown>,
-    createdAt: r.created_at,
-  }))
 }
 
 // ---- audience facts ------------------------------------------------------------------------
