@@ -154,12 +154,12 @@ async function presentMessages(ctx: Context, orgId: string, group: Group, rows: 
   const rid = roomId(group.id)
   return rows.map((r) => {
     const sender = senders.get(r.sender)
-    const persona = r.persona
     return {
       id: messageId(r),
       userID: userId(r.sender),
       visibility: '',
-      username: persona ? (persona.name ?? persona.id) : (sender?.name ?? ''),
+      // A v1 chat.sendMessage persona is the name shown for its message.
+      username: r.persona ? (r.persona.name ?? r.persona.id) : (sender?.name ?? ''),
       first: '',
       last: '',
       userType: userTypeOf(r.sender, sender),
