@@ -173,6 +173,17 @@ export function requireChatWrite(principal: Principal, facts: ChatAccessFacts): 
   fail('forbidden', `${principal.address} is not a member of this chat.`)
 }
 
+/**
+ * HQ v1 `chat.sendMessage`: Roam's documented flow is to pick a destination from `groups.list`
+ * (public groups) and send to it, so an organization app may post to any public, non-archived
+ * group of its Roam without joining it. Private groups and other chats need membership as above.
+ */
+export function requireGroupSend(principal: Principal, facts: ChatAccessFacts): void {
+  if (facts.groupArchived) fail('forbidden', 'The group is archived.')
+  if (principal.model === 'organization' && isPublicChannel(facts)) return
+  requireChatWrite(principal, facts)
+}
+
 /** Editing or deleting a message: only its sender may. */
 export function requireMessageSender(principal: Principal, sender: string): void {
   if (principal.address !== sender) fail('invalid_request', `timestamp: the message was sent by ${sender}, not by ${principal.address}`)

@@ -450,7 +450,7 @@ export async function runCli(argv: string[], io: CliIo = processIo): Promise<num
       if (opts.key === '') throw new AppError('invalid_request', '--key: must not be empty')
       const created = await withContext(async (ctx) => {
         const org = await requireOrganizationOrBootstrap(ctx)
-        return createRoom(ctx, org.id, { roomKey: opts.key, name: opts.name, private: !!opts.private })
+        return createRoom(ctx, org.id, { roomKey: opts.key, name: opts.name, private: !!opts.private, actor: { kind: 'provisioning' } })
       })
       output(
         !!opts.json,

@@ -281,9 +281,18 @@ export interface Message {
   blocks: unknown[] | null
   color: string | null
   poll: Poll | null
+  /** The bot persona an app sent the message as (HQ v1 `chat.sendMessage` `sender`), if any. */
+  persona: MessagePersona | null
   createdAt: number
   editedAt: number | null
   deletedAt: number | null
+}
+
+/** A name an app's bot posts under: Roam's `MessageSender` (`id` ≤ 16 characters, `name`, `imageUrl`). */
+export interface MessagePersona {
+  id: string
+  name: string | null
+  imageUrl: string | null
 }
 
 export type ItemType = 'photo' | 'blob'

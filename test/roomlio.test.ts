@@ -324,3 +324,141 @@ describe('admin room.create', () => {
     expect(denied.statusCode).toBe(403)
   })
 })
+
+/** The smallest PNG item.upload accepts: signature and IHDR with its dimensions. */
+function png(width = 2, height = 2): Buffer {
+  const ihdr = Buffer.alloc(25)
+  ihdr.writeUInt32BE(13, 0)
+  ihdr.write('IHDR', 4, 'latin1')
+  ihdr.writeUInt32BE(width, 8)
+  ihdr.writeUInt32BE(height, 12)
+  ihdr.writeUInt8(8, 16)
+  ihdr.writeUInt8(6, 17)
+  return Buffer.concat([Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]), ihdr, Buffer.alloc(12)])
+}
+
+const isoSecond = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}Z$/
+
+describe('one store behind the Roam and Roomlio facades', () => {
+  it('messages posted, edited and deleted with v0 chat.post/update/delete show in RoomHistory with every documented field', async () => {
+    const ada = await env.user({ isAdmin: true, name: 'Ada Admin' })
+    const max = await env.user({ name: 'Max Member' })
+    const bot = await env.apiClient({ scopes: ['chat:send_message', 'item:write'], name: 'Deploy Bot' })
+    const group = await env.group({ name: 'Support', members: [`U-${max.id}`, bot.bot], admins: [`U-${ada.id}`] })
+    const adaToken = await env.personalToken(ada)
+    const maxToken = await env.personalToken(max)
+    const post = async (token: string, body: Record<string, unknown>) => {
+      const res = await env.post('/v0/chat.post', { token, body: { chat: group.address, sync: true, ...body } })
+      expect(res.statusCode, res.body).toBe(200)
+      return res.json().timestamp as number
+    }
+
+    const tsA = await post(adaToken, { text: 'Hi! I have a questions.' })
+    const tsB = await post(maxToken, { text: 'Second' })
+    const upload = await env.inject({
+      method: 'POST',
+      url: '/v0/item.upload',
+      headers: { authorization: `Bearer ${bot.apiKey}`, 'content-type': 'image/png', 'content-disposition': 'attachment; filename="shot.png"' },
+      payload: png(),
+    })
+    expect(upload.statusCode, upload.body).toBe(200)
+    const item = upload.json()
+    const tsC = await post(bot.apiKey, { text: 'screenshot attached', items: [item.id] })
+    const tsD = await post(bot.apiKey, {
+      blocks: [{ type: 'header', text: { type: 'plain_text', text: 'Deployed' } }, { type: 'section', text: { type: 'mrkdwn', text: '*v1.2* is live' } }],
+    })
+    const tsE = await post(bot.apiKey, { text: 'Deploy started' })
+    const tsF = await post(bot.apiKey, { text: 'to be deleted' })
+    // chat.update and chat.delete are organization-only in Roam's API: the bot edits its own.
+    const edit = await env.post('/v0/chat.update', { token: bot.apiKey, body: { chat: group.address, timestamp: tsE, text: 'Deploy started, edited' } })
+    expect(edit.statusCode, edit.body).toBe(200)
+    expect((await env.post('/v0/chat.delete', { token: bot.apiKey, body: { chat: group.address, timestamp: tsF } })).statusCode).toBe(200)
+
+    const reader = await historyClient()
+    const res = await roomHistory(reader.apiKey, { roomID: roomId(group.id) })
+    expect(res.statusCode).toBe(200)
+    const body = res.json()
+    const common = { visibility: '', first: '', last: '', roomID: roomId(group.id), roomName: 'Support', createdAt: expect.stringMatching(isoSecond) }
+    expect(body).toEqual({
+      messages: [
+        { ...common, id: messageId({ chatId: group.chatId, ts: tsA }), userID: userId(`U-${ada.id}`), username: 'Ada Admin', userType: 'admin', body: 'Hi! I have a questions.', messageType: 'user', links: [], editedAt: '0001-01-01T00:00:00Z' },
+        { ...common, id: messageId({ chatId: group.chatId, ts: tsB }), userID: userId(`U-${max.id}`), username: 'Max Member', userType: 'member', body: 'Second', messageType: 'user', links: [], editedAt: '0001-01-01T00:00:00Z' },
+        {
+          ...common,
+          id: messageId({ chatId: group.chatId, ts: tsC }),
+          userID: userId(bot.bot),
+          username: 'Deploy Bot',
+          userType: 'member',
+          body: 'screenshot attached',
+          messageType: 'user',
+          links: [{ id: linkId(item.id), type: 'image', url: item.url }],
+          editedAt: '0001-01-01T00:00:00Z',
+        },
+        { ...common, id: messageId({ chatId: group.chatId, ts: tsD }), userID: userId(bot.bot), username: 'Deploy Bot', userType: 'member', body: 'Deployed\n*v1.2* is live', messageType: 'user', links: [], editedAt: '0001-01-01T00:00:00Z' },
+        { ...common, id: messageId({ chatId: group.chatId, ts: tsE }), userID: userId(bot.bot), username: 'Deploy Bot', userType: 'member', body: 'Deploy started, edited', messageType: 'user', links: [], editedAt: expect.stringMatching(isoSecond) },
+      ],
+      hasMore: false,
+      nextCursor: '',
+    })
+    // createdAt is the post's instant; editedAt the edit's, from the same rows v0 reads.
+    const rowE = await env.db.selectFrom('messages').selectAll().where('chat_id', '=', group.chatId).where('ts', '=', tsE).executeTakeFirstOrThrow()
+    expect(rowE.edited_at).not.toBeNull()
+    expect(body.messages[4].editedAt).toBe(new Date(Math.floor(Number(rowE.edited_at) / 1_000_000) * 1000).toISOString().replace('.000Z', 'Z'))
+    expect(Date.parse(body.messages[4].editedAt)).toBeGreaterThanOrEqual(Date.parse(body.messages[4].createdAt))
+    // The message ids are keys v0 understands: the timestamps chat.post returned.
+    expect(body.messages.map((m: { id: string }) => parseMessageId(m.id)!.ts)).toEqual([tsA, tsB, tsC, tsD, tsE])
+  })
+
+  it('messages sent with /v1/chat.sendMessage show in v0 chat.history and RoomHistory, under their persona', async () => {
+    const bot = await env.apiClient({ scopes: ['group:write', 'chat:send_message'], name: 'Alerts App' })
+    const created = await env.post('/rpc/WebAPI/RoomCreate', { token: bot.apiKey, body: { roomKey: 'alerts', roomName: 'Alerts' } })
+    expect(created.statusCode, created.body).toBe(200)
+    const { room } = created.json()
+    const groupUuid = room.groupId.slice(2)
+
+    const sent = await env.post('/v1/chat.sendMessage', {
+      token: bot.apiKey,
+      body: { recipients: [groupUuid], sender: { id: 'datadog', name: 'Datadog Alerts' }, text: 'CPU high on web-1' },
+    })
+    expect(sent.statusCode, sent.body).toBe(200)
+    expect(sent.json()).toEqual({ chatId: room.chatId.slice(2), status: 'ok' })
+    const plain = await env.post('/v1/chat.sendMessage', { token: bot.apiKey, body: { recipients: [groupUuid], text: 'Recovered' } })
+    expect(plain.statusCode).toBe(200)
+
+    const reader = await env.apiClient({ scopes: ['chat:history'] })
+    const history = await env.get('/v0/chat.history', { token: reader.apiKey, query: { chat: room.chatId, after: '2000-01-01' } })
+    expect(history.statusCode).toBe(200)
+    const messages = history.json().messages as Array<{ sender: string; text: string; timestamp: number; chat: string }>
+    expect(messages.map((m) => [m.sender, m.chat, m.text])).toEqual([
+      [bot.bot, room.chatId, 'CPU high on web-1'],
+      [bot.bot, room.chatId, 'Recovered'],
+    ])
+
+    const roomlio = await roomHistory(reader.apiKey, { roomKey: 'alerts' })
+    expect(roomlio.statusCode).toBe(200)
+    expect(roomlio.json().messages).toEqual([
+      expect.objectContaining({ id: messageId({ chatId: room.chatId.slice(2), ts: messages[0]!.timestamp }), userID: userId(bot.bot), username: 'Datadog Alerts', userType: 'member', body: 'CPU high on web-1', messageType: 'user', roomID: room.id, roomName: 'Alerts', editedAt: '0001-01-01T00:00:00Z' }),
+      expect.objectContaining({ id: messageId({ chatId: room.chatId.slice(2), ts: messages[1]!.timestamp }), username: 'Alerts App', body: 'Recovered' }),
+    ])
+  })
+
+  it('RoomCreate and admin room.create make the group with createGroup: creator recorded, listed like any group', async () => {
+    const bot = await env.apiClient({ scopes: ['group:write', 'groups:read'] })
+    const viaRpc = (await env.post('/rpc/RoomCreate', { token: bot.apiKey, body: { roomKey: 'r1', roomName: '  Room One  ' } })).json().room
+    const admin = await env.admin()
+    const viaAdmin = (await env.post('/admin/room.create', { token: admin.token, body: { roomKey: 'r2', name: 'Room Two', private: true } })).json()
+    const rows = await env.db.selectFrom('groups').select(['id', 'name', 'room_key', 'created_by', 'private']).orderBy('created_at').execute()
+    expect(rows).toEqual([
+      { id: viaRpc.groupId.slice(2), name: 'Room One', room_key: 'r1', created_by: bot.bot, private: 0 },
+      { id: viaAdmin.groupId.slice(2), name: 'Room Two', room_key: 'r2', created_by: `U-${admin.user.id}`, private: 1 },
+    ])
+    // The public room is a group like any other: v1 groups.list lists it, the private one not.
+    const listed = (await env.get('/v1/groups.list', { token: bot.apiKey })).json()
+    expect(listed.map((g: { addressId: string }) => g.addressId)).toEqual([viaRpc.groupId.slice(2)])
+    // A key taken by a group made elsewhere is taken for rooms too, and name rules are the groups'.
+    expect((await env.post('/rpc/RoomCreate', { token: bot.apiKey, body: { roomKey: 'r2', roomName: 'Again' } })).statusCode).toBe(409)
+    const blank = await env.post('/rpc/RoomCreate', { token: bot.apiKey, body: { roomName: '   ' } })
+    expect(blank.statusCode).toBe(400)
+    expect(blank.json()).toEqual({ code: 'invalid_argument', message: expect.stringContaining('roomName') })
+  })
+})

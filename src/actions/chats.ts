@@ -92,11 +92,11 @@ async function requireChatPartner(db: Executor, principal: Principal, address: s
  * use); or an array of user addresses (the chat among them and the sender: a DM for one other
  * person, a multi-DM `M-` for more, started on first use).
  */
-export async function resolvePostTarget(db: Executor, principal: Principal, target: string | string[], now: number): Promise<ResolvedChat> {
+export async function resolvePostTarget(db: Executor, principal: Principal, target: string | string[], now: number, field = 'chat'): Promise<ResolvedChat> {
   if (typeof target === 'string') {
     const parsed = parseTagged(target)
-    if (!parsed) fail('invalid_request', 'chat: must be a chat, group, user or bot id, or an array of user ids')
-    if (parsed.tag !== 'U' && parsed.tag !== 'B') return resolveExistingChat(db, principal, target)
+    if (!parsed) fail('invalid_request', `${field}: must be a chat, group, user or bot id, or an array of user ids`)
+    if (parsed.tag !== 'U' && parsed.tag !== 'B') return resolveExistingChat(db, principal, target, field)
     if (target === principal.address) fail('invalid_request', 'chat: cannot start a DM with yourself')
     await requireChatPartner(db, principal, target, 'chat')
     const chat = await findOrCreateDirectChat(db, {

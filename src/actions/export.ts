@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto'
 import type { Context } from '../context.js'
+import type { MessagePersona } from '../domain.js'
 import { fail } from '../errors.js'
 import {
   listItemsOfMessages,
@@ -105,9 +106,11 @@ async function* merged(streams: Array<AsyncGenerator<MessageEventRecord>>): Asyn
   }
 }
 
-function participant(address: string, sender: SenderInfo | undefined, roamId: number): Participant {
+function participant(address: string, sender: SenderInfo | undefined, roamId: number, persona: MessagePersona | null): Participant {
   if (sender?.kind === 'user') return { participantType: 'email', id: address, displayName: sender.name, email: sender.email }
   if (sender?.kind === 'bot') {
+    // A message sent under a persona (v1 chat.sendMessage `sender`) shows it: botCode is its id.
+    if (persona) return { participantType: 'bot', id: address, displayName: persona.name ?? persona.id, roamId, integrationId: sender.clientId, botCode: persona.id }
     return { participantType: 'bot', id: address, displayName: sender.name, roamId, integrationId: sender.clientId, botCode: sender.appId }
   }
   return { participantType: 'occupant', id: address, displayName: '' }
@@ -158,7 +161,7 @@ export function exportMessageEvents(ctx: Context, orgId: string, date: string, o
         byMessage.set(key, [...(byMessage.get(key) ?? []), item])
       }
       const text = batch
-        .map((r) => `${JSON.stringify(line(ctx, r, participant(r.sender, senders.get(r.sender), roamId), byMessage.get(`${r.chatId}/${r.ts}`) ?? []))}\n`)
+        .map((r) => `${JSON.stringify(line(ctx, r, participant(r.sender, senders.get(r.sender), roamId, r.persona), byMessage.get(`${r.chatId}/${r.ts}`) ?? []))}\n`)
         .join('')
       batch = []
       return text

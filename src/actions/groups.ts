@@ -27,15 +27,17 @@ import {
   renameGroupRow,
   upsertGroupMembers,
 } from '../store/repos/groups.js'
+import { findGroupByRoomKey } from '../store/repos/rooms.js'
 import { findUsers, findUsersByEmail } from '../store/repos/users.js'
 import { microsToIso, nowMicros } from '../time.js'
 
 /**
  * Who acts on a group. An `app` is an API caller speaking as its bot address and goes through
  * every rule in access.ts. `provisioning` is the organization's own administration (SCIM, the
- * command line): it manages any group without being in it.
+ * command line, the admin API): it manages any group without being in it; `by` is the acting
+ * administrator's address, when there is one, recorded as the group's creator.
  */
-export type GroupActor = { kind: 'app'; address: string } | { kind: 'provisioning' }
+export type GroupActor = { kind: 'app'; address: string } | { kind: 'provisioning'; by?: string }
 
 export const GROUP_NAME_MAX = 64
 export const GROUP_DESCRIPTION_MAX = 1024
@@ -122,6 +124,8 @@ export interface CreateGroupInput {
   /** Emails or `U-…` ids. */
   members?: string[]
   admins?: string[]
+  /** Roomlio's external room key, unique in the organization (a second group with it → 409). */
+  roomKey?: string | null
 }
 
 /** The wire shape of `group.create`'s answer. */
@@ -158,7 +162,9 @@ export async function createGroup(ctx: Context, orgId: string, actor: GroupActor
     fail('invalid_request', 'members: at least one member or admin is required')
   }
   const self = actor.kind === 'app' ? actor.address : undefined
+  const roomKey = input.roomKey || null
   return inTransaction(ctx, async (db) => {
+    if (roomKey !== null && (await findGroupByRoomKey(db, orgId, roomKey))) fail('conflict', `roomKey: a room with key "${roomKey}" already exists`)
     const members = await resolveEntries(db, orgId, 'members', memberEntries, { allowEmails: true, ...(self ? { self } : {}) })
     const admins = await resolveEntries(db, orgId, 'admins', adminEntries, { allowEmails: true, ...(self ? { self } : {}) })
     requireDisjoint(members, admins)
@@ -173,7 +179,8 @@ export async function createGroup(ctx: Context, orgId: string, actor: GroupActor
       description,
       private: input.private ?? false,
       enforceThreads: input.enforceThreads ?? false,
-      createdBy: self ?? null,
+      roomKey,
+      createdBy: self ?? (actor.kind === 'provisioning' ? (actor.by ?? null) : null),
       createdAt: now,
     })
     const rows: Array<{ address: string; role: GroupRole }> = [

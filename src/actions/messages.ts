@@ -1,8 +1,8 @@
 import { createHash } from 'node:crypto'
-import { requireChatRead, requireChatWrite, requireInteractivityUrl, requireMessageSender } from '../access.js'
+import { requireChatRead, requireChatWrite, requireGroupSend, requireInteractivityUrl, requireMessageSender } from '../access.js'
 import { colorError, validateBlocks } from '../blockkit/index.js'
 import type { Context } from '../context.js'
-import type { Message, MessageContentType, Poll, Principal } from '../domain.js'
+import type { Message, MessageContentType, MessagePersona, Poll, Principal } from '../domain.js'
 import { fail } from '../errors.js'
 import { newId } from '../ids.js'
 import type { Executor } from '../store/db.js'
@@ -268,6 +268,18 @@ export interface PostResult {
   threadTimestamp?: number
 }
 
+/** How a caller other than v0 `chat.post` reaches the same action. */
+export interface PostOptions {
+  /** Idempotency-Key header (v0): repeating the request replays the first response. */
+  idempotencyKey?: string
+  /** Request field that named the chat, for error messages (default `chat`). */
+  chatField?: string
+  /** HQ v1 `chat.sendMessage`: public groups take the app's message without it joining. */
+  groupSend?: boolean
+  /** The bot persona the message is sent as (HQ v1 `sender`), already validated. */
+  persona?: MessagePersona
+}
+
 class IdempotencyRace extends Error {}
 
 function stableJson(value: unknown): string {
@@ -289,14 +301,14 @@ function replay(stored: StoredResponse, hash: string): PostResult {
  * transaction as the message; repeating the request returns that response without posting again,
  * and reusing the key with a different body is 409. Failed requests are not recorded.
  */
-export async function postMessage(ctx: Context, principal: Principal, input: PostInput, opts: { idempotencyKey?: string } = {}): Promise<PostResult> {
+export async function postMessage(ctx: Context, principal: Principal, input: PostInput, opts: PostOptions = {}): Promise<PostResult> {
   const content = validateContent(principal, input, true)
   if (input.threadKey !== undefined && input.threadTimestamp !== undefined) {
     fail('invalid_request', 'threadKey: cannot be combined with threadTimestamp')
   }
   if (input.threadKey !== undefined && input.threadKey.length === 0) fail('invalid_request', 'threadKey: must not be empty')
   const key = opts.idempotencyKey
-  if (key === undefined) return ctx.db.transaction().execute((tx) => postInTransaction(ctx, tx, principal, input, content))
+  if (key === undefined) return ctx.db.transaction().execute((tx) => postInTransaction(ctx, tx, principal, input, content, opts))
 
   if (key.length === 0 || key.length > MAX_IDEMPOTENCY_KEY || !/^[\x21-\x7e]+$/.test(key)) {
     fail('invalid_request', `Idempotency-Key: must be 1 to ${MAX_IDEMPOTENCY_KEY} visible ASCII characters`)
@@ -306,7 +318,7 @@ export async function postMessage(ctx: Context, principal: Principal, input: Pos
   if (stored) return replay(stored, hash)
   try {
     return await ctx.db.transaction().execute(async (tx) => {
-      const result = await postInTransaction(ctx, tx, principal, input, content)
+      const result = await postInTransaction(ctx, tx, principal, input, content, opts)
       const saved = await saveIdempotentResponse(tx, principal.credential.id, key, { requestHash: hash, status: 200, body: JSON.stringify(result) }, nowMicros())
       if (!saved) throw new IdempotencyRace()
       return result
@@ -319,10 +331,11 @@ export async function postMessage(ctx: Context, principal: Principal, input: Pos
   }
 }
 
-async function postInTransaction(ctx: Context, tx: Executor, principal: Principal, input: PostInput, content: Content): Promise<PostResult> {
+async function postInTransaction(ctx: Context, tx: Executor, principal: Principal, input: PostInput, content: Content, opts: PostOptions): Promise<PostResult> {
   const now = nowMicros()
-  const target = await resolvePostTarget(tx, principal, input.chat, now)
-  requireChatWrite(principal, target.facts)
+  const target = await resolvePostTarget(tx, principal, input.chat, now, opts.chatField)
+  if (opts.groupSend) requireGroupSend(principal, target.facts)
+  else requireChatWrite(principal, target.facts)
   await requireOwnItems(tx, principal, content.itemIds)
   const chatId = target.chat.id
   const direct = target.chat.kind !== 'channel'
@@ -357,6 +370,7 @@ async function postInTransaction(ctx: Context, tx: Executor, principal: Principa
       blocks: content.blocks,
       color: content.color,
       poll: content.poll,
+      persona: opts.persona ?? null,
       createdAt: now,
     },
     { mentions, itemIds: content.itemIds },

@@ -2,11 +2,9 @@ import { requireRoomReadable } from '../access.js'
 import type { Context } from '../context.js'
 import type { Group, Principal } from '../domain.js'
 import { fail } from '../errors.js'
-import { newId } from '../ids.js'
 import { linkId, messageId, parseMessageId, parseRoomId, roomId, userId } from '../roomlio-ids.js'
 import type { Executor } from '../store/db.js'
-import { insertChat } from '../store/repos/chats.js'
-import { findGroup, findGroupRole, insertGroup, upsertGroupMembers } from '../store/repos/groups.js'
+import { findGroup, findGroupRole } from '../store/repos/groups.js'
 import {
   findGroupByRoomKey,
   findSenders,
@@ -16,7 +14,8 @@ import {
   type RoomMessageRecord,
   type SenderInfo,
 } from '../store/repos/rooms.js'
-import { microsToIso, nowMicros, parseDateParam } from '../time.js'
+import { microsToIso, parseDateParam } from '../time.js'
+import { createGroup, type GroupActor } from './groups.js'
 import { blocksToText, itemUrl } from './message-text.js'
 
 /**
@@ -159,7 +158,8 @@ async function presentMessages(ctx: Context, orgId: string, group: Group, rows: 
       id: messageId(r),
       userID: userId(r.sender),
       visibility: '',
-      username: sender?.name ?? '',
+      // A v1 chat.sendMessage persona is the name shown for its message.
+      username: r.persona ? (r.persona.name ?? r.persona.id) : (sender?.name ?? ''),
       first: '',
       last: '',
       userType: userTypeOf(r.sender, sender),
@@ -205,10 +205,11 @@ export interface CreateRoomInput {
   roomKey?: Opt<string>
   name: string
   private?: Opt<boolean>
-  /** The user creating the room (admin API), for the record. */
-  createdBy?: string | null
-  /** An address that becomes the room's first admin (the calling bot or user), if any. */
-  creator?: string | null
+  /**
+   * Who creates the room: an app (RoomCreate), which becomes the room's first admin, or the
+   * organization's administration (admin API, CLI; `by` = the administrator's address).
+   */
+  actor: GroupActor
 }
 
 function isUniqueViolation(err: unknown): boolean {
@@ -216,38 +217,26 @@ function isUniqueViolation(err: unknown): boolean {
 }
 
 /**
- * Creates a room: a group with its channel chat, exactly as a group is created elsewhere, plus the
- * external `roomKey` when given (unique per organization; a second room with the same key → 409).
+ * Creates a room: a group with its channel chat through the groups area's `createGroup` (the
+ * same rules and records as group.create, SCIM and `atrium group create`), carrying the external
+ * `roomKey` when given (unique per organization; a second room with the same key → 409).
  */
 export async function createRoom(ctx: Context, orgId: string, input: CreateRoomInput): Promise<RoomlioRoom> {
   const name = input.name.trim()
   if (name === '' || name.length > ROOM_NAME_MAX) fail('invalid_request', `roomName: must be 1 to ${ROOM_NAME_MAX} characters`)
   const roomKey = given(input.roomKey) ? input.roomKey : null
   if (roomKey !== null && roomKey.length > ROOM_KEY_MAX) fail('invalid_request', `roomKey: must be at most ${ROOM_KEY_MAX} characters`)
-  const conflict = () => fail('conflict', `roomKey: a room with key "${roomKey}" already exists`)
   try {
-    return await ctx.db.transaction().execute(async (tx) => {
-      if (roomKey !== null && (await findGroupByRoomKey(tx, orgId, roomKey))) conflict()
-      const now = nowMicros()
-      const groupId = newId()
-      const chat = await insertChat(tx, { id: newId(), orgId, kind: 'channel', groupId, participants: [], startedAt: now })
-      const group = await insertGroup(tx, {
-        id: groupId,
-        orgId,
-        chatId: chat.id,
-        name,
-        description: null,
-        private: input.private ?? false,
-        enforceThreads: false,
-        roomKey,
-        createdBy: input.createdBy ?? null,
-        createdAt: now,
-      })
-      if (input.creator) await upsertGroupMembers(tx, group.id, [{ address: input.creator, role: 'admin' }], now)
-      return presentRoom(group)
+    const group = await createGroup(ctx, orgId, input.actor, {
+      name,
+      private: input.private ?? false,
+      roomKey,
+      ...(input.actor.kind === 'app' ? { admins: [input.actor.address] } : {}),
     })
+    return presentRoom(group)
   } catch (err) {
-    if (roomKey !== null && isUniqueViolation(err)) conflict()
+    // Two creations with one key at once: the unique index turns the later one away.
+    if (roomKey !== null && isUniqueViolation(err)) fail('conflict', `roomKey: a room with key "${roomKey}" already exists`)
     throw err
   }
 }

@@ -202,6 +202,8 @@ export interface MessagesTable {
   blocks: string | null
   color: string | null
   poll: string | null
+  /** JSON MessagePersona: the bot persona of an HQ v1 message, or null. */
+  persona: string | null
   created_at: number
   edited_at: number | null
   deleted_at: number | null

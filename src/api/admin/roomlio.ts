@@ -33,8 +33,8 @@ export default async function roomlioAdminRoutes(app: AdminApp): Promise<void> {
     },
     async (request) => {
       const principal = principalOf(request)
-      const createdBy = principal.model === 'personal' ? principal.user.id : null
-      const room = await createRoom(app.ctx, principal.orgId, { ...request.body, createdBy })
+      const by = principal.model === 'personal' ? `U-${principal.user.id}` : undefined
+      const room = await createRoom(app.ctx, principal.orgId, { ...request.body, actor: { kind: 'provisioning', ...(by ? { by } : {}) } })
       return { roomID: room.id, roomKey: room.roomKey, name: room.name, groupId: room.groupId, chatId: room.chatId }
     },
   )

@@ -204,7 +204,7 @@ export async function roomlioRoutes(app: FastifyInstance, opts: { ctx: Context }
           roomKey,
           name: roomName,
           private: request.body.private,
-          creator: principal.address,
+          actor: { kind: 'app', address: principal.address },
         })
         return { room }
       },

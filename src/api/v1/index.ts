@@ -3,12 +3,13 @@ import type { FastifyInstance } from 'fastify'
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
 import { Type } from 'typebox'
 import { exportMessageEvents } from '../../actions/export.js'
-import { listGroupsV1 } from '../../actions/v1.js'
+import { listGroupsV1, listRecordingsV1, sendMessageV1, SENDER_ID_MAX } from '../../actions/v1.js'
 import type { Context } from '../../context.js'
 import { AppError } from '../../errors.js'
 import { ORG_ONLY, principalOf } from '../../http/auth.js'
 import { sendError } from '../../http/errors.js'
 import { errorResponses } from '../../http/schemas.js'
+import { DateRangeQuery } from '../v0/meetingschemas.js'
 import type { V0App } from '../v0/index.js'
 
 /**
@@ -31,7 +32,7 @@ const Group = Type.Object({
 
 export type V1App = V0App
 
-const modules: Array<(app: V1App) => Promise<void>> = [groupRoutes, exportRoutes, testRoutes, magicastRoutes]
+const modules: Array<(app: V1App) => Promise<void>> = [groupRoutes, chatRoutes, recordingRoutes, exportRoutes, testRoutes, magicastRoutes]
 
 export async function v1Routes(app: FastifyInstance, opts: { ctx: Context }): Promise<void> {
   const typed = app.withTypeProvider<TypeBoxTypeProvider>() as V1App
@@ -47,6 +48,58 @@ async function groupRoutes(app: V1App): Promise<void> {
       config: { auth: { scopes: [['groups:read']], models: ORG_ONLY } },
     },
     async (request) => listGroupsV1(app.ctx, principalOf(request)),
+  )
+}
+
+const MessageSender = Type.Object({
+  id: Type.String({ maxLength: SENDER_ID_MAX, description: 'Internal name of the bot persona, e.g. datadog' }),
+  name: Type.Optional(Type.String({ description: 'Name shown for the persona, e.g. Datadog Alerts' })),
+  imageUrl: Type.Optional(Type.String({ description: 'Image URL of the persona' })),
+})
+
+async function chatRoutes(app: V1App): Promise<void> {
+  app.post(
+    '/chat.sendMessage',
+    {
+      schema: {
+        hide: true,
+        body: Type.Object({
+          recipients: Type.Array(Type.String(), { description: 'Exactly one group id (bare UUID, addressId of groups.list)' }),
+          text: Type.String({ description: 'Markdown unless markdown is false; a line break is two newlines' }),
+          markdown: Type.Optional(Type.Boolean()),
+          sender: Type.Optional(MessageSender),
+        }),
+        response: {
+          200: Type.Object({ chatId: Type.String({ description: "The group's channel chat (bare UUID)" }), status: Type.Literal('ok') }),
+          ...errorResponses(400, 401, 403, 413),
+        },
+      },
+      config: { auth: { scopes: [['chat:send_message']], models: ORG_ONLY } },
+    },
+    async (request) => sendMessageV1(app.ctx, principalOf(request), request.body),
+  )
+}
+
+const Recording = Type.Object({
+  recordingId: Type.String({ format: 'uuid' }),
+  location: Type.String({ description: 'Room the meeting took place in' }),
+  startTime: Type.String({ format: 'date-time' }),
+  endTime: Type.String({ format: 'date-time' }),
+  videoUrl: Type.String(),
+})
+
+async function recordingRoutes(app: V1App): Promise<void> {
+  app.get(
+    '/recording.list',
+    {
+      schema: {
+        hide: true,
+        querystring: Type.Object(DateRangeQuery),
+        response: { 200: Type.Object({ recordings: Type.Array(Recording), nextCursor: Type.Optional(Type.String()) }), ...errorResponses(400, 401, 403) },
+      },
+      config: { auth: { scopes: [['recordings:read']], models: ORG_ONLY } },
+    },
+    async (request) => listRecordingsV1(app.ctx, principalOf(request), { ...request.query, limit: request.query.limit ?? 10 }),
   )
 }
 

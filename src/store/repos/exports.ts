@@ -1,3 +1,4 @@
+import type { MessagePersona } from '../../domain.js'
 import type { Executor } from '../db.js'
 
 /**
@@ -30,6 +31,8 @@ export interface MessageEventRecord {
   text: string | null
   markdown: boolean
   blocks: string | null
+  /** The bot persona of an HQ v1 message sent under one, else null. */
+  persona: MessagePersona | null
   createdAt: number
 }
 
@@ -57,6 +60,7 @@ export async function messageEventPage(
       'messages.text',
       'messages.markdown',
       'messages.blocks',
+      'messages.persona',
       'messages.created_at',
     ])
     .where('chats.org_id', '=', orgId)
@@ -78,6 +82,7 @@ export async function messageEventPage(
     text: r.text,
     markdown: r.markdown === 1,
     blocks: r.blocks,
+    persona: r.persona === null ? null : (JSON.parse(r.persona) as MessagePersona),
     createdAt: r.created_at,
   }))
 }

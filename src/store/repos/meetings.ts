@@ -301,3 +301,9 @@ export async function findTranscriptIdsOfMeeting(db: Executor, meetingId: string
   const rows = await db.selectFrom('transcripts').select('id').where('meeting_id', '=', meetingId).orderBy('started_at').execute()
   return rows.map((r) => r.id)
 }
+
+/** One date-range page of the organization's recordings by start, on (org_id, started_at, id). */
+export async function listRecordings(db: Executor, orgId: string, page: DateRangePage): Promise<Recording[]> {
+  const rows = await pageByInstant(db.selectFrom('recordings').selectAll().where('org_id', '=', orgId), 'started_at', 'id', page).execute()
+  return rows.map(toRecording)
+}

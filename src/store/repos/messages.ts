@@ -1,5 +1,5 @@
 import { sql, type Selectable } from 'kysely'
-import type { Message, MessageContentType, MessageReaction, Poll } from '../../domain.js'
+import type { Message, MessageContentType, MessagePersona, MessageReaction, Poll } from '../../domain.js'
 import type { Executor } from '../db.js'
 import type { MessagesTable } from '../schema.js'
 
@@ -16,6 +16,7 @@ function toMessage(row: Selectable<MessagesTable>): Message {
     blocks: row.blocks === null ? null : (JSON.parse(row.blocks) as unknown[]),
     color: row.color,
     poll: row.poll === null ? null : (JSON.parse(row.poll) as Poll),
+    persona: row.persona === null ? null : (JSON.parse(row.persona) as MessagePersona),
     createdAt: Number(row.created_at),
     editedAt: row.edited_at === null ? null : Number(row.edited_at),
     deletedAt: row.deleted_at === null ? null : Number(row.deleted_at),
@@ -38,7 +39,7 @@ export async function allocateMessageTs(db: Executor, chatId: string, now: numbe
   return Number(row.last_ts)
 }
 
-export type NewMessage = Omit<Message, 'editedAt' | 'deletedAt'>
+export type NewMessage = Omit<Message, 'editedAt' | 'deletedAt' | 'persona'> & { persona?: MessagePersona | null }
 
 function messageValues(m: NewMessage) {
   return {
@@ -53,6 +54,7 @@ function messageValues(m: NewMessage) {
     blocks: m.blocks === null ? null : JSON.stringify(m.blocks),
     color: m.color,
     poll: m.poll === null ? null : JSON.stringify(m.poll),
+    persona: m.persona ? JSON.stringify(m.persona) : null,
     created_at: m.createdAt,
   }
 }

@@ -1,4 +1,4 @@
-import type { Group } from '../../domain.js'
+import type { Group, MessagePersona } from '../../domain.js'
 import type { Executor } from '../db.js'
 import { toGroup } from './groups.js'
 
@@ -74,6 +74,8 @@ export interface RoomMessageRecord {
   contentType: string
   text: string | null
   blocks: string | null
+  /** The persona of an HQ v1 message sent under one, else null. */
+  persona: MessagePersona | null
   createdAt: number
   editedAt: number | null
 }
@@ -89,7 +91,7 @@ export async function listChatMessagesFrom(
 ): Promise<RoomMessageRecord[]> {
   const rows = await db
     .selectFrom('messages')
-    .select(['chat_id', 'ts', 'sender', 'content_type', 'text', 'blocks', 'created_at', 'edited_at'])
+    .select(['chat_id', 'ts', 'sender', 'content_type', 'text', 'blocks', 'persona', 'created_at', 'edited_at'])
     .where('chat_id', '=', chatId)
     .where('ts', '>=', opts.fromTs)
     .where('deleted_at', 'is', null)
@@ -103,6 +105,7 @@ export async function listChatMessagesFrom(
     contentType: r.content_type,
     text: r.text,
     blocks: r.blocks,
+    persona: r.persona === null ? null : (JSON.parse(r.persona) as MessagePersona),
     createdAt: r.created_at,
     editedAt: r.edited_at,
   }))
