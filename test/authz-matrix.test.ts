@@ -414,13 +414,11 @@ const ROWS: Row[] = [
   // The Block Kit builder's dry run: any credential, no scope (it changes nothing).
   { method: 'POST', path: '/app/blockkit.validate', access: { kind: 'v0', scopes: [], models: BOTH }, request: () => ({ body: { blocks: [{ type: 'divider' }] } }) },
 
-  // HQ v1: bearer tokens only; a browser session is no credential there.
-  { method: 'GET', path: '/v1/recording.list', access: { kind: 'v0', scopes: [['recordings:read']], models: ['organization'] }, expect: { session: 401 } },
+  { method: 'GET', path: '/v1/recording.list', access: { kind: 'v0', scopes: [['recordings:read']], models: ORG } },
   {
     method: 'POST',
     path: '/v1/chat.sendMessage',
-    access: { kind: 'v0', scopes: [['chat:send_message']], models: ['organization'] },
-    expect: { session: 401 },
+    access: { kind: 'v0', scopes: [['chat:send_message']], models: ORG },
     // Public groups take an app's message without it joining; private ones need membership.
     request: (fx) => ({ body: { recipients: [fx.publicGroup.slice(2)], text: 'matrix' } }),
     resources: {
