@@ -1,6 +1,6 @@
 import type { Selectable } from 'kysely'
 import type { AddressProfile, Chat, ChatKind } from '../../domain.js'
-import type { Executor } from '../db.js'
+import { prepared, type Executor } from '../db.js'
 import type { ChatsTable } from '../schema.js'
 
 function toChat(row: Selectable<ChatsTable>): Chat {
@@ -44,8 +44,10 @@ export async function insertChat(db: Executor, chat: NewChat): Promise<Chat> {
   return toChat(row)
 }
 
+const chatQuery = prepared((db: Executor, orgId: string, id: string) => db.selectFrom('chats').selectAll().where('org_id', '=', orgId).where('id', '=', id))
+
 export async function findChat(db: Executor, orgId: string, id: string): Promise<Chat | undefined> {
-  const row = await db.selectFrom('chats').selectAll().where('org_id', '=', orgId).where('id', '=', id).executeTakeFirst()
+  const [row] = await chatQuery(db, orgId, id)
   return row && toChat(row)
 }
 
@@ -104,8 +106,12 @@ export async function findOrCreateDirectChat(
 }
 
 /** Addresses of a group's members and admins. */
+const groupMemberAddressesQuery = prepared((db: Executor, groupId: string) =>
+  db.selectFrom('group_members').select('address').where('group_id', '=', groupId).orderBy('address'),
+)
+
 export async function listGroupMemberAddresses(db: Executor, groupId: string): Promise<string[]> {
-  const rows = await db.selectFrom('group_members').select('address').where('group_id', '=', groupId).orderBy('address').execute()
+  const rows = await groupMemberAddressesQuery(db, groupId)
   return rows.map((r) => r.address)
 }
 
