@@ -50,6 +50,13 @@ interface Row {
   result?: LoadResult & { ratio?: number }
   /** The baseline window measured just before this scenario. */
   baselineRps?: number
+  /**
+   * CPU time the Atrium process spent per request during the measured window (user + system,
+   * from /proc on Linux): unlike req/s it hardly depends on what else the machine is running.
+   */
+  cpuMsPerRequest?: number
+  /** One-minute load average when the scenario started. */
+  loadAverage?: number
   /** For latency-only scenarios (webhook delivery). */
   latency?: { p50: number; p99: number; samples: number }
   skipped?: string
@@ -59,6 +66,18 @@ interface Row {
 const rows: Row[] = []
 const wanted = (name: string) => !only || only.test(name)
 const log = (msg: string) => process.stdout.write(`${msg}\n`)
+const runId = Date.now().toString(36)
+
+/** CPU time (user + system) a process has used so far, in ms; undefined where /proc is missing. */
+function cpuMs(pid: number | undefined): number | undefined {
+  try {
+    // Fields after the command name: utime and stime are the 12th and 13th, in clock ticks (100 Hz on Linux).
+    const fields = fs.readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ')
+    return (Number(fields[11]) + Number(fields[12])) * 10
+  } catch {
+    return undefined
+  }
+}
 
 /**
  * The baseline server runs for the whole benchmark. The machine is shared and its load varies, so
@@ -124,7 +143,7 @@ const blocks5 = [
 async function runDialect(dialect: 'sqlite' | 'postgres', baseline: Baseline): Promise<void> {
   log(`\n== ${dialect}`)
   const store = await freshStore(dialect, 'bench')
-  const nodeArgs = args.profile ? ['--cpu-prof', `--cpu-prof-dir=${profileDir}`, `--cpu-prof-name=atrium-${dialect}-${Date.now()}.cpuprofile`] : []
+  const nodeArgs = args.profile ? ['--cpu-prof', `--cpu-prof-dir=${profileDir}`, `--cpu-prof-name=atrium-${runId}-${dialect}.cpuprofile`] : []
   let server: AtriumProcess | undefined
   let conn: Awaited<ReturnType<typeof connectStore>> | undefined
   try {
@@ -140,11 +159,16 @@ async function runDialect(dialect: 'sqlite' | 'postgres', baseline: Baseline): P
 
     /** Runs one scenario right after a baseline window and records it as a ratio to that window. */
     const measure = async (scenario: string, spec: Omit<LoadSpec, 'connections' | 'duration' | 'warmup'>) => {
+      const loadAverage = Math.round(os.loadavg()[0]! * 100) / 100
       const base = await baseline.measure()
-      const result = await load({ ...spec, connections, duration, warmup })
-      const row: Row = { scenario, dialect, baselineRps: base.rps, result: { ...result, ratio: result.rps / base.rps } }
+      await load({ ...spec, connections, duration: warmup, warmup: 0 })
+      const cpu0 = cpuMs(server!.child.pid)
+      const result = await load({ ...spec, connections, duration, warmup: 0 })
+      const cpu1 = cpuMs(server!.child.pid)
+      const cpuMsPerRequest = cpu0 === undefined || cpu1 === undefined || result.requests === 0 ? undefined : Math.round(((cpu1 - cpu0) / result.requests) * 1000) / 1000
+      const row: Row = { scenario, dialect, baselineRps: base.rps, result: { ...result, ratio: result.rps / base.rps }, cpuMsPerRequest, loadAverage }
       rows.push(row)
-      log(`${scenario.padEnd(34)} ${String(result.rps).padStart(7)} req/s  ${(row.result!.ratio! * 100).toFixed(0).padStart(3)}% of ${base.rps}  p50 ${result.p50} ms  p99 ${result.p99} ms${result.errors + result.non2xx ? `  errors ${result.errors} non-2xx ${result.non2xx}` : ''}`)
+      log(`${scenario.padEnd(34)} ${String(result.rps).padStart(7)} req/s  ${(row.result!.ratio! * 100).toFixed(0).padStart(3)}% of ${base.rps}  p50 ${result.p50} ms  p99 ${result.p99} ms  cpu ${cpuMsPerRequest ?? '?'} ms/req  load ${loadAverage}${result.errors + result.non2xx ? `  errors ${result.errors} non-2xx ${result.non2xx}` : ''}`)
     }
     const skip = (scenario: string, why: string) => {
       rows.push({ scenario, dialect, skipped: why })
@@ -198,7 +222,7 @@ async function runDialect(dialect: 'sqlite' | 'postgres', baseline: Baseline): P
         const listener = await createClient(ctx, org.id)
         const hookChat = await seedGroup(ctx, org.id, 'bench-webhooks', [client.bot, listener.bot])
         const lat = await webhookLatency({ url, posterKey: client.apiKey, listenerKey: listener.apiKey, chat: hookChat.chatAddress, seconds: duration })
-        rows.push({ scenario: 'webhook delivery (commit → receiver)', dialect, latency: lat })
+        rows.push({ scenario: 'webhook delivery (commit → receiver)', dialect, latency: lat, loadAverage: Math.round(os.loadavg()[0]! * 100) / 100 })
         log(`${'webhook delivery (commit → receiver)'.padEnd(34)} p50 ${lat.p50} ms  p99 ${lat.p99} ms  (${lat.samples} events)`)
       }
     }
@@ -257,15 +281,18 @@ function markdown(meta: Record<string, unknown>, base: LoadResult): string {
     '',
     `Baseline (bare Fastify hello-world, same machine, same run): mean **${base.rps} req/s**, p50 ${base.p50} ms, p99 ${base.p99} ms.`,
     'Each scenario is compared with a baseline window measured immediately before it (the machine is shared and its load varies).',
+    'CPU ms/req is the CPU time of the Atrium process per request in the measured window, which depends little on the load beside it; load is the one-minute load average when the scenario started.',
     '',
-    '| scenario | database | req/s | baseline req/s | % of baseline | p50 ms | p99 ms | errors / non-2xx |',
-    '|---|---|---:|---:|---:|---:|---:|---:|',
+    '| scenario | database | req/s | baseline req/s | % of baseline | p50 ms | p99 ms | CPU ms/req | load | errors / non-2xx |',
+    '|---|---|---:|---:|---:|---:|---:|---:|---:|---:|',
   ]
   for (const r of rows) {
     if (r.result)
-      lines.push(`| ${r.scenario} | ${r.dialect} | ${r.result.rps} | ${r.baselineRps ?? r.result.rps} | ${((r.result.ratio ?? 1) * 100).toFixed(0)} % | ${r.result.p50} | ${r.result.p99} | ${r.result.errors} / ${r.result.non2xx} |`)
-    else if (r.latency) lines.push(`| ${r.scenario} | ${r.dialect} | — | — | — | ${r.latency.p50} | ${r.latency.p99} | ${r.latency.samples} events |`)
-    else lines.push(`| ${r.scenario} | ${r.dialect} | skipped: ${r.skipped ?? ''} | | | | | |`)
+      lines.push(
+        `| ${r.scenario} | ${r.dialect} | ${r.result.rps} | ${r.baselineRps ?? r.result.rps} | ${((r.result.ratio ?? 1) * 100).toFixed(0)} % | ${r.result.p50} | ${r.result.p99} | ${r.cpuMsPerRequest ?? '—'} | ${r.loadAverage ?? '—'} | ${r.result.errors} / ${r.result.non2xx} |`,
+      )
+    else if (r.latency) lines.push(`| ${r.scenario} | ${r.dialect} | — | — | — | ${r.latency.p50} | ${r.latency.p99} | — | ${r.loadAverage ?? '—'} | ${r.latency.samples} events |`)
+    else lines.push(`| ${r.scenario} | ${r.dialect} | skipped: ${r.skipped ?? ''} | | | | | | | |`)
   }
   for (const dialect of dialects) {
     const hist = (d: number) => rows.find((r) => r.dialect === dialect && r.scenario === `chat.history limit 100 @ 10^${d}`)?.result
@@ -291,6 +318,8 @@ async function main(): Promise<void> {
   } finally {
     baseline.close()
   }
+  const machineInfo = meta.machine as Record<string, unknown>
+  machineInfo.loadAverageAtEnd = os.loadavg().map((l) => l.toFixed(2)).join(' ')
   const base = baseline.summary()
   rows.unshift({ scenario: 'baseline: Fastify hello-world (mean of all windows)', dialect: 'baseline', result: { ...base, ratio: 1 } })
   log(`\nbaseline (bare Fastify), mean of ${baseline.samples.length} windows: ${base.rps} req/s, p50 ${base.p50} ms, p99 ${base.p99} ms`)
@@ -302,7 +331,7 @@ async function main(): Promise<void> {
   fs.writeFileSync(jsonFile, `${JSON.stringify({ ...meta, baseline: base, rows }, null, 2)}\n`)
   let md = markdown(meta, base)
   if (args.profile) {
-    for (const file of fs.readdirSync(profileDir).filter((f) => f.endsWith('.cpuprofile'))) {
+    for (const file of fs.readdirSync(profileDir).filter((f) => f.startsWith(`atrium-${runId}-`) && f.endsWith('.cpuprofile'))) {
       md += `\n## CPU profile ${file}\n\n${summariseProfile(path.join(profileDir, file))}\n`
     }
   }

@@ -94,6 +94,8 @@ export type Principal =
       app: App
       address: string
       scopes: ReadonlySet<string>
+      /** The organization as read while authenticating the request, when it was. */
+      organization?: Organization
     }
   | {
       model: 'personal'
@@ -103,6 +105,8 @@ export type Principal =
       user: User
       address: string
       scopes: ReadonlySet<string>
+      /** The organization as read while authenticating the request, when it was. */
+      organization?: Organization
     }
 
 export type ChatKind = 'channel' | 'dm' | 'multi'

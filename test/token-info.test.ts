@@ -1,6 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import { contractErrors, haveSpecs } from './contract.js'
 import { TestEnv } from './helpers.js'
+import { markAppDeleted } from '../src/store/repos/apps.js'
 import { setCredentialStatus } from '../src/store/repos/credentials.js'
 import { nowMicros } from '../src/time.js'
 
@@ -89,6 +90,22 @@ describe('bearer authentication', () => {
     const res = await env.get('/v0/token.info', { token: client.apiKey })
     expect(res.statusCode).toBe(401)
     expect(res.json().code).toBe('invalid_auth')
+  })
+
+  it('401 once the app behind the key is deleted, on the very next request', async () => {
+    const client = await env.apiClient()
+    expect((await env.get('/v0/token.info', { token: client.apiKey })).statusCode).toBe(200)
+    await markAppDeleted(env.db, client.app.id, nowMicros())
+    const res = await env.get('/v0/token.info', { token: client.apiKey })
+    expect(res.statusCode).toBe(401)
+    expect(res.json()).toEqual({ error: 'The app behind this token no longer exists.', code: 'invalid_auth' })
+  })
+
+  it('reads the organization afresh on every request', async () => {
+    const client = await env.apiClient()
+    expect((await env.get('/v0/token.info', { token: client.apiKey })).json().roam.name).toBe('Test Roam')
+    await env.db.updateTable('organizations').set({ name: 'Renamed Roam' }).where('id', '=', env.org.id).execute()
+    expect((await env.get('/v0/token.info', { token: client.apiKey })).json().roam.name).toBe('Renamed Roam')
   })
 
   it('stores only a digest of the key', async () => {

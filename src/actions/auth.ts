@@ -3,9 +3,7 @@ import type { Principal } from '../domain.js'
 import { fail } from '../errors.js'
 import { tag } from '../ids.js'
 import { parseSecret, secretMatches } from '../secrets.js'
-import { findApp } from '../store/repos/apps.js'
-import { findCredentialByLookup } from '../store/repos/credentials.js'
-import { findUser } from '../store/repos/users.js'
+import { findBearer } from '../store/repos/credentials.js'
 import { nowMicros } from '../time.js'
 
 /**
@@ -15,9 +13,10 @@ import { nowMicros } from '../time.js'
 export async function authenticate(ctx: Context, token: string): Promise<Principal> {
   const presented = parseSecret(token)
   if (!presented) fail('invalid_auth')
-  const found = await findCredentialByLookup(ctx.db, presented.lookup)
+  // One query per request and no cache: revocation and deactivation apply to the very next request.
+  const found = await findBearer(ctx.db, presented.lookup)
   if (!found || !secretMatches(presented.secret, found.secretHash)) fail('invalid_auth')
-  const { credential } = found
+  const { credential, organization } = found
   if (!prefixFits(presented.prefix, credential.kind)) fail('invalid_auth')
   if (credential.status === 'revoked') fail('invalid_auth', 'This token has been revoked.')
   if (credential.status === 'pending') fail('forbidden', 'This token is waiting for an administrator to approve it.')
@@ -26,14 +25,13 @@ export async function authenticate(ctx: Context, token: string): Promise<Princip
 
   const scopes = new Set(credential.scopes)
   if (credential.model === 'organization') {
-    const app = credential.appId ? await findApp(ctx.db, credential.appId) : undefined
+    const { app } = found
     if (!app) fail('invalid_auth', 'The app behind this token no longer exists.')
-    return { model: 'organization', orgId: credential.orgId, credential, app, address: tag('B', app.botId), scopes }
+    return { model: 'organization', orgId: credential.orgId, credential, app, address: tag('B', app.botId), scopes, organization }
   }
-  const user = credential.userId ? await findUser(ctx.db, credential.orgId, credential.userId) : undefined
+  const { user } = found
   if (!user || !user.active) fail('invalid_auth', 'The user behind this token is deactivated.')
-  const app = credential.appId ? ((await findApp(ctx.db, credential.appId)) ?? null) : null
-  return { model: 'personal', orgId: credential.orgId, credential, app, user, address: tag('U', user.id), scopes }
+  return { model: 'personal', orgId: credential.orgId, credential, app: found.app ?? null, user, address: tag('U', user.id), scopes, organization }
 }
 
 function prefixFits(prefix: string, kind: string): boolean {

@@ -8,6 +8,7 @@ import { findAppByBot } from '../store/repos/apps.js'
 import {
   findAddressProfiles,
   findChat,
+  findChatForCaller,
   findOrCreateDirectChat,
   isChatParticipant,
   listParticipantsOf,
@@ -65,9 +66,15 @@ export async function resolveExistingChat(db: Executor, principal: Principal, va
     if (!chat) throw new Error(`group ${group.id} has no chat`)
     return describeChat(db, principal, chat, group)
   }
-  const chat = await findChat(db, principal.orgId, parsed.uuid)
-  if (!chat || chat.kind !== kindOfTag[parsed.tag as 'C' | 'D' | 'M']) fail('forbidden', `${field}: the chat does not exist in this Roam`)
-  return describeChat(db, principal, chat)
+  const found = await findChatForCaller(db, principal.orgId, parsed.uuid, principal.address)
+  if (!found || found.chat.kind !== kindOfTag[parsed.tag as 'C' | 'D' | 'M']) fail('forbidden', `${field}: the chat does not exist in this Roam`)
+  const { chat, group: g, member } = found
+  return {
+    chat,
+    address: chatAddress(chat),
+    group: g,
+    facts: { kind: chat.kind, groupPrivate: g ? g.private : null, groupArchived: g ? g.archivedAt !== null : false, member },
+  }
 }
 
 /** Largest number of addresses in a multi-DM `chat` array (the sender is added to them). */

@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto'
 import { requireChatRead, requireChatWrite, requireGroupSend, requireInteractivityUrl, requireMessageSender } from '../access.js'
 import { colorError, validateBlocks } from '../blockkit/index.js'
 import type { Context } from '../context.js'
-import type { Message, MessageContentType, MessagePersona, Poll, Principal } from '../domain.js'
+import type { Item, Message, MessageContentType, MessagePersona, Poll, Principal } from '../domain.js'
 import { fail } from '../errors.js'
 import { newId } from '../ids.js'
 import type { Executor } from '../store/db.js'
@@ -26,7 +26,7 @@ import {
   updateMessageContent,
   type StoredResponse,
 } from '../store/repos/messages.js'
-import { insertEvent, type EventRouting } from '../store/repos/outbox.js'
+import { insertEvent, insertEvents, type EventRouting, type NewEvent } from '../store/repos/outbox.js'
 import { microsToIso, nowMicros, parseDateParam } from '../time.js'
 import { resolveExistingChat, resolvePostTarget, type ResolvedChat } from './chats.js'
 import { presentItem, type ChatItemView } from './items.js'
@@ -118,22 +118,26 @@ export async function presentMessages(ctx: Context, db: Executor, orgId: string,
     const reacted = reactions
       .filter((r) => r.ts === m.ts)
       .map((r): ReactionView => ({ chat, timestamp: r.ts, name: r.name, user: users.get(r.address)! }))
-    return {
-      type: 'message',
-      contentType: m.contentType === 'system' ? 'text' : m.contentType,
-      sender: m.sender,
-      chat,
-      timestamp: m.ts,
-      ...(m.threadTs !== null ? { threadTimestamp: m.threadTs } : {}),
-      ...(m.replyTs !== null ? { replyTimestamp: m.replyTs } : {}),
-      ...(m.text !== null ? { text: m.text } : {}),
-      ...(attached.length > 0 ? { items: attached } : {}),
-      ...(m.blocks !== null ? { blocks: m.blocks } : {}),
-      ...(m.color !== null ? { color: m.color } : {}),
-      ...(m.poll !== null ? { poll: presentPoll(m.poll) } : {}),
-      ...(reacted.length > 0 ? { reactions: reacted } : {}),
-    }
+    return presentMessage(chat, m, attached, reacted)
   })
+}
+
+function presentMessage(chat: string, m: Message, attached: ChatItemView[], reacted: ReactionView[]): ChatMessageView {
+  return {
+    type: 'message',
+    contentType: m.contentType === 'system' ? 'text' : m.contentType,
+    sender: m.sender,
+    chat,
+    timestamp: m.ts,
+    ...(m.threadTs !== null ? { threadTimestamp: m.threadTs } : {}),
+    ...(m.replyTs !== null ? { replyTimestamp: m.replyTs } : {}),
+    ...(m.text !== null ? { text: m.text } : {}),
+    ...(attached.length > 0 ? { items: attached } : {}),
+    ...(m.blocks !== null ? { blocks: m.blocks } : {}),
+    ...(m.color !== null ? { color: m.color } : {}),
+    ...(m.poll !== null ? { poll: presentPoll(m.poll) } : {}),
+    ...(reacted.length > 0 ? { reactions: reacted } : {}),
+  }
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -212,12 +216,14 @@ function validateContent(principal: Principal, input: ContentInput, allowPoll: b
   return { contentType: 'text', text, markdown: input.markdown ?? true, blocks: null, color: null, poll: null, itemIds }
 }
 
-async function requireOwnItems(db: Executor, principal: Principal, itemIds: readonly string[]): Promise<void> {
-  if (itemIds.length === 0) return
+/** The items to attach, in order; each must be one the caller uploaded. */
+async function requireOwnItems(db: Executor, principal: Principal, itemIds: readonly string[]): Promise<Item[]> {
+  if (itemIds.length === 0) return []
   const items = await findItems(db, principal.orgId, itemIds)
-  itemIds.forEach((id, i) => {
+  return itemIds.map((id, i) => {
     const item = items.get(id)
     if (!item || item.uploader !== principal.address) fail('invalid_request', `items/${i}: no item ${id} uploaded by ${principal.address}`)
+    return item
   })
 }
 
@@ -336,7 +342,7 @@ async function postInTransaction(ctx: Context, tx: Executor, principal: Principa
   const target = await resolvePostTarget(tx, principal, input.chat, now, opts.chatField)
   if (opts.groupSend) requireGroupSend(principal, target.facts)
   else requireChatWrite(principal, target.facts)
-  await requireOwnItems(tx, principal, content.itemIds)
+  const items = await requireOwnItems(tx, principal, content.itemIds)
   const chatId = target.chat.id
   const direct = target.chat.kind !== 'channel'
 
@@ -376,18 +382,21 @@ async function postInTransaction(ctx: Context, tx: Executor, principal: Principa
     { mentions, itemIds: content.itemIds },
   )
 
-  const [view] = await presentMessages(ctx, tx, principal.orgId, target.address, [message])
+  // A message just written has no reactions yet and carries exactly the items checked above.
+  const view = presentMessage(target.address, message, items.map((item) => presentItem(ctx, item)), [])
   const routing = await baseRouting(tx, target, principal.address)
   const expanded = expandMentions(mentions, routing.addresses, principal.address)
-  await insertEvent(tx, {
-    orgId: principal.orgId,
-    type: direct ? 'chat.message.dm' : 'chat.message.channel',
-    payload: view,
-    routing: { ...routing, mentions: expanded },
-    createdAt: now,
-  })
+  const events: NewEvent[] = [
+    {
+      orgId: principal.orgId,
+      type: direct ? 'chat.message.dm' : 'chat.message.channel',
+      payload: view,
+      routing: { ...routing, mentions: expanded },
+      createdAt: now,
+    },
+  ]
   if (expanded.length > 0) {
-    await insertEvent(tx, {
+    events.push({
       orgId: principal.orgId,
       type: 'chat.message.mention',
       payload: view,
@@ -395,6 +404,7 @@ async function postInTransaction(ctx: Context, tx: Executor, principal: Principa
       createdAt: now,
     })
   }
+  await insertEvents(tx, events)
   return {
     chat: target.address,
     ...(input.sync || input.threadKey !== undefined ? { timestamp: ts } : {}),

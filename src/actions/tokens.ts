@@ -10,7 +10,8 @@ export interface TokenDescription {
 
 /** `token.info`: who the token speaks as, what it may do, and which workspace it belongs to. */
 export async function describeToken(ctx: Context, principal: Principal): Promise<TokenDescription> {
-  const org = await findOrganization(ctx.db, principal.orgId)
+  // Bearer tokens carry the organization read with the credential; sessions look it up.
+  const org = principal.organization ?? (await findOrganization(ctx.db, principal.orgId))
   if (!org) throw new Error(`organization ${principal.orgId} of credential ${principal.credential.id} is missing`)
   return {
     addr: principal.address,

@@ -2,8 +2,9 @@ import fs from 'node:fs'
 import path from 'node:path'
 import SQLite from 'better-sqlite3'
 import pg from 'pg'
-import { Kysely, PostgresDialect, SqliteDialect, type Transaction } from 'kysely'
+import { Kysely, PostgresDialect, SqliteDialect, type Compilable, type CompiledQuery, type Transaction } from 'kysely'
 import type { DatabaseConfig } from '../config.js'
+import { dialectOf, type Dialect } from './dialect.js'
 import type { Database } from './schema.js'
 
 export type Db = Kysely<Database>
@@ -53,4 +54,34 @@ function cacheStatements(database: SQLite.Database, max = 500): void {
     cache.set(source, stmt)
     return stmt
   }) as typeof database.prepare
+}
+
+/** Stands for the index-th argument of a prepared query while it is compiled. */
+class Slot {
+  constructor(readonly index: number) {}
+}
+
+/**
+ * A query for the hottest paths (every authenticated request, every message post): built and
+ * compiled to SQL once per dialect with placeholders, then run with each call's arguments.
+ * Building and compiling a Kysely query costs more CPU than SQLite takes to run a primary-key
+ * lookup, and a wide query (many selected columns) costs more still. `build` must use each argument
+ * only as a bound value (where, values, set, limit), never to shape the query.
+ */
+export function prepared<Args extends unknown[], Row>(build: (db: Executor, ...args: Args) => Compilable<Row>): (db: Executor, ...args: Args) => Promise<Row[]> {
+  const compiled = new Map<Dialect, CompiledQuery<Row>>()
+  const compile = (db: Executor): CompiledQuery<Row> => {
+    const slots = Array.from({ length: build.length - 1 }, (_, i) => new Slot(i))
+    const query = build(db, ...(slots as unknown as Args)).compile()
+    const used = new Set(query.parameters.filter((p): p is Slot => p instanceof Slot).map((p) => p.index))
+    if (used.size !== slots.length) throw new Error(`prepared query binds ${used.size} of its ${slots.length} arguments: ${query.sql}`)
+    return query
+  }
+  return async (db, ...args) => {
+    const dialect = dialectOf(db)
+    let query = compiled.get(dialect)
+    if (!query) compiled.set(dialect, (query = compile(db)))
+    const parameters = query.parameters.map((p) => (p instanceof Slot ? args[p.index] : p))
+    return (await db.executeQuery<Row>({ ...query, parameters })).rows
+  }
 }

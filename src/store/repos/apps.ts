@@ -3,7 +3,7 @@ import type { AccessModel, App, AuthType } from '../../domain.js'
 import type { Executor } from '../db.js'
 import type { AppsTable } from '../schema.js'
 
-function toApp(row: Selectable<AppsTable>): App {
+export function toApp(row: Selectable<AppsTable>): App {
   return {
     id: row.id,
     orgId: row.org_id,

@@ -1,7 +1,8 @@
 import type { Selectable } from 'kysely'
-import type { AddressProfile, Chat, ChatKind } from '../../domain.js'
-import type { Executor } from '../db.js'
-import type { ChatsTable } from '../schema.js'
+import type { AddressProfile, Chat, ChatKind, Group } from '../../domain.js'
+import { prepared, type Executor } from '../db.js'
+import type { ChatsTable, GroupsTable } from '../schema.js'
+import { toGroup } from './groups.js'
 
 function toChat(row: Selectable<ChatsTable>): Chat {
   return { id: row.id, orgId: row.org_id, kind: row.kind as ChatKind, groupId: row.group_id, startedAt: row.started_at }
@@ -44,9 +45,46 @@ export async function insertChat(db: Executor, chat: NewChat): Promise<Chat> {
   return toChat(row)
 }
 
+const chatQuery = prepared((db: Executor, orgId: string, id: string) => db.selectFrom('chats').selectAll().where('org_id', '=', orgId).where('id', '=', id))
+
 export async function findChat(db: Executor, orgId: string, id: string): Promise<Chat | undefined> {
-  const row = await db.selectFrom('chats').selectAll().where('org_id', '=', orgId).where('id', '=', id).executeTakeFirst()
+  const [row] = await chatQuery(db, orgId, id)
   return row && toChat(row)
+}
+
+const chatForCallerQuery = prepared((db: Executor, orgId: string, id: string, address: string) =>
+  db
+    .selectFrom('chats as c')
+    .leftJoin('groups as g', (join) => join.onRef('g.chat_id', '=', 'c.id').on('c.kind', '=', 'channel'))
+    .selectAll('g')
+    .select((eb) => [
+      'c.id as c_id',
+      'c.org_id as c_org_id',
+      'c.kind as c_kind',
+      'c.group_id as c_group_id',
+      'c.started_at as c_started_at',
+      eb.exists(eb.selectFrom('group_members as gm').select('gm.address').whereRef('gm.group_id', '=', 'g.id').where('gm.address', '=', address)).as('group_member'),
+      eb.exists(eb.selectFrom('chat_members as cm').select('cm.address').whereRef('cm.chat_id', '=', 'c.id').where('cm.address', '=', address)).as('chat_member'),
+    ])
+    .where('c.org_id', '=', orgId)
+    .where('c.id', '=', id),
+)
+
+/**
+ * A chat of the organization with, for a channel, its group, and whether `address` takes part
+ * (member of the channel's group, participant of a DM or multi-DM): one query.
+ */
+export async function findChatForCaller(
+  db: Executor,
+  orgId: string,
+  id: string,
+  address: string,
+): Promise<{ chat: Chat; group: Group | undefined; member: boolean } | undefined> {
+  const [row] = await chatForCallerQuery(db, orgId, id, address)
+  if (!row) return undefined
+  const chat: Chat = { id: row.c_id, orgId: row.c_org_id, kind: row.c_kind as ChatKind, groupId: row.c_group_id, startedAt: row.c_started_at }
+  const group = row.id === null ? undefined : toGroup(row as Selectable<GroupsTable>)
+  return { chat, group, member: Boolean(group ? row.group_member : row.chat_member) }
 }
 
 export async function findChatByParticipants(db: Executor, orgId: string, addresses: readonly string[]): Promise<Chat | undefined> {
@@ -104,8 +142,12 @@ export async function findOrCreateDirectChat(
 }
 
 /** Addresses of a group's members and admins. */
+const groupMemberAddressesQuery = prepared((db: Executor, groupId: string) =>
+  db.selectFrom('group_members').select('address').where('group_id', '=', groupId).orderBy('address'),
+)
+
 export async function listGroupMemberAddresses(db: Executor, groupId: string): Promise<string[]> {
-  const rows = await db.selectFrom('group_members').select('address').where('group_id', '=', groupId).orderBy('address').execute()
+  const rows = await groupMemberAddressesQuery(db, groupId)
   return rows.map((r) => r.address)
 }
 

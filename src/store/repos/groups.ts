@@ -1,6 +1,6 @@
 import { sql, type Selectable } from 'kysely'
 import type { Group, GroupRole } from '../../domain.js'
-import type { Executor } from '../db.js'
+import { prepared, type Executor } from '../db.js'
 import type { GroupsTable } from '../schema.js'
 
 /** Maps a groups row to the domain Group; shared by every repository that reads groups. */
@@ -58,8 +58,10 @@ export async function findGroup(db: Executor, orgId: string, id: string): Promis
   return row && toGroup(row)
 }
 
+const groupByChatQuery = prepared((db: Executor, chatId: string) => db.selectFrom('groups').selectAll().where('chat_id', '=', chatId))
+
 export async function findGroupByChat(db: Executor, chatId: string): Promise<Group | undefined> {
-  const row = await db.selectFrom('groups').selectAll().where('chat_id', '=', chatId).executeTakeFirst()
+  const [row] = await groupByChatQuery(db, chatId)
   return row && toGroup(row)
 }
 
@@ -78,13 +80,12 @@ export async function upsertGroupMembers(
     .execute()
 }
 
+const groupRoleQuery = prepared((db: Executor, groupId: string, address: string) =>
+  db.selectFrom('group_members').select('role').where('group_id', '=', groupId).where('address', '=', address),
+)
+
 export async function findGroupRole(db: Executor, groupId: string, address: string): Promise<GroupRole | undefined> {
-  const row = await db
-    .selectFrom('group_members')
-    .select('role')
-    .where('group_id', '=', groupId)
-    .where('address', '=', address)
-    .executeTakeFirst()
+  const [row] = await groupRoleQuery(db, groupId, address)
   return row?.role as GroupRole | undefined
 }
 

@@ -1,6 +1,6 @@
 import { sql, type Selectable } from 'kysely'
 import type { Message, MessageContentType, MessagePersona, MessageReaction, Poll } from '../../domain.js'
-import type { Executor } from '../db.js'
+import { prepared, type Executor } from '../db.js'
 import type { MessagesTable } from '../schema.js'
 
 function toMessage(row: Selectable<MessagesTable>): Message {
@@ -29,13 +29,17 @@ function toMessage(row: Selectable<MessagesTable>): Message {
  * concurrent posts to the same chat queue on the row lock (PostgreSQL) or the single writer
  * (SQLite) and always get distinct, increasing keys in commit order.
  */
-export async function allocateMessageTs(db: Executor, chatId: string, now: number): Promise<number> {
-  const row = await db
+const allocateQuery = prepared((db: Executor, chatId: string, now: number) =>
+  db
     .updateTable('chats')
     .set({ last_ts: sql<number>`case when last_ts + 1 > cast(${now} as bigint) then last_ts + 1 else cast(${now} as bigint) end` })
     .where('id', '=', chatId)
-    .returning('last_ts')
-    .executeTakeFirstOrThrow()
+    .returning('last_ts'),
+)
+
+export async function allocateMessageTs(db: Executor, chatId: string, now: number): Promise<number> {
+  const [row] = await allocateQuery(db, chatId, now)
+  if (!row) throw new Error(`chat ${chatId} vanished while posting`)
   return Number(row.last_ts)
 }
 
@@ -59,16 +63,52 @@ function messageValues(m: NewMessage) {
   }
 }
 
-/** Inserts a message with its mentions and attached items (in order). */
+const insertMessageQuery = prepared(
+  (
+    db: Executor,
+    chat_id: string,
+    ts: number,
+    sender: string,
+    thread_ts: number | null,
+    reply_ts: number | null,
+    content_type: string,
+    text: string | null,
+    markdown: number,
+    blocks: string | null,
+    color: string | null,
+    poll: string | null,
+    persona: string | null,
+    created_at: number,
+  ) => db.insertInto('messages').values({ chat_id, ts, sender, thread_ts, reply_ts, content_type, text, markdown, blocks, color, poll, persona, created_at }),
+)
+
+/**
+ * Inserts a new message with its mentions and attached items (in order). The key was just
+ * allocated, so nothing refers to it yet: plain inserts, one statement per table that gets rows,
+ * and the message is returned as written rather than read back.
+ */
 export async function insertMessage(
   db: Executor,
   message: NewMessage,
   extras: { mentions: readonly string[]; itemIds: readonly string[] },
 ): Promise<Message> {
-  const row = await db.insertInto('messages').values(messageValues(message)).returningAll().executeTakeFirstOrThrow()
-  await replaceMentions(db, message.chatId, message.ts, extras.mentions)
-  await replaceMessageItems(db, message.chatId, message.ts, extras.itemIds)
-  return toMessage(row)
+  const v = messageValues(message)
+  await insertMessageQuery(db, v.chat_id, v.ts, v.sender, v.thread_ts, v.reply_ts, v.content_type, v.text, v.markdown, v.blocks, v.color, v.poll, v.persona, v.created_at)
+  const mentions = [...new Set(extras.mentions)]
+  if (mentions.length > 0) {
+    await db
+      .insertInto('message_mentions')
+      .values(mentions.map((address) => ({ chat_id: message.chatId, ts: message.ts, address })))
+      .execute()
+  }
+  const itemIds = [...new Set(extras.itemIds)]
+  if (itemIds.length > 0) {
+    await db
+      .insertInto('message_items')
+      .values(itemIds.map((item_id, position) => ({ chat_id: message.chatId, ts: message.ts, item_id, position })))
+      .execute()
+  }
+  return { ...message, persona: message.persona ?? null, editedAt: null, deletedAt: null }
 }
 
 /**

@@ -3,7 +3,7 @@ import type { Organization, PersonalAccessPolicy } from '../../domain.js'
 import type { Executor } from '../db.js'
 import type { OrganizationsTable } from '../schema.js'
 
-function toOrganization(row: Selectable<OrganizationsTable>): Organization {
+export function toOrganization(row: Selectable<OrganizationsTable>): Organization {
   return {
     id: row.id,
     externalId: row.external_id,

@@ -1,5 +1,5 @@
 import { newId } from '../../ids.js'
-import type { Executor } from '../db.js'
+import { prepared, type Executor } from '../db.js'
 
 /**
  * Who an event concerns, so the dispatcher can decide which subscriptions receive it without
@@ -28,19 +28,32 @@ export interface NewEvent {
 
 /** Records an event in the transactional outbox; call it inside the state change's transaction. */
 export async function insertEvent(db: Executor, event: NewEvent): Promise<string> {
-  const id = newId()
-  await db
-    .insertInto('outbox')
-    .values({
-      id,
-      org_id: event.orgId,
-      type: event.type,
-      payload: JSON.stringify(event.payload),
-      routing: JSON.stringify(event.routing),
-      created_at: event.createdAt,
-    })
-    .execute()
-  return id
+  const [id] = await insertEvents(db, [event])
+  return id!
+}
+
+const insertOneQuery = prepared((db: Executor, id: string, org_id: string, type: string, payload: string, routing: string, created_at: number) =>
+  db.insertInto('outbox').values({ id, org_id, type, payload, routing, created_at }),
+)
+
+/** Records several events of one state change in one statement, in order; returns their ids. */
+export async function insertEvents(db: Executor, events: readonly NewEvent[]): Promise<string[]> {
+  if (events.length === 0) return []
+  const rows = events.map((event) => ({
+    id: newId(),
+    org_id: event.orgId,
+    type: event.type,
+    payload: JSON.stringify(event.payload),
+    routing: JSON.stringify(event.routing),
+    created_at: event.createdAt,
+  }))
+  if (rows.length === 1) {
+    const [r] = rows as [(typeof rows)[0]]
+    await insertOneQuery(db, r.id, r.org_id, r.type, r.payload, r.routing, r.created_at)
+  } else {
+    await db.insertInto('outbox').values(rows).execute()
+  }
+  return rows.map((r) => r.id)
 }
 
 /** An outbox row as the readers (webhook dispatcher, realtime hub) see it. */

@@ -3,7 +3,7 @@ import type { User } from '../../domain.js'
 import type { Executor } from '../db.js'
 import type { UsersTable } from '../schema.js'
 
-function toUser(row: Selectable<UsersTable>): User {
+export function toUser(row: Selectable<UsersTable>): User {
   return {
     id: row.id,
     orgId: row.org_id,
