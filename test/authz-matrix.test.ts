@@ -88,6 +88,13 @@ const ROWS: Row[] = [
     access: { kind: 'admin' },
     request: (fx) => ({ body: { clientId: fx.clientId, rateLimitBurst: 20, rateLimitPerSecond: 2 } }),
   },
+  {
+    method: 'POST',
+    path: '/admin/clients.update',
+    access: { kind: 'admin' },
+    request: (fx) => ({ body: { clientId: fx.clientId, webhookUrl: 'https://hooks.example/matrix' } }),
+  },
+  { method: 'POST', path: '/admin/clients.rotateSecret', access: { kind: 'admin' }, request: (fx) => ({ body: { clientId: fx.clientId } }) },
   { method: 'GET', path: '/admin/pats.list', access: { kind: 'admin' } },
   { method: 'POST', path: '/admin/pats.approve', access: { kind: 'admin' }, request: (fx) => ({ body: { id: fx.pendingPatId } }) },
   { method: 'POST', path: '/admin/pats.reject', access: { kind: 'admin' }, request: (fx) => ({ body: { id: fx.pendingPatId } }) },
