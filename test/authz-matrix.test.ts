@@ -226,6 +226,7 @@ const DENIALS_ONLY: string[] = [
   'POST /app/chat.typing',
   'POST /app/chat.update',
   'POST /app/chat.delete',
+  'POST /app/reaction.add',
   'POST /app/poll.results',
   'POST /app/poll.vote',
   'GET /app/session',

@@ -35,6 +35,25 @@ describe('web client chat endpoints', () => {
     expect((await outsider.browser.postJson('/app/chat.read', { chat: group.chatAddress, timestamp: 1 })).statusCode).toBe(403)
   })
 
+  it('adds a signed-in person’s reaction once, as them, and refuses people outside the chat', async () => {
+    const a = await person()
+    const b = await person()
+    const group = await env.group({ members: [a.address, b.address] })
+    const ts = (await a.browser.postJson('/v0/chat.post', { chat: group.chatAddress, text: 'ship it', sync: true })).json().timestamp as number
+    const react = (who: { browser: Browser }, name: string) => who.browser.postJson('/app/reaction.add', { chat: group.chatAddress, timestamp: ts, name })
+    expect((await react(b, 'thumbs_up')).statusCode).toBe(200)
+    expect((await react(b, 'thumbs_up')).statusCode).toBe(200)
+    expect((await react(a, 'tada')).statusCode).toBe(200)
+    const history = await a.browser.get(`/v0/chat.history?chat=${group.chatAddress}`)
+    const reactions = (history.json().messages as Array<{ timestamp: number; reactions?: Array<{ name: string; user: { id: string } }> }>).find((m) => m.timestamp === ts)!.reactions!
+    expect(reactions.map((r) => [r.name, r.user.id]).sort()).toEqual([['tada', a.address], ['thumbs_up', b.address]].sort())
+    const bad = await react(b, ':thumbs_up:')
+    expect(bad.statusCode).toBe(400)
+    expect(bad.json().error).toMatch(/^name:/)
+    const outsider = await person()
+    expect((await react(outsider, 'eyes')).statusCode).toBe(403)
+  })
+
   it('records poll votes, one answer unless the poll allows several', async () => {
     const a = await person()
     const b = await person()

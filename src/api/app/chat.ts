@@ -2,15 +2,16 @@ import type { FastifyInstance } from 'fastify'
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
 import { Type } from 'typebox'
 import { inbox, pollResults, readChat, votePoll } from '../../actions/inbox.js'
-import { deleteMessage, sendTyping, updateMessage } from '../../actions/messages.js'
+import { addReaction, deleteMessage, sendTyping, updateMessage } from '../../actions/messages.js'
 import type { Context } from '../../context.js'
 import { ACCOUNT, principalOf } from '../../http/auth.js'
 import { errorResponses } from '../../http/schemas.js'
 
 /**
  * Chat for a signed-in person, where v0 has no personal-token method: the sidebar (chats with
- * unread counts), read markers, typing, editing and deleting one's own messages, poll votes.
- * These call the same actions as v0's chat.typing / chat.update / chat.delete, as the user.
+ * unread counts), read markers, typing, editing and deleting one's own messages, reactions, poll
+ * votes. These call the same actions as v0's chat.typing / chat.update / chat.delete / reaction.add
+ * (organization access only there), as the user.
  */
 const Ref = { chat: Type.String({ minLength: 3, maxLength: 64 }), timestamp: Type.Integer({ minimum: 0 }) }
 const Tally = Type.Object({ counts: Type.Record(Type.String(), Type.Integer()), mine: Type.Array(Type.String()) })
@@ -91,6 +92,22 @@ export async function appChatRoutes(app: FastifyInstance, opts: { ctx: Context }
       config: { auth: ACCOUNT },
     },
     async (request) => deleteMessage(ctx, principalOf(request), request.body),
+  )
+
+  typed.post(
+    '/reaction.add',
+    {
+      schema: {
+        hide: true,
+        body: Type.Object({ ...Ref, name: Type.String({ minLength: 1, maxLength: 100 }) }, { additionalProperties: false }),
+        response: { 200: Type.Object({}), ...errorResponses(400, 401, 403) },
+      },
+      config: { auth: ACCOUNT },
+    },
+    async (request) => {
+      await addReaction(ctx, principalOf(request), request.body)
+      return {}
+    },
   )
 
   typed.post(
