@@ -227,6 +227,7 @@ const DENIALS_ONLY: string[] = [
   'POST /app/chat.update',
   'POST /app/chat.delete',
   'POST /app/reaction.add',
+  'POST /app/item.upload',
   'POST /app/poll.results',
   'POST /app/poll.vote',
   'GET /app/session',

@@ -366,6 +366,12 @@ export class Browser {
     return this.keep(await this.app.inject({ method: 'POST', url, headers: { ...this.cookieHeader(), ...csrf }, payload: body as object }))
   }
 
+  /** Raw bytes (uploads) with the session cookie and (unless `csrf: false`) the `x-csrf-token` header. */
+  async postBytes(url: string, bytes: Buffer, headers: Record<string, string>, opts: { csrf?: boolean } = {}): Promise<LightMyRequestResponse> {
+    const csrf = opts.csrf === false || !this.csrfToken ? {} : { 'x-csrf-token': this.csrfToken }
+    return this.keep(await this.app.inject({ method: 'POST', url, headers: { ...this.cookieHeader(), ...csrf, ...headers }, payload: bytes }))
+  }
+
   async signIn(email: string, password: string): Promise<LightMyRequestResponse> {
     await this.get('/login')
     const res = await this.submit('/login', { email, password })

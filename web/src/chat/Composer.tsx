@@ -65,7 +65,7 @@ export function Composer({ chat, threadTimestamp, label, onSent }: { chat: strin
     try {
       const items: string[] = []
       for (const f of files) {
-        const r = await upload<Item | { item: Item }>('/v0/item.upload', f)
+        const r = await upload<Item | { item: Item }>('/app/item.upload', f)
         items.push('item' in r ? r.item.id : r.id)
       }
       await post('/v0/chat.post', {
