@@ -115,6 +115,7 @@ const ROWS: Row[] = [
   { method: 'POST', path: '/login', access: { kind: 'public', status: 403 }, expect: { session: 401 }, request: () => ({ form: { email: 'a@example.com', password: 'wrong password' } }) },
   { method: 'POST', path: '/logout', access: { kind: 'public', status: 403 }, expect: { session: 303 }, request: () => ({ form: {} }) },
   { method: 'GET', path: '/login/done', access: { kind: 'public', status: 200 } },
+  { method: 'GET', path: '/login/link', access: { kind: 'public', status: 401 }, request: () => ({ query: { token: 'x'.repeat(43) } }) },
   // Not signed in: sent to sign in. Signed in: the unknown client is shown as an error page.
   { method: 'GET', path: '/oauth/authorize', access: { kind: 'public', status: 303 }, expect: { session: 400 }, request: () => ({ query: { response_type: 'code', client_id: 'app_x' } }) },
   { method: 'POST', path: '/oauth/authorize', access: { kind: 'public', status: 403 }, expect: { session: 400 }, request: () => ({ form: { client_id: 'app_x' } }) },

@@ -7,6 +7,7 @@ import * as m0006 from './migrations/0006_meetings.js'
 import * as m0007 from './migrations/0007_roomlio_v1.js'
 import * as m0008 from './migrations/0008_ops.js'
 import * as m0009 from './migrations/0009_office.js'
+import * as m0013 from './migrations/0013_signin_links.js'
 
 import * as m0005 from './migrations/0005_events.js'
 
@@ -22,6 +23,7 @@ const migrations: Record<string, Migration> = {
   '0007_roomlio_v1': m0007,
   '0008_ops': m0008,
   '0009_office': m0009,
+  '0013_signin_links': m0013,
 
   '0005_events': m0005,
 }
