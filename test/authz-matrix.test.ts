@@ -95,6 +95,8 @@ const ROWS: Row[] = [
     request: (fx) => ({ body: { clientId: fx.clientId, webhookUrl: 'https://hooks.example/matrix' } }),
   },
   { method: 'POST', path: '/admin/clients.rotateSecret', access: { kind: 'admin' }, request: (fx) => ({ body: { clientId: fx.clientId } }) },
+  { method: 'GET', path: '/admin/groups.list', access: { kind: 'admin' } },
+  { method: 'POST', path: '/admin/groups.create', access: { kind: 'admin' }, request: () => ({ body: { name: 'matrix group' } }) },
   { method: 'GET', path: '/admin/pats.list', access: { kind: 'admin' } },
   { method: 'POST', path: '/admin/pats.approve', access: { kind: 'admin' }, request: (fx) => ({ body: { id: fx.pendingPatId } }) },
   { method: 'POST', path: '/admin/pats.reject', access: { kind: 'admin' }, request: (fx) => ({ body: { id: fx.pendingPatId } }) },

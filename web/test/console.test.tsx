@@ -130,6 +130,31 @@ describe('developer console: API clients', () => {
   })
 })
 
+describe('developer console: users and groups', () => {
+  it('lists every group from /admin/groups.list and creates one with members by email', async () => {
+    let groups = [{ id: 'G-1', chat: 'C-1', name: 'Ops', description: null, private: true, createdAt: '2026-11-01T10:00:00.000Z' }]
+    routes['GET /admin/groups.list'] = () => ({ body: { groups } })
+    routes['POST /admin/groups.create'] = (c) => {
+      const group = { id: 'G-2', chat: 'C-2', name: c.body!.name as string, description: null, private: false, createdAt: '2026-11-02T10:00:00.000Z' }
+      groups = [...groups, group]
+      return { body: { group } }
+    }
+    window.history.replaceState(null, '', '/console/people')
+    render(
+      <RouterProvider>
+        <Console />
+      </RouterProvider>,
+    )
+    expect((await screen.findByRole('link', { name: 'Ops' })).getAttribute('href')).toBe('/chat/C-1')
+    expect(screen.getByText('Private', { selector: 'td' })).toBeTruthy()
+    fireEvent.change(screen.getByLabelText('New group'), { target: { value: 'Design' } })
+    fireEvent.change(screen.getByLabelText(/^Members' emails/), { target: { value: 'a@example.com, b@example.com' } })
+    fireEvent.click(screen.getByRole('button', { name: 'Create group' }))
+    await screen.findByRole('link', { name: 'Design' })
+    expect(posts('/admin/groups.create')[0]!.body).toEqual({ name: 'Design', private: false, members: ['a@example.com', 'b@example.com'] })
+  })
+})
+
 describe('developer console: webhooks', () => {
   const delivery = {
     id: '7a1c1f0e-3a54-4b8e-9f0e-1c2d3e4f5a6b',

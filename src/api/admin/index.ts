@@ -8,6 +8,7 @@ import settingsRoutes from './settings.js'
 import roomRoutes from './rooms.js'
 import adminMeetingRoutes from './meetings.js'
 import adminLobbyRoutes from './lobbies.js'
+import adminGroupRoutes from './groups.js'
 
 import adminWebhookRoutes from './webhooks.js'
 import roomlioAdminRoutes from './roomlio.js'
@@ -28,6 +29,7 @@ const modules: Array<(app: AdminApp) => Promise<void>> = [
   adminMeetingRoutes,
   adminLobbyRoutes,
   roomlioAdminRoutes,
+  adminGroupRoutes,
 ]
 
 export async function adminRoutes(app: FastifyInstance, opts: { ctx: Context }): Promise<void> {

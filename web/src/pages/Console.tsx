@@ -320,30 +320,83 @@ function People() {
           </tbody>
         </table>
       </div>
-      <GroupsAdmin />
     </section>
   )
 }
 
+interface AdminGroup {
+  id: string
+  chat: string
+  name: string
+  description: string | null
+  private: boolean
+  createdAt: string
+}
+
+/** Every group of the organization; a new one has the administrator as its group admin. */
 function GroupsAdmin() {
-  const load = useCallback(
-    () => get<{ chats: Array<{ id: string; group: string | null; kind: string; name: string; participants: string[] }> }>('/app/chats.list').then((r) => r.chats.filter((c) => c.kind === 'channel')),
-    [],
-  )
-  const { data, error } = useLoad(load)
+  const load = useCallback(() => get<{ groups: AdminGroup[] }>('/admin/groups.list'), [])
+  const { data, error, reload } = useLoad(load)
+  const [name, setName] = useState('')
+  const [members, setMembers] = useState('')
+  const [secret, setSecret] = useState(false)
+  const [formError, setFormError] = useState<string | null>(null)
+  const create = async (e: FormEvent) => {
+    e.preventDefault()
+    setFormError(null)
+    try {
+      await post('/admin/groups.create', { name, private: secret, members: members.split(/[\s,]+/).filter(Boolean) })
+      setName('')
+      setMembers('')
+      setSecret(false)
+      reload()
+    } catch (err) {
+      setFormError((err as Error).message)
+    }
+  }
   return (
-    <>
-      <h2 style={{ marginTop: '1rem' }}>Your groups</h2>
+    <section className="card" aria-labelledby="groups-title">
+      <h2 id="groups-title">Groups</h2>
+      <form onSubmit={create}>
+        <label htmlFor="group-name">New group</label>
+        <input id="group-name" value={name} onChange={(e) => setName(e.target.value)} required maxLength={64} />
+        <label htmlFor="group-members">Members' emails (you join as the group's admin)</label>
+        <textarea id="group-members" value={members} onChange={(e) => setMembers(e.target.value)} />
+        <label>
+          <input type="checkbox" checked={secret} onChange={(e) => setSecret(e.target.checked)} /> Private
+        </label>
+        <div className="row">
+          <button type="submit" className="primary">
+            Create group
+          </button>
+        </div>
+        {formError && <p className="error">{formError}</p>}
+      </form>
       {error && <p className="error">{error}</p>}
-      {data && data.length === 0 && <p className="muted">You are in no group yet.</p>}
-      <ul>
-        {data?.map((g) => (
-          <li key={g.id}>
-            <Link to={`/chat/${g.id}`}>{g.name}</Link>
-          </li>
-        ))}
-      </ul>
-    </>
+      <div className="table-wrap">
+        <table>
+          <thead>
+            <tr>
+              <th scope="col">Group</th>
+              <th scope="col">Visibility</th>
+              <th scope="col">Created</th>
+            </tr>
+          </thead>
+          <tbody>
+            {data?.groups.map((g) => (
+              <tr key={g.id}>
+                <td>
+                  <Link to={`/chat/${g.chat}`}>{g.name}</Link>
+                  {g.description && <div className="muted">{g.description}</div>}
+                </td>
+                <td>{g.private ? 'Private' : 'Public'}</td>
+                <td>{new Date(g.createdAt).toLocaleDateString()}</td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      </div>
+    </section>
   )
 }
 
@@ -352,7 +405,12 @@ const SECTIONS: Array<[string, string, () => ReactNode]> = [
   ['webhooks', 'Webhooks & deliveries', () => <Webhooks />],
   ['relays', 'Webhook relays', () => <Relays />],
   ['personal-access', 'Personal access', () => <PersonalAccessAdmin />],
-  ['people', 'Users & groups', () => <People />],
+  ['people', 'Users & groups', () => (
+    <>
+      <People />
+      <GroupsAdmin />
+    </>
+  )],
 ]
 
 /** The developer console (administrators). */
