@@ -101,6 +101,7 @@ describe('web client in Chromium', () => {
     const aMessage = a.page.locator('.conversation article', { hasText: 'Ship it today' })
     const bMessage = bMain.locator('article', { hasText: 'Ship it today' })
     await bMessage.waitFor()
+    await b.page.getByText(/is typing…/).waitFor({ state: 'detached' })
 
     await bMessage.getByRole('button', { name: 'React with tada' }).click()
     await aMessage.getByRole('button', { name: 'tada reaction, 1' }).waitFor()

@@ -113,6 +113,12 @@ function useTyping(chat: string, me: string) {
   const [typing, setTyping] = useState<Map<string, number>>(new Map())
   useEffect(() => {
     const unsub = realtime.subscribe((f) => {
+      if (f.type === 'chat.message.channel' || f.type === 'chat.message.dm') {
+        // Their message arrived: they are no longer typing it.
+        const m = f.payload as Message
+        if (m.chat === chat) setTyping((t) => (t.has(m.sender) ? new Map([...t].filter(([a]) => a !== m.sender)) : t))
+        return
+      }
       if (f.type !== 'chat.typing') return
       const p = f.payload as { chat: string; address: string }
       if (p.chat !== chat || p.address === me) return
