@@ -71,9 +71,9 @@ describe('web client in Chromium', () => {
 
     await message.getByRole('button', { name: 'Approve' }).click()
     await message.getByRole('status').filter({ hasText: 'Clicked' }).waitFor()
-    await fx.receivedAtLeast(1)
-    expect(fx.received).toHaveLength(1)
-    const hit = fx.received[0]!
+    const hits = await fx.receivedAtLeast(1, '/interactivity')
+    expect(hits).toHaveLength(1)
+    const hit = hits[0]!
     const payload = new Webhook(fx.signingSecret).verify(hit.body, {
       'webhook-id': String(hit.headers['webhook-id']),
       'webhook-timestamp': String(hit.headers['webhook-timestamp']),
@@ -158,9 +158,28 @@ describe('web client in Chromium', () => {
     await page.getByRole('button', { name: 'Rotate signing secret' }).click()
     await expect(page.locator('[data-secret="New signing secret"]').textContent()).resolves.toMatch(/^whsec_/)
 
+    // A webhook subscription of the bot; a message is delivered to it, shows in the log, and is replayed.
+    const subscribed = await fetch(`${fx.base}/v0/webhook.subscribe`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${fx.apiKey}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ url: `${fx.receiverBase}/events`, event: 'chat:message:channel' }),
+    })
+    expect(subscribed.status, await subscribed.clone().text()).toBe(200)
+    // The admin posts (an app does not hear its own messages), through the session as the client does.
+    const { csrfToken } = (await (await page.request.get('/app/session')).json()) as { csrfToken: string }
+    const posted = await page.request.post('/v0/chat.post', { headers: { 'x-csrf-token': csrfToken }, data: { chat: fx.chat, text: 'Deployed api-gateway v2.4.1' } })
+    expect(posted.status(), await posted.text()).toBe(200)
+    const [delivered] = await fx.receivedAtLeast(1, '/events')
     await page.getByRole('link', { name: 'Webhooks & deliveries' }).click()
     await page.getByRole('heading', { name: 'Delivery log' }).waitFor()
-    await page.getByText('No deliveries.').waitFor()
+    await page.getByRole('cell', { name: `${fx.receiverBase}/events` }).first().waitFor()
+    const row = page.locator('tr', { has: page.getByRole('button', { name: `Replay chat.message.channel delivery ${delivered!.headers['webhook-id']}` }) })
+    await row.getByText('delivered', { exact: true }).waitFor()
+    await row.getByRole('button', { name: /^Replay / }).click()
+    await row.getByText('replay queued').waitFor()
+    const [, replayed] = await fx.receivedAtLeast(2, '/events')
+    expect(replayed!.headers['webhook-id']).toBe(delivered!.headers['webhook-id'])
+    await page.screenshot({ path: path.join(shots, 'console-deliveries.png'), fullPage: true })
     await page.getByRole('link', { name: 'Personal access' }).click()
     await page.getByRole('heading', { name: 'Approval queue' }).waitFor()
     await page.getByText('Nothing waiting.').waitFor()

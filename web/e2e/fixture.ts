@@ -13,6 +13,7 @@ import { createRoom } from '../../src/actions/office.js'
 import { setPassword } from '../../src/actions/sessions.js'
 import { addUser } from '../../src/actions/users.js'
 import { loadConfig } from '../../src/config.js'
+import { Dispatcher } from '../../src/events/dispatcher.js'
 import type { User } from '../../src/domain.js'
 import { newId } from '../../src/ids.js'
 import { SCOPES } from '../../src/scopes.js'
@@ -29,8 +30,9 @@ export const PASSWORD = 'correct horse battery'
 /** Generous on purpose: the suite must pass on a loaded two-core machine. */
 export const WAIT = 30_000
 
-/** A request received by the stand-in for an app's Interactivity URL. */
+/** A request received by the stand-in for an app's endpoints (`/interactivity`, `/events`). */
 export interface Received {
+  path: string
   body: string
   headers: IncomingHttpHeaders
 }
@@ -46,6 +48,8 @@ export class Fixture {
   private waiters: Array<() => void> = []
   private constructor(
     readonly base: string,
+    /** The receiver's origin; the app's Interactivity URL is `${receiverBase}/interactivity`. */
+    readonly receiverBase: string,
     readonly db: Db,
     readonly admin: User,
     readonly alice: User,
@@ -69,14 +73,14 @@ export class Fixture {
       const chunks: Buffer[] = []
       req.on('data', (c: Buffer) => chunks.push(c))
       req.on('end', () => {
-        const hit = { body: Buffer.concat(chunks).toString('utf8'), headers: req.headers }
+        const hit = { path: req.url ?? '/', body: Buffer.concat(chunks).toString('utf8'), headers: req.headers }
         if (holder.fixture) holder.fixture.record(hit)
         else early.push(hit)
         res.writeHead(200, { 'content-type': 'application/json' }).end('{}')
       })
     })
     await new Promise<void>((resolve) => receiver.listen(0, '127.0.0.1', resolve))
-    const receiverUrl = `http://127.0.0.1:${(receiver.address() as AddressInfo).port}/interactivity`
+    const receiverBase = `http://127.0.0.1:${(receiver.address() as AddressInfo).port}`
 
     const port = await freePort()
     const config = loadConfig({
@@ -85,6 +89,7 @@ export class Fixture {
       ATRIUM_LOG_LEVEL: 'warn',
       ATRIUM_RATE_LIMIT: 'off',
       ATRIUM_ALLOW_PRIVATE_URLS: '1',
+      ATRIUM_DISPATCH_INTERVAL_MS: '100',
     })
     const db = openDatabase(config.database)
     await migrateToLatest(db)
@@ -95,7 +100,7 @@ export class Fixture {
     await setPassword(ctx, org.id, admin.id, PASSWORD)
     const alice = await addUser(ctx, org.id, { email: 'alice@example.com', name: 'Alice Liddell', isAdmin: false })
     await setPassword(ctx, org.id, alice.id, PASSWORD)
-    const client = await createApiKeyClient(ctx, org.id, { name: 'Deploy bot', scopes: [...SCOPES], interactivityUrl: receiverUrl })
+    const client = await createApiKeyClient(ctx, org.id, { name: 'Deploy bot', scopes: [...SCOPES], interactivityUrl: `${receiverBase}/interactivity` })
 
     // A group with both people and the bot; its chat is also the "Engineering" room's chat.
     const now = nowMicros()
@@ -109,7 +114,11 @@ export class Fixture {
     await createRoom(ctx, org.id, { name: 'Lounge' })
 
     const app = await buildApp(config, { db, logger: false })
+    // Webhook deliveries, as `atrium serve` runs them.
+    const dispatcher = new Dispatcher({ db, config })
+    app.addHook('preClose', async () => dispatcher.stop())
     await app.listen({ port, host: '127.0.0.1' })
+    dispatcher.start()
     const base = `http://127.0.0.1:${port}`
     // Ready means the client is served and the API answers, not just that the port is bound.
     const ready = await fetch(`${base}/office`)
@@ -121,7 +130,7 @@ export class Fixture {
       timeout: 120_000,
       args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
     })
-    const fixture = new Fixture(base, db, admin, alice, client.apiKey, client.signingSecret, `C-${chatRow.id}`, browser, app, receiver, dataDir)
+    const fixture = new Fixture(base, receiverBase, db, admin, alice, client.apiKey, client.signingSecret, `C-${chatRow.id}`, browser, app, receiver, dataDir)
     holder.fixture = fixture
     early.forEach((hit) => fixture.record(hit))
     return fixture
@@ -134,12 +143,17 @@ export class Fixture {
     waiters.forEach((w) => w())
   }
 
-  /** Resolves once the receiver holds `count` requests (or fails after `timeout` ms). */
-  async receivedAtLeast(count: number, timeout = WAIT): Promise<void> {
+  /** Requests the receiver got at a path. */
+  receivedAt(path: string): Received[] {
+    return this.received.filter((r) => r.path === path)
+  }
+
+  /** Resolves once the receiver holds `count` requests at `path` (or fails after `timeout` ms). */
+  async receivedAtLeast(count: number, path: string, timeout = WAIT): Promise<Received[]> {
     const deadline = Date.now() + timeout
-    while (this.received.length < count) {
+    while (this.receivedAt(path).length < count) {
       const left = deadline - Date.now()
-      if (left <= 0) throw new Error(`the receiver got ${this.received.length} request(s), expected ${count}`)
+      if (left <= 0) throw new Error(`the receiver got ${this.receivedAt(path).length} request(s) at ${path}, expected ${count}`)
       await new Promise<void>((resolve) => {
         const t = setTimeout(resolve, left)
         this.waiters.push(() => {
@@ -148,6 +162,7 @@ export class Fixture {
         })
       })
     }
+    return this.receivedAt(path)
   }
 
   /** A fresh browser context (its own cookies and storage) signed in through the login page. */
