@@ -96,6 +96,13 @@ const ROWS: Row[] = [
   },
   { method: 'POST', path: '/admin/clients.rotateSecret', access: { kind: 'admin' }, request: (fx) => ({ body: { clientId: fx.clientId } }) },
   { method: 'GET', path: '/admin/groups.list', access: { kind: 'admin' } },
+  {
+    method: 'POST',
+    path: '/admin/users.create',
+    access: { kind: 'admin' },
+    // A fresh email per call: every caller kind that is let through creates its own person.
+    request: () => ({ body: { email: `matrix-${Math.random().toString(36).slice(2)}@example.com`, name: 'Matrix Person' } }),
+  },
   { method: 'POST', path: '/admin/groups.create', access: { kind: 'admin' }, request: () => ({ body: { name: 'matrix group' } }) },
   { method: 'GET', path: '/admin/pats.list', access: { kind: 'admin' } },
   { method: 'POST', path: '/admin/pats.approve', access: { kind: 'admin' }, request: (fx) => ({ body: { id: fx.pendingPatId } }) },

@@ -153,6 +153,23 @@ describe('developer console: users and groups', () => {
     await screen.findByRole('link', { name: 'Design' })
     expect(posts('/admin/groups.create')[0]!.body).toEqual({ name: 'Design', private: false, members: ['a@example.com', 'b@example.com'] })
   })
+
+  it('adds a person through /admin/users.create and shows their one-time sign-in link once', async () => {
+    routes['GET /admin/groups.list'] = { body: { groups: [] } }
+    routes['POST /admin/users.create'] = (c) => ({ body: { user: { id: 'U-9', email: c.body!.email, name: c.body!.name, isAdmin: true }, signinLink: 'http://atrium.test/login/link?token=abc' } })
+    window.history.replaceState(null, '', '/console/people')
+    render(
+      <RouterProvider>
+        <Console />
+      </RouterProvider>,
+    )
+    fireEvent.change(screen.getByLabelText('Email'), { target: { value: 'grace@example.com' } })
+    fireEvent.change(screen.getByLabelText('Full name'), { target: { value: 'Grace Hopper' } })
+    fireEvent.click(screen.getByLabelText('Administrator'))
+    fireEvent.click(screen.getByRole('button', { name: 'Add person' }))
+    await waitFor(() => expect(document.querySelector('[data-secret="Sign-in link"]')?.textContent).toBe('http://atrium.test/login/link?token=abc'))
+    expect(posts('/admin/users.create')[0]!.body).toEqual({ email: 'grace@example.com', name: 'Grace Hopper', isAdmin: true })
+  })
 })
 
 describe('developer console: webhooks', () => {

@@ -9,6 +9,7 @@ import roomRoutes from './rooms.js'
 import adminMeetingRoutes from './meetings.js'
 import adminLobbyRoutes from './lobbies.js'
 import adminGroupRoutes from './groups.js'
+import adminUserRoutes from './users.js'
 
 import adminWebhookRoutes from './webhooks.js'
 import roomlioAdminRoutes from './roomlio.js'
@@ -30,6 +31,7 @@ const modules: Array<(app: AdminApp) => Promise<void>> = [
   adminLobbyRoutes,
   roomlioAdminRoutes,
   adminGroupRoutes,
+  adminUserRoutes,
 ]
 
 export async function adminRoutes(app: FastifyInstance, opts: { ctx: Context }): Promise<void> {

@@ -291,11 +291,47 @@ function PersonalAccessAdmin() {
   )
 }
 
+/** The organization's people; a new person gets a one-time sign-in link to hand them. */
 function People() {
-  const { people } = useOffice()
+  const { people, reload } = useOffice()
+  const [email, setEmail] = useState('')
+  const [name, setName] = useState('')
+  const [isAdmin, setIsAdmin] = useState(false)
+  const [added, setAdded] = useState<{ name: string; link: string } | null>(null)
+  const [error, setError] = useState<string | null>(null)
+  const add = async (e: FormEvent) => {
+    e.preventDefault()
+    setError(null)
+    try {
+      const r = await post<{ user: { name: string }; signinLink: string }>('/admin/users.create', { email, name, isAdmin })
+      setAdded({ name: r.user.name, link: r.signinLink })
+      setEmail('')
+      setName('')
+      setIsAdmin(false)
+      void reload()
+    } catch (err) {
+      setError((err as Error).message)
+    }
+  }
   return (
     <section className="card" aria-labelledby="people-title">
       <h2 id="people-title">Users</h2>
+      <form onSubmit={add}>
+        <label htmlFor="person-email">Email</label>
+        <input id="person-email" type="email" value={email} onChange={(e) => setEmail(e.target.value)} required />
+        <label htmlFor="person-name">Full name</label>
+        <input id="person-name" value={name} onChange={(e) => setName(e.target.value)} required maxLength={128} />
+        <label>
+          <input type="checkbox" checked={isAdmin} onChange={(e) => setIsAdmin(e.target.checked)} /> Administrator
+        </label>
+        <div className="row">
+          <button type="submit" className="primary">
+            Add person
+          </button>
+        </div>
+        {error && <p className="error">{error}</p>}
+      </form>
+      {added && <Secret label="Sign-in link" value={added.link} note={`for ${added.name} (one-time, valid 24 hours)`} />}
       <div className="table-wrap">
         <table>
           <thead>
