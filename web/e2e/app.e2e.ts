@@ -183,6 +183,20 @@ describe('web client in Chromium', () => {
     await page.getByRole('link', { name: 'Personal access' }).click()
     await page.getByRole('heading', { name: 'Approval queue' }).waitFor()
     await page.getByText('Nothing waiting.').waitFor()
+
+    // A person added in the console signs in with the one-time link they are handed.
+    await page.getByRole('link', { name: 'Users & groups' }).click()
+    await page.getByLabel('Email', { exact: true }).fill('grace@example.com')
+    await page.getByLabel('Full name').fill('Grace Hopper')
+    await page.getByRole('button', { name: 'Add person' }).click()
+    const link = (await page.locator('[data-secret="Sign-in link"]').textContent())!.trim()
+    const grace = await fx.browser.newContext({ baseURL: fx.base })
+    const gracePage = await grace.newPage()
+    await gracePage.goto(link)
+    await gracePage.waitForURL(/\/office$/)
+    await gracePage.getByRole('button', { name: 'Sign out' }).waitFor()
+    await expect(gracePage.locator('.me').textContent()).resolves.toContain('Grace Hopper')
+    await grace.close()
     expect(failed).toEqual([])
 
     await page.goto('/builder')
