@@ -1,7 +1,7 @@
 import type { FastifyInstance } from 'fastify'
 import { buildApp } from './app.js'
 import { bootstrap, DEFAULT_ADMIN_EMAIL } from './actions/bootstrap.js'
-import { setPassword } from './actions/sessions.js'
+import { createSigninLink, setPassword } from './actions/sessions.js'
 import { randomToken } from './secrets.js'
 import type { Config } from './config.js'
 import { Dispatcher } from './events/dispatcher.js'
@@ -25,10 +25,11 @@ export async function serve(config: Config): Promise<FastifyInstance> {
   // The first admin gets a generated password, printed once, so the web client is one step away.
   const adminPassword = boot.created ? randomToken(20) : undefined
   if (boot.created && adminPassword) await setPassword({ db, config }, boot.organization.id, boot.created.admin.id, adminPassword)
+  const signinLink = boot.created ? (await createSigninLink({ db, config }, boot.organization.id, boot.created.admin.id)).url : undefined
 
   await app.listen({ port: config.port, host: config.host })
   dispatcher.start()
-  if (boot.created) printWelcome(config, boot.created.apiKey, adminPassword)
+  if (boot.created) printWelcome(config, boot.created.apiKey, adminPassword, signinLink)
 
   let closing = false
   const shutdown = (signal: string) => {
@@ -50,11 +51,12 @@ export async function serve(config: Config): Promise<FastifyInstance> {
   return app
 }
 
-function printWelcome(config: Config, apiKey: string, adminPassword?: string): void {
+function printWelcome(config: Config, apiKey: string, adminPassword?: string, signinLink?: string): void {
   const lines = [
     '',
     'Atrium created a new organization.',
     `  Admin user:       ${DEFAULT_ADMIN_EMAIL}`,
+    ...(signinLink ? [`  Sign in now:      ${signinLink}`, '                    (one-time link, valid for 24 hours)'] : []),
     ...(adminPassword ? [`  Admin password:   ${adminPassword}   (shown only this once)`, `  Web client:       ${config.publicUrl}/  — sign in with the email and password above`] : []),
     '  Organization API key (holds every scope; shown only this once):',
     '',

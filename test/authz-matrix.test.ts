@@ -441,6 +441,22 @@ const ROWS: Row[] = [
     access: { kind: 'admin' },
     request: (fx) => ({ body: { clientId: fx.clientId, rateLimitBurst: 20, rateLimitPerSecond: 2 } }),
   },
+  {
+    method: 'POST',
+    path: '/admin/clients.update',
+    access: { kind: 'admin' },
+    request: (fx) => ({ body: { clientId: fx.clientId, webhookUrl: 'https://hooks.example/matrix' } }),
+  },
+  { method: 'POST', path: '/admin/clients.rotateSecret', access: { kind: 'admin' }, request: (fx) => ({ body: { clientId: fx.clientId } }) },
+  { method: 'GET', path: '/admin/groups.list', access: { kind: 'admin' } },
+  {
+    method: 'POST',
+    path: '/admin/users.create',
+    access: { kind: 'admin' },
+    // A fresh email per call: every caller kind that is let through creates its own person.
+    request: () => ({ body: { email: `matrix-${Math.random().toString(36).slice(2)}@example.com`, name: 'Matrix Person' } }),
+  },
+  { method: 'POST', path: '/admin/groups.create', access: { kind: 'admin' }, request: () => ({ body: { name: 'matrix group' } }) },
   { method: 'GET', path: '/admin/pats.list', access: { kind: 'admin' } },
   { method: 'POST', path: '/admin/pats.approve', access: { kind: 'admin' }, request: (fx) => ({ body: { id: fx.pendingPatId } }) },
   { method: 'POST', path: '/admin/pats.reject', access: { kind: 'admin' }, request: (fx) => ({ body: { id: fx.pendingPatId } }) },
@@ -513,6 +529,7 @@ const ROWS: Row[] = [
   { method: 'POST', path: '/login', access: { kind: 'public', status: 403 }, expect: { session: 401 }, request: () => ({ form: { email: 'a@example.com', password: 'wrong password' } }) },
   { method: 'POST', path: '/logout', access: { kind: 'public', status: 403 }, expect: { session: 303 }, request: () => ({ form: {} }) },
   { method: 'GET', path: '/login/done', access: { kind: 'public', status: 200 } },
+  { method: 'GET', path: '/login/link', access: { kind: 'public', status: 401 }, request: () => ({ query: { token: 'x'.repeat(43) } }) },
   // Not signed in: sent to sign in. Signed in: the unknown client is shown as an error page.
   { method: 'GET', path: '/oauth/authorize', access: { kind: 'public', status: 303 }, expect: { session: 400 }, request: () => ({ query: { response_type: 'code', client_id: 'app_x' } }) },
   { method: 'POST', path: '/oauth/authorize', access: { kind: 'public', status: 403 }, expect: { session: 400 }, request: () => ({ form: { client_id: 'app_x' } }) },
@@ -542,6 +559,13 @@ const ROWS: Row[] = [
   { method: 'GET', path: '/app/realtime', access: { kind: 'account' }, ok: 404 },
   // Webhook relays: the secret in the path is the only credential.
   { method: 'POST', path: '/relay/:token', access: { kind: 'public', status: 200 }, request: async (fx) => ({ path: new URL((await relay(fx)).url).pathname, body: { text: 'hello' } }) },
+  { method: 'POST', path: '/app/reaction.add', access: { kind: 'account' }, request: async (fx) => ({ body: { chat: fx.shared.chatAddress, timestamp: await messageOf(fx, 'pat'), name: '100' } }) },
+  {
+    method: 'POST',
+    path: '/app/item.upload',
+    access: { kind: 'account' },
+    request: () => ({ headers: { 'content-type': 'application/octet-stream', 'content-disposition': 'attachment; filename="notes.txt"' }, raw: Buffer.from('notes') }),
+  },
 ]
 
 /** Paths of the web client (index.html for client-side routes, hashed assets): public, no auth. */
@@ -813,7 +837,7 @@ async function call(env: TestEnv, row: Row, caller: Caller, req: Request): Promi
   if (caller.browser) {
     if (row.method === 'GET') return caller.browser.get(url + query)
     if (req.form) return caller.browser.submit(url + query, req.form)
-    return caller.browser.postJson(url + query, req.body ?? {}, { method: row.method })
+    return caller.browser.postJson(url + query, req.raw ?? req.body ?? {}, { method: row.method, ...(req.headers ? { headers: req.headers } : {}) })
   }
   const headers: Record<string, string> = { ...(caller.token ? { authorization: `Bearer ${caller.token}` } : {}), ...req.headers }
   if (req.raw) return env.inject({ method: row.method, url: url + query, headers, payload: req.raw })

@@ -373,3 +373,38 @@ describe('POST /v0/group.add and /v0/group.remove', () => {
     expect(missing.json().error).toContain('members')
   })
 })
+
+describe('groups in the admin console (/admin/groups.*)', () => {
+  it('an administrator creates a group (becoming its group admin) and lists every group, private ones included', async () => {
+    const admin = await env.admin()
+    const alice = await env.user()
+    const created = await env.post('/admin/groups.create', { token: admin.token, body: { name: ' Ops ', private: true, members: [alice.email] } })
+    expect(created.statusCode, created.body).toBe(200)
+    const group = created.json().group as { id: string; chat: string; name: string; private: boolean }
+    expect(group).toMatchObject({ name: 'Ops', private: true, description: null })
+    expect(group.id).toMatch(/^G-/)
+    expect(group.chat).toMatch(/^C-/)
+    expect(await roles(group.id)).toEqual({ [U(admin.user)]: 'admin', [U(alice)]: 'member' })
+    const open = await env.post('/admin/groups.create', { token: admin.token, body: { name: 'Lobby' } })
+    expect(await roles(open.json().group.id)).toEqual({ [U(admin.user)]: 'admin' })
+
+    const list = await env.get('/admin/groups.list', { token: admin.token })
+    expect(list.statusCode).toBe(200)
+    expect(list.json().groups.map((g: { name: string; private: boolean }) => [g.name, g.private])).toEqual([
+      ['Ops', true],
+      ['Lobby', false],
+    ])
+  })
+
+  it('names the field of bad input and stays closed to non-administrators', async () => {
+    const admin = await env.admin()
+    const blank = await env.post('/admin/groups.create', { token: admin.token, body: { name: '  ' } })
+    expect(blank.statusCode).toBe(400)
+    expect(blank.json().error).toMatch(/^name:/)
+    const stranger = await env.post('/admin/groups.create', { token: admin.token, body: { name: 'x', members: ['nobody@example.com'] } })
+    expect(stranger.statusCode).toBe(400)
+    expect(stranger.json().error).toMatch(/^members/)
+    const user = await env.user()
+    expect((await env.get('/admin/groups.list', { token: await env.personalToken(user) })).statusCode).toBe(403)
+  })
+})

@@ -361,9 +361,19 @@ export class Browser {
   }
 
   /** A JSON write with the session cookie and (unless `csrf: false`) the `x-csrf-token` header. */
-  async postJson(url: string, body: unknown, opts: { csrf?: boolean; method?: 'POST' | 'PUT' | 'PATCH' | 'DELETE' } = {}): Promise<LightMyRequestResponse> {
+  async postJson(
+    url: string,
+    body: unknown,
+    opts: { csrf?: boolean; method?: 'POST' | 'PUT' | 'PATCH' | 'DELETE'; headers?: Record<string, string> } = {},
+  ): Promise<LightMyRequestResponse> {
     const csrf = opts.csrf === false || !this.csrfToken ? {} : { 'x-csrf-token': this.csrfToken }
-    return this.keep(await this.app.inject({ method: opts.method ?? 'POST', url, headers: { ...this.cookieHeader(), ...csrf }, payload: body as object }))
+    return this.keep(await this.app.inject({ method: opts.method ?? 'POST', url, headers: { ...this.cookieHeader(), ...csrf, ...opts.headers }, payload: body as object }))
+  }
+
+  /** Raw bytes (uploads) with the session cookie and (unless `csrf: false`) the `x-csrf-token` header. */
+  async postBytes(url: string, bytes: Buffer, headers: Record<string, string>, opts: { csrf?: boolean } = {}): Promise<LightMyRequestResponse> {
+    const csrf = opts.csrf === false || !this.csrfToken ? {} : { 'x-csrf-token': this.csrfToken }
+    return this.keep(await this.app.inject({ method: 'POST', url, headers: { ...this.cookieHeader(), ...csrf, ...headers }, payload: bytes }))
   }
 
   async signIn(email: string, password: string): Promise<LightMyRequestResponse> {

@@ -35,6 +35,55 @@ describe('web client chat endpoints', () => {
     expect((await outsider.browser.postJson('/app/chat.read', { chat: group.chatAddress, timestamp: 1 })).statusCode).toBe(403)
   })
 
+  it('adds a signed-in person’s reaction once, as them, and refuses people outside the chat', async () => {
+    const a = await person()
+    const b = await person()
+    const group = await env.group({ members: [a.address, b.address] })
+    const ts = (await a.browser.postJson('/v0/chat.post', { chat: group.chatAddress, text: 'ship it', sync: true })).json().timestamp as number
+    const react = (who: { browser: Browser }, name: string) => who.browser.postJson('/app/reaction.add', { chat: group.chatAddress, timestamp: ts, name })
+    expect((await react(b, 'thumbs_up')).statusCode).toBe(200)
+    expect((await react(b, 'thumbs_up')).statusCode).toBe(200)
+    expect((await react(a, 'tada')).statusCode).toBe(200)
+    const history = await a.browser.get(`/v0/chat.history?chat=${group.chatAddress}`)
+    const reactions = (history.json().messages as Array<{ timestamp: number; reactions?: Array<{ name: string; user: { id: string } }> }>).find((m) => m.timestamp === ts)!.reactions!
+    expect(reactions.map((r) => [r.name, r.user.id]).sort()).toEqual([['tada', a.address], ['thumbs_up', b.address]].sort())
+    const bad = await react(b, ':thumbs_up:')
+    expect(bad.statusCode).toBe(400)
+    expect(bad.json().error).toMatch(/^name:/)
+    const outsider = await person()
+    expect((await react(outsider, 'eyes')).statusCode).toBe(403)
+  })
+
+  it('uploads a file with the session (UTF-8 name from filename*) and attaches it to the person’s message', async () => {
+    const a = await person()
+    const b = await person()
+    const group = await env.group({ members: [a.address, b.address] })
+    const ihdr = Buffer.alloc(25)
+    ihdr.writeUInt32BE(13, 0)
+    ihdr.write('IHDR', 4, 'latin1')
+    ihdr.writeUInt32BE(4, 8)
+    ihdr.writeUInt32BE(3, 12)
+    ihdr.writeUInt8(8, 16)
+    const bytes = Buffer.concat([Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]), ihdr, Buffer.alloc(12)])
+    const named = { 'content-type': 'image/png', 'content-disposition': `attachment; filename="Z_rich.png"; filename*=UTF-8''Z%C3%BCrich.png` }
+    const up = await a.browser.postBytes('/app/item.upload', bytes, named)
+    expect(up.statusCode, up.body).toBe(200)
+    expect(up.json()).toMatchObject({ type: 'photo', name: 'Zürich.png', mime: 'image/png', width: 4, height: 3, size: bytes.length })
+    const posted = await a.browser.postJson('/v0/chat.post', { chat: group.chatAddress, items: [up.json().id], sync: true })
+    expect(posted.statusCode, posted.body).toBe(200)
+    const history = (await b.browser.get(`/v0/chat.history?chat=${group.chatAddress}`)).json().messages as Array<{ items?: Array<{ id: string; name: string }> }>
+    expect(history[0]!.items).toEqual([expect.objectContaining({ id: up.json().id, name: 'Zürich.png' })])
+    // Someone else's upload cannot be attached.
+    expect((await b.browser.postJson('/v0/chat.post', { chat: group.chatAddress, items: [up.json().id] })).statusCode).toBe(400)
+
+    expect((await a.browser.postBytes('/app/item.upload', bytes, named, { csrf: false })).statusCode).toBe(403)
+    expect((await a.browser.postBytes('/app/item.upload', Buffer.from('hi'), { ...named, 'content-type': 'text/x-nope' })).statusCode).toBe(415)
+    const unnamed = await a.browser.postBytes('/app/item.upload', bytes, { 'content-type': 'image/png' })
+    expect(unnamed.statusCode).toBe(400)
+    expect(unnamed.json().error).toMatch(/^Content-Disposition:/)
+    expect((await env.post('/app/item.upload', { token: await env.personalToken(await env.user()), body: {} })).statusCode).toBe(403)
+  })
+
   it('records poll votes, one answer unless the poll allows several', async () => {
     const a = await person()
     const b = await person()

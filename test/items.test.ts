@@ -1,3 +1,4 @@
+import contentDisposition from 'content-disposition'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import { MAX_ITEM_BYTES } from '../src/actions/items.js'
 import { contractErrors } from './contract.js'
@@ -65,6 +66,19 @@ describe('item.upload', () => {
     expect(named.json()).toMatchObject({ name: 'anim.gif', width: 5, height: 4 })
     const jpg = await upload(Buffer.from([0xff, 0xd8, 0xff, 0xd9]), { 'content-type': 'image/jpeg', 'content-disposition': 'attachment; filename="x.JPG"' })
     expect(jpg.statusCode).toBe(400) // magic matches but the image cannot be read
+  })
+
+  it('serves files with non-ASCII names: an ASCII filename= and the exact UTF-8 name in filename*', async () => {
+    for (const name of ['Zürich plan.pdf', '会议记录.pdf']) {
+      const up = await upload(Buffer.from('%PDF-1.4'), { 'content-type': 'application/octet-stream', 'content-disposition': `attachment; filename*=UTF-8''${encodeURIComponent(name)}` })
+      expect(up.statusCode, up.body).toBe(200)
+      expect(up.json().name).toBe(name)
+      const file = await env.inject({ method: 'GET', url: new URL(up.json().url).pathname })
+      expect(file.statusCode).toBe(200)
+      const header = String(file.headers['content-disposition'])
+      expect(header).toMatch(/^attachment; filename="[\x20-\x7e]+"; filename\*=UTF-8''/)
+      expect(contentDisposition.parse(header).parameters.filename).toBe(name)
+    }
   })
 
   it('415s content types outside the allowed set, or none', async () => {

@@ -1,5 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import { TestEnv } from './helpers.js'
+import { Receiver } from './receiver.js'
 
 describe('personal access tokens and the admin policy', () => {
   let env: TestEnv
@@ -157,5 +158,75 @@ describe('API clients (admin API)', () => {
     expect((await create({ redirectUris: ['https://app.example/cb'], scopes: ['chat:nope'] })).json().error).toContain('chat:nope')
     expect((await create({ redirectUris: Array.from({ length: 10 }, (_, i) => `https://app.example/${i}`) })).statusCode).toBe(200)
     expect((await create({ redirectUris: Array.from({ length: 11 }, (_, i) => `https://app.example/${i}`) })).statusCode).toBe(400)
+  })
+  it('updates a client\'s URLs and rotates its signing secret: interactions go to the new URL, signed with the new secret', async () => {
+    const receiver = await Receiver.start()
+    await env.close()
+    env = await TestEnv.create({ allowPrivateUrls: true })
+    try {
+      const admin = await env.admin()
+      const created = await env.post('/admin/clients.create', {
+        token: admin.token,
+        body: { name: 'deploys', authType: 'api_key', scopes: ['all'], interactivityUrl: receiver.url('/old') },
+      })
+      const { clientId, botId } = created.json().client as { clientId: string; botId: string }
+      const oldSecret = created.json().signingSecret as string
+
+      const updated = await env.post('/admin/clients.update', {
+        token: admin.token,
+        body: { clientId, interactivityUrl: receiver.url('/new'), webhookUrl: 'https://hooks.example/deploys' },
+      })
+      expect(updated.statusCode, updated.body).toBe(200)
+      expect(updated.json().client).toMatchObject({ interactivityUrl: receiver.url('/new'), webhookUrl: 'https://hooks.example/deploys' })
+      const rotated = await env.post('/admin/clients.rotateSecret', { token: admin.token, body: { clientId } })
+      expect(rotated.statusCode).toBe(200)
+      const newSecret = rotated.json().signingSecret as string
+      expect(newSecret).toMatch(/^whsec_/)
+      expect(newSecret).not.toBe(oldSecret)
+      const listed = (await env.get('/admin/clients.list', { token: admin.token })).json().clients as Array<Record<string, unknown>>
+      expect(listed[0]).toMatchObject({ clientId, interactivityUrl: receiver.url('/new'), webhookUrl: 'https://hooks.example/deploys' })
+      expect(JSON.stringify(listed)).not.toContain('whsec_')
+
+      // The bot posts a button; a member clicks it.
+      const user = await env.user()
+      const group = await env.group({ members: [`U-${user.id}`, botId] })
+      const posted = await env.post('/v0/chat.post', {
+        token: created.json().apiKey,
+        body: { chat: group.chatAddress, sync: true, blocks: [{ type: 'actions', elements: [{ type: 'button', text: { type: 'plain_text', text: 'Go' }, action_id: 'go', value: '1' }] }] },
+      })
+      expect(posted.statusCode, posted.body).toBe(200)
+      const click = await env.post('/v0/interactivity.click', { token: await env.personalToken(user), body: { chat: group.chatAddress, timestamp: posted.json().timestamp, actionId: 'go' } })
+      expect(click.json().outcome, click.body).toBe('clicked')
+      expect(receiver.requests.map((r) => r.path)).toEqual(['/new'])
+      expect(Receiver.verify(newSecret, receiver.requests[0]!)).toMatchObject({ type: 'block_actions', actionId: 'go' })
+      expect(() => Receiver.verify(oldSecret, receiver.requests[0]!)).toThrow()
+
+      // Clearing with null; the old values are gone.
+      const cleared = await env.post('/admin/clients.update', { token: admin.token, body: { clientId, webhookUrl: null } })
+      expect(cleared.json().client).toMatchObject({ webhookUrl: null, interactivityUrl: receiver.url('/new') })
+    } finally {
+      await receiver.close()
+    }
+  })
+
+  it('refuses bad client updates with the field named, and unknown clients with 404', async () => {
+    const admin = await env.admin()
+    const key = (await env.post('/admin/clients.create', { token: admin.token, body: { name: 'k', authType: 'api_key', scopes: ['chat:read'] } })).json().client.clientId as string
+    const oauth = (await env.post('/admin/clients.create', { token: admin.token, body: { name: 'o', authType: 'oauth', scopes: ['chat:read'], redirectUris: ['https://app.example/cb'] } })).json().client
+      .clientId as string
+    const update = (body: Record<string, unknown>) => env.post('/admin/clients.update', { token: admin.token, body })
+    const bad = await update({ clientId: key, interactivityUrl: 'not a url' })
+    expect(bad.statusCode).toBe(400)
+    expect(bad.json().error).toMatch(/^interactivityUrl:/)
+    expect((await update({ clientId: key, redirectUris: ['https://app.example/cb'] })).json().error).toMatch(/^redirectUris: only OAuth/)
+    expect((await update({ clientId: oauth, redirectUris: [] })).json().error).toMatch(/^redirectUris:/)
+    expect((await update({ clientId: oauth, redirectUris: ['http://app.example/cb'] })).statusCode).toBe(400)
+    expect((await update({ clientId: oauth, redirectUris: Array.from({ length: 11 }, (_, i) => `https://app.example/${i}`) })).statusCode).toBe(400)
+    const ten = await update({ clientId: oauth, redirectUris: Array.from({ length: 10 }, (_, i) => `https://app.example/${i}`) })
+    expect(ten.statusCode).toBe(200)
+    expect(ten.json().client.redirectUris).toHaveLength(10)
+    expect((await update({ clientId: 'app_nope', webhookUrl: null })).statusCode).toBe(404)
+    expect((await env.post('/admin/clients.rotateSecret', { token: admin.token, body: { clientId: 'app_nope' } })).statusCode).toBe(404)
+    expect((await env.post('/admin/clients.rotateSecret', { token: admin.token, body: {} })).statusCode).toBe(400)
   })
 })

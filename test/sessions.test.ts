@@ -1,4 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
+import { createSigninLink } from '../src/actions/sessions.js'
 import { TestEnv } from './helpers.js'
 
 describe('human sign-in', () => {
@@ -123,5 +124,36 @@ describe('human sign-in', () => {
     const token = await env.personalToken(user)
     const res = await env.get('/account/pats.list', { token })
     expect(res.statusCode).toBe(403)
+  })
+
+  it('a one-time sign-in link signs in once, then refuses; an expired or unknown link is refused', async () => {
+    const admin = await env.user({ isAdmin: true })
+    const link = await createSigninLink(env.ctx, env.org.id, admin.id)
+    expect(link.url).toMatch(new RegExp(`^${env.ctx.config.publicUrl}/login/link\\?token=[A-Za-z0-9]{43}$`))
+    const path = new URL(link.url).pathname + new URL(link.url).search
+    const browser = env.browser()
+    const first = await browser.get(path)
+    expect(first.statusCode).toBe(303)
+    expect(first.headers.location).toBe('/office')
+    expect(String(first.headers['set-cookie'])).toMatch(/atrium_session=[A-Za-z0-9]{43}.*HttpOnly/i)
+    const info = await browser.get('/account/session.info')
+    expect(info.statusCode).toBe(200)
+    expect(info.json().user).toMatchObject({ id: `U-${admin.id}`, isAdmin: true })
+    // Only the digest is stored.
+    const rows = await env.db.selectFrom('signin_links').selectAll().execute()
+    expect(rows).toHaveLength(1)
+    expect(link.url).not.toContain(rows[0]!.id)
+    expect(rows[0]!.used_at).not.toBeNull()
+
+    const again = await env.browser().get(path)
+    expect(again.statusCode).toBe(401)
+    expect(again.body).toContain('already used or has expired')
+    expect(String(again.headers['set-cookie'])).not.toContain('atrium_session')
+
+    const expired = await createSigninLink(env.ctx, env.org.id, admin.id, 0)
+    expect((await env.browser().get(new URL(expired.url).pathname + new URL(expired.url).search)).statusCode).toBe(401)
+    expect((await env.browser().get(`/login/link?token=${'a'.repeat(43)}`)).statusCode).toBe(401)
+    expect((await env.browser().get('/login/link?token=short')).statusCode).toBe(401)
+    expect((await env.browser().get('/login/link')).statusCode).toBe(400)
   })
 })

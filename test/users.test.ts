@@ -187,3 +187,31 @@ describe('GET /v0/userauditlog.list', () => {
     expect((await env.get('/v0/userauditlog.list', { token: other.apiKey, query: { date: '2026-01-01' } })).statusCode).toBe(403)
   })
 })
+
+describe('POST /admin/users.create', () => {
+  it('adds a person and returns a one-time sign-in link that signs them in', async () => {
+    const admin = await env.admin()
+    const res = await env.post('/admin/users.create', { token: admin.token, body: { email: ' Grace@Example.com ', name: 'Grace Hopper' } })
+    expect(res.statusCode, res.body).toBe(200)
+    const { user, signinLink } = res.json() as { user: { id: string; email: string; isAdmin: boolean }; signinLink: string }
+    expect(user).toMatchObject({ email: 'grace@example.com', name: 'Grace Hopper', isAdmin: false })
+    const browser = env.browser()
+    const url = new URL(signinLink)
+    expect((await browser.get(url.pathname + url.search)).statusCode).toBe(303)
+    expect((await browser.get('/account/session.info')).json().user).toMatchObject({ id: user.id, email: 'grace@example.com' })
+    const audit = await env.db.selectFrom('audit_log').select(['event_type', 'data']).where('user_id', '=', user.id.slice(2)).execute()
+    expect(audit.map((a) => a.event_type)).toContain('USER_CREATED')
+  })
+
+  it('refuses a taken email (409) and a bad one (400, naming the field); only for administrators', async () => {
+    const admin = await env.admin()
+    const existing = await env.user()
+    const taken = await env.post('/admin/users.create', { token: admin.token, body: { email: existing.email, name: 'Again' } })
+    expect(taken.statusCode).toBe(409)
+    const bad = await env.post('/admin/users.create', { token: admin.token, body: { email: 'not-an-email', name: 'X' } })
+    expect(bad.statusCode).toBe(400)
+    expect(bad.json().error).toMatch(/^email:/)
+    const user = await env.user()
+    expect((await env.post('/admin/users.create', { token: await env.personalToken(user), body: { email: 'x@example.com', name: 'X' } })).statusCode).toBe(403)
+  })
+})

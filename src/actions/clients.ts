@@ -6,7 +6,7 @@ import { newId } from '../ids.js'
 import type { Scope } from '../scopes.js'
 import { digest, issueSecret, randomToken } from '../secrets.js'
 import type { Executor } from '../store/db.js'
-import { findAppByClientId, insertApp, listApps, markAppDeleted, setAppRateLimit } from '../store/repos/apps.js'
+import { findAppByClientId, insertApp, listApps, markAppDeleted, setAppRateLimit, setAppSigningSecret, updateAppUrls } from '../store/repos/apps.js'
 import { insertAuditEntry } from '../store/repos/audit.js'
 import { insertCredential, listCredentials, setCredentialStatus } from '../store/repos/credentials.js'
 import { nowMicros } from '../time.js'
@@ -45,6 +45,8 @@ export async function createApiKeyClient(
 ): Promise<CreatedApiKeyClient> {
   const name = input.name.trim()
   if (name === '' || name.length > 64) fail('invalid_request', 'name: must be 1 to 64 characters')
+  if (input.interactivityUrl) checkUrl('interactivityUrl', input.interactivityUrl)
+  if (input.webhookUrl) checkUrl('webhookUrl', input.webhookUrl)
   const run = async (db: Executor): Promise<CreatedApiKeyClient> => {
     const now = nowMicros()
     const signingSecret = newSigningSecret()
@@ -191,4 +193,57 @@ export async function setClientRateLimit(ctx: Context, orgId: string, clientId: 
   if (!found || found.app.orgId !== orgId || found.app.authType === 'relay') fail('not_found', 'clientId: no API client with this id')
   await setAppRateLimit(ctx.db, found.app.id, burst, perSecond)
   return { ...found.app, rateLimit: { burst, perSecond } }
+}
+
+export interface ClientUrlsChange {
+  /** null clears it. */
+  interactivityUrl?: string | null
+  webhookUrl?: string | null
+  /** OAuth clients only; replaces the whole list. */
+  redirectUris?: string[]
+}
+
+async function liveClient(db: Executor, orgId: string, clientId: string): Promise<App> {
+  const found = await findAppByClientId(db, clientId)
+  if (!found || found.app.orgId !== orgId) fail('not_found', 'clientId: no API client with this id')
+  return found.app
+}
+
+/** Changes a client's Interactivity URL, webhook URL or (OAuth) redirect URIs; fields left out stay. */
+export async function updateClient(ctx: Context, orgId: string, clientId: string, change: ClientUrlsChange, by: string | null): Promise<App> {
+  if (change.interactivityUrl) checkUrl('interactivityUrl', change.interactivityUrl)
+  if (change.webhookUrl) checkUrl('webhookUrl', change.webhookUrl)
+  return ctx.db.transaction().execute(async (tx) => {
+    const app = await liveClient(tx, orgId, clientId)
+    let redirectUris: string[] | undefined
+    if (change.redirectUris !== undefined) {
+      if (app.authType !== 'oauth') fail('invalid_request', 'redirectUris: only OAuth clients have redirect URIs')
+      if (change.redirectUris.length === 0) fail('invalid_request', 'redirectUris: an OAuth client needs at least one redirect URI')
+      if (change.redirectUris.length > REDIRECT_URIS_MAX) fail('invalid_request', `redirectUris: at most ${REDIRECT_URIS_MAX}`)
+      change.redirectUris.forEach((u) => checkUrl('redirectUris', u, { redirect: true }))
+      redirectUris = [...new Set(change.redirectUris)]
+    }
+    const next = {
+      ...(change.interactivityUrl !== undefined ? { interactivityUrl: change.interactivityUrl } : {}),
+      ...(change.webhookUrl !== undefined ? { webhookUrl: change.webhookUrl } : {}),
+      ...(redirectUris ? { redirectUris } : {}),
+    }
+    await updateAppUrls(tx, app.id, next)
+    await insertAuditEntry(tx, { orgId, userId: by, eventType: 'API_CLIENT_UPDATED', data: { clientId, fields: Object.keys(next) }, createdAt: nowMicros() })
+    return { ...app, ...next }
+  })
+}
+
+/**
+ * Replaces a client's webhook signing secret. Deliveries signed from now on use the new secret
+ * (the old one stops verifying at once); the new secret is returned once.
+ */
+export async function rotateSigningSecret(ctx: Context, orgId: string, clientId: string, by: string | null): Promise<{ app: App; signingSecret: string }> {
+  return ctx.db.transaction().execute(async (tx) => {
+    const app = await liveClient(tx, orgId, clientId)
+    const signingSecret = newSigningSecret()
+    await setAppSigningSecret(tx, app.id, signingSecret)
+    await insertAuditEntry(tx, { orgId, userId: by, eventType: 'API_CLIENT_SECRET_ROTATED', data: { clientId }, createdAt: nowMicros() })
+    return { app, signingSecret }
+  })
 }

@@ -24,6 +24,7 @@ import {
   insertGroup,
   insertGroupMembersIfAbsent,
   listGroupMembers,
+  listGroups,
   renameGroupRow,
   upsertGroupMembers,
 } from '../store/repos/groups.js'
@@ -191,6 +192,11 @@ export async function createGroup(ctx: Context, orgId: string, actor: GroupActor
     await upsertGroupMembers(db, group.id, rows, now)
     return group
   })
+}
+
+/** Every live group of the organization, private ones included, oldest first (the admin console). */
+export async function listAllGroups(ctx: Context, orgId: string): Promise<Group[]> {
+  return listGroups(ctx.db, orgId)
 }
 
 /** The group (not archived-filtered) or a failure: `missing` says which status (404 or 400). */

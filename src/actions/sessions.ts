@@ -4,7 +4,7 @@ import type { Credential, Principal, User } from '../domain.js'
 import { fail } from '../errors.js'
 import { tag } from '../ids.js'
 import { digest, randomToken } from '../secrets.js'
-import { deleteSession, findSession, insertSession } from '../store/repos/sessions.js'
+import { consumeSigninLink, deleteSession, findSession, insertSession, insertSigninLink } from '../store/repos/sessions.js'
 import { findPasswordHash, findUser, findUserByEmail, setPasswordHash } from '../store/repos/users.js'
 import { nowMicros } from '../time.js'
 import { requireOrganization } from './bootstrap.js'
@@ -67,11 +67,41 @@ export async function signIn(ctx: Context, email: string, password: string): Pro
   decoyHash ??= hashPassword(randomToken(16))
   const ok = await verifyPassword(password, stored ?? (await decoyHash))
   if (!user || !stored || !ok) fail('invalid_auth', 'Wrong email or password.')
+  return startSession(ctx, org.id, user)
+}
+
+async function startSession(ctx: Context, orgId: string, user: User): Promise<SignedIn> {
   const sessionToken = randomToken(43)
   const now = nowMicros()
   const expiresAt = now + SESSION_LIFETIME_SECONDS * 1_000_000
-  await insertSession(ctx.db, { id: digest(sessionToken), orgId: org.id, userId: user.id, createdAt: now, expiresAt })
+  await insertSession(ctx.db, { id: digest(sessionToken), orgId, userId: user.id, createdAt: now, expiresAt })
   return { user, sessionToken, expiresAt }
+}
+
+/** A one-time sign-in link stays valid this long unless used. */
+export const SIGNIN_LINK_LIFETIME_SECONDS = 24 * 3600
+
+/**
+ * A one-time sign-in link for a user (the first administrator's, printed on first start): the
+ * token is returned once and stored only as a digest.
+ */
+export async function createSigninLink(ctx: Context, orgId: string, userId: string, lifetimeSeconds = SIGNIN_LINK_LIFETIME_SECONDS): Promise<{ url: string; expiresAt: number }> {
+  const token = randomToken(43)
+  const now = nowMicros()
+  const expiresAt = now + lifetimeSeconds * 1_000_000
+  await insertSigninLink(ctx.db, { id: digest(token), orgId, userId, createdAt: now, expiresAt })
+  return { url: `${ctx.config.publicUrl}/login/link?token=${token}`, expiresAt }
+}
+
+/** Redeems a sign-in link: a new session, once; a used, expired or unknown link fails the same way. */
+export async function signInWithLink(ctx: Context, token: string): Promise<SignedIn> {
+  const refused = 'This sign-in link was already used or has expired. Sign in with your email and password.'
+  if (!/^[A-Za-z0-9]{43}$/.test(token)) fail('invalid_auth', refused)
+  const link = await consumeSigninLink(ctx.db, digest(token), nowMicros())
+  if (!link) fail('invalid_auth', refused)
+  const user = await findUser(ctx.db, link.orgId, link.userId)
+  if (!user || !user.active) fail('invalid_auth', refused)
+  return startSession(ctx, link.orgId, user)
 }
 
 export async function signOut(ctx: Context, sessionToken: string): Promise<void> {

@@ -1,6 +1,6 @@
 import type { FastifyInstance, FastifyReply } from 'fastify'
 import { Type } from 'typebox'
-import { signIn, signOut, SESSION_LIFETIME_SECONDS } from '../actions/sessions.js'
+import { signIn, signInWithLink, signOut, SESSION_LIFETIME_SECONDS } from '../actions/sessions.js'
 import type { Context } from '../context.js'
 import { isAppError } from '../errors.js'
 import { SESSION_COOKIE } from '../http/auth.js'
@@ -46,6 +46,18 @@ export async function loginRoutes(app: FastifyInstance, opts: { ctx: Context }):
       return reply.redirect(next, 303)
     } catch (err) {
       if (isAppError(err) && err.code === 'invalid_auth') return showLogin(reply, { next, email: form.email, error: err.message }, 401)
+      throw err
+    }
+  })
+
+  // A one-time sign-in link (printed for the first administrator on first start).
+  app.get('/login/link', { schema: { hide: true, querystring: Type.Object({ token: Type.String({ maxLength: 128 }) }) } }, async (request, reply) => {
+    try {
+      const signed = await signInWithLink(ctx, (request.query as { token: string }).token)
+      reply.setCookie(SESSION_COOKIE, signed.sessionToken, { path: '/', httpOnly: true, sameSite: 'lax', secure, maxAge: SESSION_LIFETIME_SECONDS })
+      return reply.header('referrer-policy', 'no-referrer').redirect('/office', 303)
+    } catch (err) {
+      if (isAppError(err) && err.code === 'invalid_auth') return showLogin(reply, { next: '/office', error: err.message }, 401)
       throw err
     }
   })

@@ -3,14 +3,14 @@ import { dialectOf } from './dialect.js'
 import * as m0001 from './migrations/0001_core.js'
 import * as m0003 from './migrations/0003_groups_scim.js'
 import * as m0004 from './migrations/0004_access.js'
+import * as m0005 from './migrations/0005_events.js'
 import * as m0006 from './migrations/0006_meetings.js'
 import * as m0007 from './migrations/0007_roomlio_v1.js'
 import * as m0008 from './migrations/0008_ops.js'
 import * as m0009 from './migrations/0009_office.js'
-import * as m0012 from './migrations/0012_v1_send_recordings.js'
-
-import * as m0005 from './migrations/0005_events.js'
 import * as m0010 from './migrations/0010_relays.js'
+import * as m0012 from './migrations/0012_v1_send_recordings.js'
+import * as m0013 from './migrations/0013_signin_links.js'
 
 /**
  * The one migration set, for both dialects. Listed statically (not read from disk) so the same
@@ -20,14 +20,14 @@ const migrations: Record<string, Migration> = {
   '0001_core': m0001,
   '0003_groups_scim': m0003,
   '0004_access': m0004,
+  '0005_events': m0005,
   '0006_meetings': m0006,
   '0007_roomlio_v1': m0007,
   '0008_ops': m0008,
   '0009_office': m0009,
-  '0012_v1_send_recordings': m0012,
-
-  '0005_events': m0005,
   '0010_relays': m0010,
+  '0012_v1_send_recordings': m0012,
+  '0013_signin_links': m0013,
 }
 
 class StaticProvider implements MigrationProvider {

@@ -26,6 +26,7 @@ export interface Database {
   outbox: OutboxTable
   audit_log: AuditLogTable
   sessions: SessionsTable
+  signin_links: SigninLinksTable
   oauth_grants: OAuthGrantsTable
   oauth_codes: OAuthCodesTable
   file_blobs: FileBlobsTable
@@ -291,6 +292,16 @@ export interface SessionsTable {
   user_id: string
   created_at: number
   expires_at: number
+}
+
+export interface SigninLinksTable {
+  /** SHA-256 of the link's token. */
+  id: string
+  org_id: string
+  user_id: string
+  created_at: number
+  expires_at: number
+  used_at: number | null
 }
 
 export interface OAuthGrantsTable {

@@ -1,241 +1,219 @@
-import { existsSync, mkdtempSync, rmSync } from 'node:fs'
-import { createServer, type IncomingHttpHeaders, type Server } from 'node:http'
-import type { AddressInfo } from 'node:net'
-import { tmpdir } from 'node:os'
 import path from 'node:path'
-import { fileURLToPath } from 'node:url'
 import { deflateSync } from 'node:zlib'
-import type { FastifyInstance } from 'fastify'
-import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core'
 import { Webhook } from 'standardwebhooks'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { buildApp } from '../../src/app.js'
-import { bootstrap } from '../../src/actions/bootstrap.js'
-import { createApiKeyClient } from '../../src/actions/clients.js'
-import { createRoom } from '../../src/actions/office.js'
-import { setPassword } from '../../src/actions/sessions.js'
-import { addUser } from '../../src/actions/users.js'
-import { loadConfig } from '../../src/config.js'
-import type { User } from '../../src/domain.js'
-import { newId } from '../../src/ids.js'
-import { SCOPES } from '../../src/scopes.js'
-import { openDatabase, type Db } from '../../src/store/db.js'
-import { migrateToLatest } from '../../src/store/migrate.js'
-import { insertChat } from '../../src/store/repos/chats.js'
-import { insertGroup, upsertGroupMembers } from '../../src/store/repos/groups.js'
-import { nowMicros } from '../../src/time.js'
 import { SEED_EXAMPLE } from '../src/blockkit/example.js'
+import { Fixture, ROOT } from './fixture.js'
 
-const root = fileURLToPath(new URL('../..', import.meta.url))
-const shots = path.join(root, 'web', 'screenshots')
-const CHROMIUM = process.env.ATRIUM_CHROMIUM ?? '/usr/bin/chromium'
-const PASSWORD = 'correct horse battery'
-
-/** A receiver standing in for an app's Interactivity URL. */
-interface Received {
-  body: string
-  headers: IncomingHttpHeaders
-}
+/** Screenshots of the main screens, refreshed by every run. */
+const shots = path.join(ROOT, 'web', 'screenshots')
 
 describe('web client in Chromium', () => {
-  let dataDir: string
-  let db: Db
-  let app: FastifyInstance
-  let base: string
-  let browser: Browser
-  let receiver: Server
-  const received: Received[] = []
-  let apiKey: string
-  let signingSecret: string
-  let admin: User
-  let alice: User
-  let chat: string
+  let fx: Fixture
 
   beforeAll(async () => {
-    if (!existsSync(path.join(root, 'web', 'dist', 'index.html'))) throw new Error('web/dist is missing: run `npm run build` first')
-    if (!existsSync(CHROMIUM)) throw new Error(`${CHROMIUM} is missing: apt-get install -y chromium`)
-    dataDir = mkdtempSync(path.join(tmpdir(), 'atrium-e2e-'))
-
-    receiver = createServer((req, res) => {
-      let body = ''
-      req.on('data', (c: Buffer) => (body += c.toString()))
-      req.on('end', () => {
-        received.push({ body, headers: req.headers })
-        res.writeHead(200, { 'content-type': 'application/json' }).end('{}')
-      })
-    })
-    await new Promise<void>((resolve) => receiver.listen(0, '127.0.0.1', resolve))
-    const receiverUrl = `http://127.0.0.1:${(receiver.address() as AddressInfo).port}/interactivity`
-
-    const port = await freePort()
-    const config = loadConfig({
-      PORT: String(port),
-      ATRIUM_DATA_DIR: dataDir,
-      ATRIUM_LOG_LEVEL: 'warn',
-      ATRIUM_RATE_LIMIT: 'off',
-      ATRIUM_ALLOW_PRIVATE_URLS: '1',
-    })
-    db = openDatabase(config.database)
-    await migrateToLatest(db)
-    const boot = await bootstrap({ db, config })
-    const ctx = { db, config }
-    const org = boot.organization
-    admin = boot.created!.admin
-    await setPassword(ctx, org.id, admin.id, PASSWORD)
-    alice = await addUser(ctx, org.id, { email: 'alice@example.com', name: 'Alice Liddell', isAdmin: false })
-    await setPassword(ctx, org.id, alice.id, PASSWORD)
-    const client = await createApiKeyClient(ctx, org.id, { name: 'Deploy bot', scopes: [...SCOPES], interactivityUrl: receiverUrl })
-    apiKey = client.apiKey
-    signingSecret = client.signingSecret
-
-    // A group with both people and the bot; its chat is also the "Engineering" room's chat.
-    const now = nowMicros()
-    const chatRow = await insertChat(db, { id: newId(), orgId: org.id, kind: 'channel', groupId: null, participants: [], startedAt: now })
-    const group = await insertGroup(db, { id: newId(), orgId: org.id, chatId: chatRow.id, name: 'Engineering', description: null, private: false, enforceThreads: false, createdBy: null, createdAt: now })
-    await db.updateTable('chats').set({ group_id: group.id }).where('id', '=', chatRow.id).execute()
-    const members = [`U-${admin.id}`, `U-${alice.id}`, `B-${client.app.botId}`]
-    await upsertGroupMembers(db, group.id, members.map((address) => ({ address, role: 'member' as const })), now)
-    chat = `C-${chatRow.id}`
-    await createRoom(ctx, org.id, { name: 'Engineering', group: `G-${group.id}` })
-    await createRoom(ctx, org.id, { name: 'Design studio' })
-    await createRoom(ctx, org.id, { name: 'Lounge' })
-
-    app = await buildApp(config, { db, logger: false })
-    await app.listen({ port, host: '127.0.0.1' })
-    base = `http://127.0.0.1:${port}`
-
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      headless: true,
-      args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-    })
+    fx = await Fixture.start()
   })
 
   afterAll(async () => {
-    await browser?.close()
-    await app?.close()
-    await db?.destroy()
-    await new Promise<void>((resolve) => (receiver ? receiver.close(() => resolve()) : resolve()))
-    if (dataDir) rmSync(dataDir, { recursive: true, force: true })
+    await fx?.close()
   })
 
-  async function signIn(email: string, viewport = { width: 1280, height: 800 }): Promise<{ context: BrowserContext; page: Page }> {
-    const context = await browser.newContext({ viewport, baseURL: base })
-    const page = await context.newPage()
-    page.on('pageerror', (e) => console.error('page error:', e.message))
-    await page.goto('/office')
-    await page.waitForURL(/\/login/)
-    await page.getByLabel('Email').fill(email)
-    await page.getByLabel('Password').fill(PASSWORD)
-    await page.getByRole('button', { name: /sign in/i }).click()
-    await page.waitForURL(/\/office/)
-    await page.getByRole('heading', { name: 'Office' }).waitFor()
-    return { context, page }
+  const botPost = async (body: Record<string, unknown>) => {
+    const res = await fetch(`${fx.base}/v0/chat.post`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${fx.apiKey}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ chat: fx.chat, ...body }),
+    })
+    expect(res.status, await res.clone().text()).toBe(200)
   }
 
   it('signs in, shows the office floor, and records entering a room', async () => {
-    const { context, page } = await signIn(admin.email)
+    const { context, page } = await fx.signIn(fx.admin.email)
     await page.getByRole('button', { name: 'Enter Engineering' }).click()
     await page.locator('.room.here').getByRole('heading', { name: /Engineering/ }).waitFor()
     await page.getByRole('button', { name: 'Check in' }).click()
     await page.getByRole('button', { name: 'Check out' }).waitFor()
     await page.screenshot({ path: path.join(shots, 'office.png'), fullPage: true })
-    const audit = await db.selectFrom('audit_log').select(['event_type', 'data']).where('event_type', '=', 'ENTER_ROOM').execute()
+    const audit = await fx.db.selectFrom('audit_log').select(['event_type', 'data']).where('event_type', '=', 'ENTER_ROOM').execute()
     expect(audit).toHaveLength(1)
     expect(JSON.parse(audit[0]!.data).location.kind).toBe('RoomLocation')
     await context.close()
   })
 
   it('delivers a message to a second browser in real time, renders Block Kit, and sends a signed interaction', async () => {
-    const a = await signIn(admin.email)
-    const b = await signIn(alice.email)
-    await a.page.goto(`/chat/${chat}`)
-    await b.page.goto(`/chat/${chat}`)
+    const a = await fx.signIn(fx.admin.email)
+    const b = await fx.signIn(fx.alice.email)
+    await a.page.goto(`/chat/${fx.chat}`)
+    await b.page.goto(`/chat/${fx.chat}`)
     await a.page.getByRole('heading', { name: 'Engineering' }).waitFor()
     await b.page.getByRole('heading', { name: 'Engineering' }).waitFor()
-    // Let both sockets connect before sending.
-    await a.page.waitForFunction(() => (window as unknown as { atriumRealtime: { status: string } }).atriumRealtime.status === 'open')
-    await b.page.waitForFunction(() => (window as unknown as { atriumRealtime: { status: string } }).atriumRealtime.status === 'open')
+    // Both sockets are subscribed before anything is sent.
+    await Fixture.realtimeOpen(a.page)
+    await Fixture.realtimeOpen(b.page)
 
     const text = `Hello from the admin ${Date.now()}`
     await a.page.getByLabel('Message Engineering').fill(text)
     await a.page.keyboard.press('Enter')
-    await b.page.getByText(text).waitFor({ timeout: 15_000 })
+    await b.page.getByText(text).waitFor()
 
     // The bot posts the complete Block Kit example of the documentation.
-    const res = await fetch(`${base}/v0/chat.post`, {
-      method: 'POST',
-      headers: { authorization: `Bearer ${apiKey}`, 'content-type': 'application/json' },
-      body: JSON.stringify({ chat, ...SEED_EXAMPLE }),
-    })
-    expect(res.status).toBe(200)
+    await botPost(SEED_EXAMPLE)
     const message = a.page.locator('article', { has: a.page.getByRole('heading', { name: 'Deploy Request: api-gateway v2.4.1' }) })
-    await message.waitFor({ timeout: 15_000 })
+    await message.waitFor()
+    await b.page.getByRole('heading', { name: 'Deploy Request: api-gateway v2.4.1' }).waitFor()
     await expect(message.getByRole('link', { name: /View Diff/ }).getAttribute('target')).resolves.toBe('_blank')
     await expect(message.locator('.bk').getAttribute('data-color')).resolves.toBe('#5B3FD9')
+    await expect(message.locator('.bk-section-text strong').allTextContents()).resolves.toEqual(['Environment:', 'Branch:', 'Commit:'])
+    await expect(message.locator('hr.bk-divider').count()).resolves.toBe(1)
+    await expect(message.getByRole('button', { name: 'Reject' }).getAttribute('class')).resolves.toContain('bk-danger')
     await a.page.screenshot({ path: path.join(shots, 'chat-block-kit.png') })
 
     await message.getByRole('button', { name: 'Approve' }).click()
-    await message.getByRole('status').filter({ hasText: 'Clicked' }).waitFor({ timeout: 15_000 })
-    expect(received).toHaveLength(1)
-    const hit = received[0]!
-    const payload = new Webhook(signingSecret).verify(hit.body, {
+    await message.getByRole('status').filter({ hasText: 'Clicked' }).waitFor()
+    const hits = await fx.receivedAtLeast(1, '/interactivity')
+    expect(hits).toHaveLength(1)
+    const hit = hits[0]!
+    const payload = new Webhook(fx.signingSecret).verify(hit.body, {
       'webhook-id': String(hit.headers['webhook-id']),
       'webhook-timestamp': String(hit.headers['webhook-timestamp']),
       'webhook-signature': String(hit.headers['webhook-signature']),
     }) as Record<string, unknown>
-    expect(payload).toMatchObject({ type: 'block_actions', actionId: 'deploy_approve', value: 'api-gateway-v2.4.1', user: { email: admin.email } })
-    expect((payload.message as { chatId: string }).chatId).toBe(chat)
+    expect(payload).toMatchObject({ type: 'block_actions', actionId: 'deploy_approve', value: 'api-gateway-v2.4.1', user: { email: fx.admin.email } })
+    expect((payload.message as { chatId: string }).chatId).toBe(fx.chat)
+    await a.context.close()
+    await b.context.close()
+  })
+
+  it('shows typing, reactions, thread replies, edits and deletes in the other browser as they happen', async () => {
+    const a = await fx.signIn(fx.admin.email)
+    const b = await fx.signIn(fx.alice.email)
+    for (const p of [a.page, b.page]) {
+      await p.goto(`/chat/${fx.chat}`)
+      await p.getByRole('heading', { name: 'Engineering' }).waitFor()
+      await Fixture.realtimeOpen(p)
+    }
+    const bMain = b.page.locator('.conversation')
+    await a.page.getByLabel('Message Engineering').pressSequentially('Ship')
+    await b.page.getByText(/is typing…/).waitFor()
+    await a.page.getByLabel('Message Engineering').fill('Ship it today')
+    await a.page.keyboard.press('Enter')
+    const aMessage = a.page.locator('.conversation article', { hasText: 'Ship it today' })
+    const bMessage = bMain.locator('article', { hasText: 'Ship it today' })
+    await bMessage.waitFor()
+    await b.page.getByText(/is typing…/).waitFor({ state: 'detached' })
+
+    await bMessage.getByRole('button', { name: 'React with tada' }).click()
+    await aMessage.getByRole('button', { name: 'tada reaction, 1' }).waitFor()
+
+    await bMessage.getByRole('button', { name: 'Reply in thread' }).click()
+    await b.page.getByLabel('Reply in thread').fill('On it')
+    await b.page.getByLabel('Reply in thread').press('Enter')
+    await b.page.locator('aside.thread').getByText('On it').waitFor()
+    await aMessage.getByRole('button', { name: '1 reply' }).waitFor()
+    await expect(a.page.locator('.conversation article', { hasText: 'On it' }).count()).resolves.toBe(0)
+    await b.page.screenshot({ path: path.join(shots, 'chat-thread.png') })
+
+    await aMessage.getByRole('button', { name: 'Edit' }).click()
+    await a.page.getByLabel('Edit message').fill('Ship it tomorrow')
+    await a.page.getByRole('button', { name: 'Save' }).click()
+    const edited = bMain.locator('article', { hasText: 'Ship it tomorrow' })
+    await edited.getByText('(edited)').waitFor()
+
+    a.page.once('dialog', (d) => void d.accept())
+    await a.page.locator('.conversation article', { hasText: 'Ship it tomorrow' }).getByRole('button', { name: 'Delete' }).click()
+    await edited.waitFor({ state: 'detached' })
     await a.context.close()
     await b.context.close()
   })
 
   it('uploads an image and shows its preview', async () => {
-    const { context, page } = await signIn(admin.email)
-    await page.goto(`/chat/${chat}`)
+    const { context, page } = await fx.signIn(fx.admin.email)
+    await page.goto(`/chat/${fx.chat}`)
     await page.getByRole('heading', { name: 'Engineering' }).waitFor()
-    await page.getByLabel('Attach files').setInputFiles({ name: 'dot.png', mimeType: 'image/png', buffer: PNG })
+    await page.getByLabel('Attach files').setInputFiles({ name: 'diagram ü.png', mimeType: 'image/png', buffer: PNG })
     await page.getByRole('button', { name: 'Send' }).click()
-    const img = page.locator('img.preview[alt="dot.png"]')
-    await img.waitFor({ timeout: 15_000 })
-    await page.waitForFunction(() => [...document.querySelectorAll<HTMLImageElement>('img.preview')].some((i) => i.complete && i.naturalWidth > 0))
+    const img = page.locator('img.preview[alt="diagram ü.png"]')
+    await img.waitFor()
+    await page.waitForFunction(() => [...document.querySelectorAll<HTMLImageElement>('img.preview')].some((i) => i.complete && i.naturalWidth === 48))
     await context.close()
   })
 
-  it('lets an admin create an API key in the console that works against token.info', async () => {
-    const { context, page } = await signIn(admin.email)
+  it('lets an admin create an API key in the console that works against token.info, rotate its secret and read the delivery log', async () => {
+    const { context, page } = await fx.signIn(fx.admin.email)
+    const failed: string[] = []
+    page.on('response', (r) => r.url().includes('/admin/') && r.status() >= 400 && failed.push(`${r.status()} ${r.url()}`))
     await page.getByRole('link', { name: 'Developer console' }).click()
     await page.getByLabel('Name').fill('Console test client')
     await page.getByRole('button', { name: 'Create client' }).click()
     const key = (await page.locator('[data-secret="API key"]').textContent())!.trim()
     expect(key).toMatch(/^rmk-/)
-    const res = await fetch(`${base}/v0/token.info`, { headers: { authorization: `Bearer ${key}` } })
+    const res = await fetch(`${fx.base}/v0/token.info`, { headers: { authorization: `Bearer ${key}` } })
     expect(res.status).toBe(200)
     expect(((await res.json()) as { addr: string }).addr).toMatch(/^B-/)
     await page.screenshot({ path: path.join(shots, 'console.png'), fullPage: true })
+
+    page.on('dialog', (d) => void d.accept())
+    await page.getByRole('button', { name: 'Settings of Console test client' }).click()
+    await page.getByRole('button', { name: 'Rotate signing secret' }).click()
+    await expect(page.locator('[data-secret="New signing secret"]').textContent()).resolves.toMatch(/^whsec_/)
+
+    // A webhook subscription of the bot; a message is delivered to it, shows in the log, and is replayed.
+    const subscribed = await fetch(`${fx.base}/v0/webhook.subscribe`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${fx.apiKey}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ url: `${fx.receiverBase}/events`, event: 'chat:message:channel' }),
+    })
+    expect(subscribed.status, await subscribed.clone().text()).toBe(200)
+    // The admin posts (an app does not hear its own messages), through the session as the client does.
+    const { csrfToken } = (await (await page.request.get('/app/session')).json()) as { csrfToken: string }
+    const posted = await page.request.post('/v0/chat.post', { headers: { 'x-csrf-token': csrfToken }, data: { chat: fx.chat, text: 'Deployed api-gateway v2.4.1' } })
+    expect(posted.status(), await posted.text()).toBe(200)
+    const [delivered] = await fx.receivedAtLeast(1, '/events')
+    await page.getByRole('link', { name: 'Webhooks & deliveries' }).click()
+    await page.getByRole('heading', { name: 'Delivery log' }).waitFor()
+    await page.getByRole('cell', { name: `${fx.receiverBase}/events` }).first().waitFor()
+    const row = page.locator('tr', { has: page.getByRole('button', { name: `Replay chat.message.channel delivery ${delivered!.headers['webhook-id']}` }) })
+    await row.getByText('delivered', { exact: true }).waitFor()
+    await row.getByRole('button', { name: /^Replay / }).click()
+    await row.getByText('replay queued').waitFor()
+    const [, replayed] = await fx.receivedAtLeast(2, '/events')
+    expect(replayed!.headers['webhook-id']).toBe(delivered!.headers['webhook-id'])
+    await page.screenshot({ path: path.join(shots, 'console-deliveries.png'), fullPage: true })
+    await page.getByRole('link', { name: 'Personal access' }).click()
+    await page.getByRole('heading', { name: 'Approval queue' }).waitFor()
+    await page.getByText('Nothing waiting.').waitFor()
+
+    // A person added in the console signs in with the one-time link they are handed.
+    await page.getByRole('link', { name: 'Users & groups' }).click()
+    await page.getByLabel('Email', { exact: true }).fill('grace@example.com')
+    await page.getByLabel('Full name').fill('Grace Hopper')
+    await page.getByRole('button', { name: 'Add person' }).click()
+    const link = (await page.locator('[data-secret="Sign-in link"]').textContent())!.trim()
+    const grace = await fx.browser.newContext({ baseURL: fx.base })
+    const gracePage = await grace.newPage()
+    await gracePage.goto(link)
+    await gracePage.waitForURL(/\/office$/)
+    await gracePage.getByRole('button', { name: 'Sign out' }).waitFor()
+    await expect(gracePage.locator('.me').textContent()).resolves.toContain('Grace Hopper')
+    await grace.close()
+    expect(failed).toEqual([])
+
     await page.goto('/builder')
-    await page.getByText('Valid: chat.post would accept these blocks.').waitFor({ timeout: 15_000 })
+    await page.getByText('Valid: chat.post would accept these blocks.').waitFor()
     await page.screenshot({ path: path.join(shots, 'builder.png') })
     await context.close()
   })
 
   it('works on a phone-sized screen', async () => {
-    const { context, page } = await signIn(alice.email, { width: 390, height: 844 })
+    const { context, page } = await fx.signIn(fx.alice.email, { width: 390, height: 844 })
     await page.getByRole('button', { name: 'Menu' }).click()
-    await page.getByRole('link', { name: 'Chat' }).click()
+    await page.getByRole('navigation', { name: 'Primary' }).getByRole('link', { name: 'Chat', exact: true }).click()
     await page.getByRole('heading', { name: 'Engineering' }).waitFor()
     await page.screenshot({ path: path.join(shots, 'chat-phone.png') })
     await context.close()
   })
 })
-
-async function freePort(): Promise<number> {
-  const s = createServer()
-  await new Promise<void>((resolve) => s.listen(0, '127.0.0.1', resolve))
-  const port = (s.address() as AddressInfo).port
-  await new Promise<void>((resolve) => s.close(() => resolve()))
-  return port
-}
 
 /** A small solid-colour PNG, encoded here so the test ships no binary fixture. */
 function png(width: number, height: number, rgb: [number, number, number]): Buffer {

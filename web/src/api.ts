@@ -58,13 +58,27 @@ export async function post<T>(path: string, body?: unknown, query?: Query): Prom
   )
 }
 
-/** Raw bytes (item.upload). */
-export async function upload<T>(path: string, file: Blob, query?: Query): Promise<T> {
+/**
+ * `Content-Disposition` naming an upload: an ASCII fallback plus the exact UTF-8 name (RFC 6266 /
+ * RFC 5987 `filename*`), which servers prefer when present.
+ */
+export function attachmentDisposition(name: string): string {
+  const fallback = name.replace(/[^\x20-\x7e]/g, '_').replace(/["\\]/g, '_')
+  const encoded = encodeURIComponent(name).replace(/['()*]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`)
+  return `attachment; filename="${fallback}"; filename*=UTF-8''${encoded}`
+}
+
+/** Raw bytes (item.upload), named by Content-Disposition. */
+export async function upload<T>(path: string, file: File, query?: Query): Promise<T> {
   return handle<T>(
     await fetch(withQuery(path, query), {
       method: 'POST',
       credentials: 'same-origin',
-      headers: { 'content-type': file.type || 'application/octet-stream', 'x-csrf-token': csrfToken() },
+      headers: {
+        'content-type': file.type || 'application/octet-stream',
+        'content-disposition': attachmentDisposition(file.name),
+        'x-csrf-token': csrfToken(),
+      },
       body: file,
     }),
   )

@@ -1,5 +1,5 @@
 import { Type } from 'typebox'
-import { createApiKeyClient, createOAuthClient, deleteClient, listClients, setClientRateLimit } from '../../actions/clients.js'
+import { createApiKeyClient, createOAuthClient, deleteClient, listClients, rotateSigningSecret, setClientRateLimit, updateClient } from '../../actions/clients.js'
 import type { App } from '../../domain.js'
 import { fail } from '../../errors.js'
 import { ADMIN, principalOf } from '../../http/auth.js'
@@ -52,7 +52,7 @@ function scopeList(scopes: string[]): Scope[] {
   return [...new Set(scopes)] as Scope[]
 }
 
-/** API clients ("Developer" settings): list, create (API key or OAuth), delete, rate limit. */
+/** API clients ("Developer" settings): list, create (API key or OAuth), update URLs, rotate the signing secret, delete, rate limit. */
 export default async function clientRoutes(app: AdminApp): Promise<void> {
   app.get(
     '/clients.list',
@@ -126,6 +126,51 @@ export default async function clientRoutes(app: AdminApp): Promise<void> {
       const p = principalOf(request)
       await deleteClient(app.ctx, p.orgId, request.body.clientId, p.model === 'personal' ? p.user.id : null)
       return {}
+    },
+  )
+
+  app.post(
+    '/clients.update',
+    {
+      schema: {
+        hide: true,
+        body: Type.Object(
+          {
+            clientId: Type.String({ minLength: 1, maxLength: 64 }),
+            interactivityUrl: Type.Optional(Type.Union([Type.String({ minLength: 1, maxLength: 2048 }), Type.Null()])),
+            webhookUrl: Type.Optional(Type.Union([Type.String({ minLength: 1, maxLength: 2048 }), Type.Null()])),
+            redirectUris: Type.Optional(Type.Array(Type.String({ maxLength: 2048 }), { maxItems: 10 })),
+          },
+          { additionalProperties: false },
+        ),
+        response: { 200: Type.Object({ client: Client }), ...errorResponses(400, 401, 403, 404) },
+      },
+      config: { auth: ADMIN },
+    },
+    async (request) => {
+      const p = principalOf(request)
+      const { clientId, ...change } = request.body
+      return { client: clientView(await updateClient(app.ctx, p.orgId, clientId, change, p.model === 'personal' ? p.user.id : null)) }
+    },
+  )
+
+  app.post(
+    '/clients.rotateSecret',
+    {
+      schema: {
+        hide: true,
+        body: Type.Object({ clientId: Type.String({ minLength: 1, maxLength: 64 }) }, { additionalProperties: false }),
+        response: {
+          200: Type.Object({ client: Client, signingSecret: Type.String({ description: 'The new webhook signing secret (whsec_…), shown once' }) }),
+          ...errorResponses(400, 401, 403, 404),
+        },
+      },
+      config: { auth: ADMIN },
+    },
+    async (request) => {
+      const p = principalOf(request)
+      const r = await rotateSigningSecret(app.ctx, p.orgId, request.body.clientId, p.model === 'personal' ? p.user.id : null)
+      return { client: clientView(r.app), signingSecret: r.signingSecret }
     },
   )
 

@@ -8,6 +8,8 @@ import settingsRoutes from './settings.js'
 import roomRoutes from './rooms.js'
 import adminMeetingRoutes from './meetings.js'
 import adminLobbyRoutes from './lobbies.js'
+import adminGroupRoutes from './groups.js'
+import adminUserRoutes from './users.js'
 
 import adminWebhookRoutes from './webhooks.js'
 import adminRelayRoutes from './relays.js'
@@ -30,6 +32,8 @@ const modules: Array<(app: AdminApp) => Promise<void>> = [
   adminMeetingRoutes,
   adminLobbyRoutes,
   roomlioAdminRoutes,
+  adminGroupRoutes,
+  adminUserRoutes,
 ]
 
 export async function adminRoutes(app: FastifyInstance, opts: { ctx: Context }): Promise<void> {

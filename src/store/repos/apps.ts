@@ -108,3 +108,20 @@ export async function markAppDeleted(db: Executor, id: string, at: number): Prom
 export async function setAppRateLimit(db: Executor, id: string, burst: number | null, perSecond: number | null): Promise<void> {
   await db.updateTable('apps').set({ rate_limit_burst: burst, rate_limit_per_second: perSecond }).where('id', '=', id).execute()
 }
+
+/** Changes an app's URLs (only the fields given). */
+export async function updateAppUrls(
+  db: Executor,
+  id: string,
+  change: { interactivityUrl?: string | null; webhookUrl?: string | null; redirectUris?: string[] },
+): Promise<void> {
+  const set: { interactivity_url?: string | null; webhook_url?: string | null; redirect_uris?: string } = {}
+  if (change.interactivityUrl !== undefined) set.interactivity_url = change.interactivityUrl
+  if (change.webhookUrl !== undefined) set.webhook_url = change.webhookUrl
+  if (change.redirectUris !== undefined) set.redirect_uris = JSON.stringify(change.redirectUris)
+  if (Object.keys(set).length > 0) await db.updateTable('apps').set(set).where('id', '=', id).execute()
+}
+
+export async function setAppSigningSecret(db: Executor, id: string, signingSecret: string): Promise<void> {
+  await db.updateTable('apps').set({ signing_secret: signingSecret }).where('id', '=', id).execute()
+}

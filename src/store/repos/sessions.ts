@@ -27,3 +27,23 @@ export async function deleteSession(db: Executor, id: string): Promise<void> {
 export async function deleteExpiredSessions(db: Executor, now: number): Promise<void> {
   await db.deleteFrom('sessions').where('expires_at', '<=', now).execute()
 }
+
+export async function insertSigninLink(db: Executor, link: { id: string; orgId: string; userId: string; createdAt: number; expiresAt: number }): Promise<void> {
+  await db
+    .insertInto('signin_links')
+    .values({ id: link.id, org_id: link.orgId, user_id: link.userId, created_at: link.createdAt, expires_at: link.expiresAt, used_at: null })
+    .execute()
+}
+
+/** Marks an unused, unexpired link used and returns whom it signs in; undefined otherwise (one winner under races). */
+export async function consumeSigninLink(db: Executor, id: string, now: number): Promise<{ orgId: string; userId: string } | undefined> {
+  const row = await db
+    .updateTable('signin_links')
+    .set({ used_at: now })
+    .where('id', '=', id)
+    .where('used_at', 'is', null)
+    .where('expires_at', '>', now)
+    .returning(['org_id', 'user_id'])
+    .executeTakeFirst()
+  return row && { orgId: row.org_id, userId: row.user_id }
+}

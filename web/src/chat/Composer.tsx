@@ -12,6 +12,8 @@ export function Composer({ chat, threadTimestamp, label, onSent }: { chat: strin
   const { people } = useOffice()
   const [text, setText] = useState('')
   const [files, setFiles] = useState<File[]>([])
+  // Remounts the file input after a send so the same file can be picked again.
+  const [fileInput, setFileInput] = useState(0)
   const [busy, setBusy] = useState(false)
   const [error, setError] = useState<string | null>(null)
   const [query, setQuery] = useState<string | null>(null)
@@ -63,7 +65,7 @@ export function Composer({ chat, threadTimestamp, label, onSent }: { chat: strin
     try {
       const items: string[] = []
       for (const f of files) {
-        const r = await upload<Item | { item: Item }>('/v0/item.upload', f, { name: f.name })
+        const r = await upload<Item | { item: Item }>('/app/item.upload', f)
         items.push('item' in r ? r.item.id : r.id)
       }
       await post('/v0/chat.post', {
@@ -74,6 +76,7 @@ export function Composer({ chat, threadTimestamp, label, onSent }: { chat: strin
       })
       setText('')
       setFiles([])
+      setFileInput((n) => n + 1)
       mentions.current.clear()
       onSent?.()
     } catch (e) {
@@ -148,7 +151,7 @@ export function Composer({ chat, threadTimestamp, label, onSent }: { chat: strin
         />
         <label className="file-pick">
           <span className="visually-hidden">Attach files</span>
-          <input type="file" multiple aria-label="Attach files" onChange={(e) => setFiles([...(e.target.files ?? [])])} />
+          <input key={fileInput} type="file" multiple aria-label="Attach files" onChange={(e) => setFiles([...(e.target.files ?? [])])} />
         </label>
         {!threadTimestamp && (
           <button type="button" onClick={() => setPolling((p) => !p)} aria-expanded={polling}>

@@ -20,7 +20,8 @@ const PAGE = 50
 function applyFrame(list: Message[], type: string, payload: unknown, chat: string, thread?: number): Message[] {
   const p = payload as Partial<Message> & { chat?: string; timestamp?: number }
   if (p.chat !== chat && !(type === 'chat.message.reaction' && (p as Reaction).chat === chat)) return list
-  const inScope = (m: Partial<Message>) => (thread === undefined ? !isReply(m as Message) : m.threadTimestamp === thread || m.timestamp === thread)
+  // The main view keeps replies too (it shows their count under each thread root); a thread keeps its own.
+  const inScope = (m: Partial<Message>) => thread === undefined || m.threadTimestamp === thread || m.timestamp === thread
   switch (type) {
     case 'chat.message.channel':
     case 'chat.message.dm':
@@ -61,7 +62,7 @@ function useConversation(chat: string, thread?: number) {
     query({ limit: PAGE })
       .then((page) => {
         if (cancelled) return
-        setMessages(mergeMessages([], thread === undefined ? page.messages.filter((m) => !isReply(m)) : page.messages))
+        setMessages(mergeMessages([], page.messages))
         setCursor(page.nextCursor)
         setDone(!page.nextCursor)
       })
@@ -76,7 +77,7 @@ function useConversation(chat: string, thread?: number) {
     setLoading(true)
     try {
       const page = await query({ limit: PAGE, cursor })
-      setMessages((list) => mergeMessages(list, thread === undefined ? page.messages.filter((m) => !isReply(m)) : page.messages))
+      setMessages((list) => mergeMessages(list, page.messages))
       setCursor(page.nextCursor)
       setDone(!page.nextCursor)
     } finally {
@@ -91,7 +92,7 @@ function useConversation(chat: string, thread?: number) {
     let next: string | undefined
     for (let i = 0; i < 20; i++) {
       const page = await query({ after: microsToIso(last.timestamp), limit: 200, cursor: next })
-      setMessages((list) => mergeMessages(list, thread === undefined ? page.messages.filter((m) => !isReply(m)) : page.messages))
+      setMessages((list) => mergeMessages(list, page.messages))
       next = page.nextCursor
       if (!next) break
     }
@@ -112,6 +113,12 @@ function useTyping(chat: string, me: string) {
   const [typing, setTyping] = useState<Map<string, number>>(new Map())
   useEffect(() => {
     const unsub = realtime.subscribe((f) => {
+      if (f.type === 'chat.message.channel' || f.type === 'chat.message.dm') {
+        // Their message arrived: they are no longer typing it.
+        const m = f.payload as Message
+        if (m.chat === chat) setTyping((t) => (t.has(m.sender) ? new Map([...t].filter(([a]) => a !== m.sender)) : t))
+        return
+      }
       if (f.type !== 'chat.typing') return
       const p = f.payload as { chat: string; address: string }
       if (p.chat !== chat || p.address === me) return
@@ -129,38 +136,30 @@ function useTyping(chat: string, me: string) {
 function Conversation({ entry, onRead }: { entry: InboxEntry; onRead: (chat: string, ts: number) => void }) {
   const { user } = useSession()
   const directory = useDirectory()
-  const { messages, loadOlder, done, loading, error } = useConversation(entry.id)
+  const { messages: all, loadOlder, done, loading, error } = useConversation(entry.id)
   const [thread, setThread] = useState<number | null>(null)
-  const [replyCounts, setReplyCounts] = useState<Map<number, number>>(new Map())
+  const messages = all.filter((m) => !isReply(m))
+  const replyCounts = new Map<number, number>()
+  for (const m of all) if (isReply(m)) replyCounts.set(m.threadTimestamp!, (replyCounts.get(m.threadTimestamp!) ?? 0) + 1)
   const list = useRef<HTMLDivElement>(null)
   const stick = useRef(true)
   const prevHeight = useRef(0)
   const typing = useTyping(entry.id, user.address)
 
   // Keep the view pinned to the bottom for new messages, and in place when older ones load above.
+  const topCount = messages.length
   useLayoutEffect(() => {
     const el = list.current
     if (!el) return
     if (stick.current) el.scrollTop = el.scrollHeight
     else if (prevHeight.current && el.scrollHeight > prevHeight.current && el.scrollTop < 50) el.scrollTop += el.scrollHeight - prevHeight.current
     prevHeight.current = el.scrollHeight
-  }, [messages])
+  }, [topCount, all])
 
+  const lastTs = all.at(-1)?.timestamp
   useEffect(() => {
-    const last = messages.at(-1)
-    if (last) onRead(entry.id, last.timestamp)
-  }, [messages, entry.id, onRead])
-
-  useEffect(
-    () =>
-      realtime.subscribe((f) => {
-        if (f.type !== 'chat.message.channel' && f.type !== 'chat.message.dm') return
-        const m = f.payload as Message
-        if (m.chat !== entry.id || !isReply(m)) return
-        setReplyCounts((c) => new Map(c).set(m.threadTimestamp!, (c.get(m.threadTimestamp!) ?? 0) + 1))
-      }),
-    [entry.id],
-  )
+    if (lastTs !== undefined) onRead(entry.id, lastTs)
+  }, [lastTs, entry.id, onRead])
 
   const onScroll = () => {
     const el = list.current
@@ -169,7 +168,7 @@ function Conversation({ entry, onRead }: { entry: InboxEntry; onRead: (chat: str
     if (el.scrollTop < 80 && !done && !loading) void loadOlder()
   }
 
-  const react = (m: Message) => (name: string) => void post('/v0/reaction.add', { chat: entry.id, timestamp: m.timestamp, name }).catch(() => undefined)
+  const react = (m: Message) => (name: string) => void post('/app/reaction.add', { chat: entry.id, timestamp: m.timestamp, name }).catch(() => undefined)
   const edit = (m: Message) => async (text: string) => void (await post('/app/chat.update', { chat: entry.id, timestamp: m.timestamp, text }))
   const remove = (m: Message) => async () => void (await post('/app/chat.delete', { chat: entry.id, timestamp: m.timestamp }))
   const threadRoot = thread !== null ? messages.find((m) => m.timestamp === thread) : undefined
@@ -230,7 +229,7 @@ function ThreadPanel({ chat, root, rootMessage, onClose }: { chat: string; root:
             key={m.timestamp}
             message={m}
             me={user.address}
-            onReact={(name) => void post('/v0/reaction.add', { chat, timestamp: m.timestamp, name }).catch(() => undefined)}
+            onReact={(name) => void post('/app/reaction.add', { chat, timestamp: m.timestamp, name }).catch(() => undefined)}
             onEdit={async (text) => void (await post('/app/chat.update', { chat, timestamp: m.timestamp, text }))}
             onDelete={async () => void (await post('/app/chat.delete', { chat, timestamp: m.timestamp }))}
           />

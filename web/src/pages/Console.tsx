@@ -1,14 +1,11 @@
-import { useCallback, useEffect, useState, type FormEvent, type ReactNode } from 'react'
+import { useCallback, useState, type FormEvent, type ReactNode } from 'react'
 import { get, post } from '../api'
+import { ALL_SCOPES, PersonalAccessTable, ScopePicker, Secret, useLoad, type PersonalAccess } from '../components/credentials'
+import { Relays } from '../console/Relays'
+import { Webhooks } from '../console/Webhooks'
+import { useDirectory } from '../directory'
 import { Link, useRouter } from '../router'
 import { useOffice } from '../people'
-
-/** Roam's scope vocabulary, for the API client form. */
-export const ALL_SCOPES = [
-  'chat:read', 'chat:write', 'chat:send_message', 'chat:history', 'item:write', 'group:write', 'groups:read', 'user:read', 'user:read.email',
-  'user:read.status', 'user:write', 'userauditlog:read', 'transcript:read', 'meetings:read', 'meeting:write', 'meetinglink:read', 'meetinglink:write',
-  'lobby:read', 'webhook:read', 'webhook:write', 'recordings:read', 'admin:compliance:read',
-]
 
 interface Client {
   clientId: string
@@ -20,63 +17,6 @@ interface Client {
   interactivityUrl: string | null
   webhookUrl: string | null
   createdAt: string
-}
-
-interface PersonalAccess {
-  id: string
-  kind: 'pat' | 'oauth'
-  user: string
-  name: string
-  scopes: string[]
-  status: 'active' | 'pending' | 'rejected' | 'revoked'
-  createdAt: string
-}
-
-function useLoad<T>(load: () => Promise<T>): { data: T | null; error: string | null; reload: () => void } {
-  const [data, setData] = useState<T | null>(null)
-  const [error, setError] = useState<string | null>(null)
-  const reload = useCallback(() => {
-    load().then(
-      (d) => {
-        setData(d)
-        setError(null)
-      },
-      (e: Error) => setError(e.message),
-    )
-  }, [load])
-  useEffect(reload, [reload])
-  return { data, error, reload }
-}
-
-function Secret({ label, value }: { label: string; value: string }) {
-  return (
-    <div role="status">
-      <p>
-        <strong>{label}</strong> — copy it now; it is shown only once.
-      </p>
-      <p className="secret" data-secret={label}>
-        {value}
-      </p>
-      <button type="button" onClick={() => void navigator.clipboard?.writeText(value)}>
-        Copy
-      </button>
-    </div>
-  )
-}
-
-function ScopePicker({ value, onChange, idPrefix }: { value: string[]; onChange: (v: string[]) => void; idPrefix: string }) {
-  return (
-    <fieldset>
-      <legend>Scopes</legend>
-      <div className="scopes">
-        {ALL_SCOPES.map((s) => (
-          <label key={s} htmlFor={`${idPrefix}-${s}`}>
-            <input id={`${idPrefix}-${s}`} type="checkbox" checked={value.includes(s)} onChange={(e) => onChange(e.target.checked ? [...value, s] : value.filter((x) => x !== s))} /> {s}
-          </label>
-        ))}
-      </div>
-    </fieldset>
-  )
 }
 
 function Clients() {
@@ -214,23 +154,27 @@ function ClientSettings({ client, onChanged }: { client: Client; onChanged: () =
   const [webhookUrl, setWebhookUrl] = useState(client.webhookUrl ?? '')
   const [redirects, setRedirects] = useState(client.redirectUris.join('\n'))
   const [secret, setSecret] = useState<string | null>(null)
+  const [saved, setSaved] = useState(false)
   const [error, setError] = useState<string | null>(null)
   const save = async (e: FormEvent) => {
     e.preventDefault()
     setError(null)
+    setSaved(false)
     try {
-      await post('/admin/clients.update', {
+      await post<{ client: Client }>('/admin/clients.update', {
         clientId: client.clientId,
         interactivityUrl: interactivityUrl || null,
         webhookUrl: webhookUrl || null,
         ...(client.authType === 'oauth' ? { redirectUris: redirects.split(/\s+/).filter(Boolean) } : {}),
       })
+      setSaved(true)
       onChanged()
     } catch (err) {
       setError((err as Error).message)
     }
   }
   const rotate = async () => {
+    if (!window.confirm(`Rotate the signing secret of ${client.name}? Deliveries are signed with the new secret at once.`)) return
     setError(null)
     try {
       const r = await post<{ signingSecret: string }>('/admin/clients.rotateSecret', { clientId: client.clientId })
@@ -269,6 +213,7 @@ function ClientSettings({ client, onChanged }: { client: Client; onChanged: () =
           Close
         </button>
       </div>
+      {saved && <p role="status">Saved.</p>}
       {secret && <Secret label="New signing secret" value={secret} />}
       {error && <p className="error">{error}</p>}
     </form>
@@ -280,16 +225,19 @@ function PersonalAccessAdmin() {
   const settings = useLoad(loadSettings)
   const loadTokens = useCallback(() => get<{ tokens: PersonalAccess[] }>('/admin/pats.list'), [])
   const tokens = useLoad(loadTokens)
-  const { people } = useOffice()
-  const nameOf = (id: string) => people.find((p) => p.id === id)?.name ?? id
-  const setPolicy = async (personalAccess: string) => {
-    await post('/admin/settings.update', { personalAccess })
-    settings.reload()
+  const directory = useDirectory()
+  const [error, setError] = useState<string | null>(null)
+  const nameOf = (t: PersonalAccess) => directory.nameOf(t.user) ?? t.user
+  const act = async (what: () => Promise<unknown>) => {
+    setError(null)
+    try {
+      await what()
+    } catch (e) {
+      setError((e as Error).message)
+    }
   }
-  const decide = async (id: string, verb: 'approve' | 'reject' | 'revoke') => {
-    await post(`/admin/pats.${verb}`, { id })
-    tokens.reload()
-  }
+  const setPolicy = (personalAccess: string) => act(async () => (await post('/admin/settings.update', { personalAccess }), settings.reload()))
+  const decide = (id: string, verb: 'approve' | 'reject' | 'revoke') => act(async () => (await post(`/admin/pats.${verb}`, { id }), tokens.reload()))
   const pending = tokens.data?.tokens.filter((t) => t.status === 'pending') ?? []
   const others = tokens.data?.tokens.filter((t) => t.status !== 'pending') ?? []
   return (
@@ -297,72 +245,93 @@ function PersonalAccessAdmin() {
       <section className="card" aria-labelledby="policy-title">
         <h2 id="policy-title">Personal access policy</h2>
         <label htmlFor="policy">Personal access tokens and personal OAuth installs</label>{' '}
-        <select id="policy" value={settings.data?.personalAccess ?? 'approval'} onChange={(e) => void setPolicy(e.target.value)}>
+        <select id="policy" value={settings.data?.personalAccess ?? 'approval'} onChange={(e) => void setPolicy(e.target.value)} disabled={!settings.data}>
           <option value="disabled">Disabled</option>
           <option value="approval">Need an administrator's approval</option>
           <option value="auto">Approved automatically</option>
         </select>
-        {settings.error && <p className="error">{settings.error}</p>}
+        {(settings.error ?? error) && <p className="error">{settings.error ?? error}</p>}
       </section>
       <section className="card" aria-labelledby="queue-title">
         <h2 id="queue-title">Approval queue</h2>
+        {tokens.error && <p className="error">{tokens.error}</p>}
         {pending.length === 0 && <p className="muted">Nothing waiting.</p>}
-        <ul>
-          {pending.map((t) => (
-            <li key={t.id} className="row" style={{ display: 'flex', gap: '0.5rem', alignItems: 'center' }}>
-              <span style={{ flex: 1 }}>
-                {nameOf(t.user)} — {t.name} ({t.scopes.join(', ')})
-              </span>
-              <button type="button" className="primary" onClick={() => void decide(t.id, 'approve')}>
-                Approve
-              </button>
-              <button type="button" className="danger" onClick={() => void decide(t.id, 'reject')}>
-                Reject
-              </button>
-            </li>
-          ))}
-        </ul>
+        {pending.length > 0 && (
+          <PersonalAccessTable
+            caption="Waiting for approval"
+            rows={pending}
+            person={nameOf}
+            actions={(t) => (
+              <>
+                <button type="button" className="primary" onClick={() => void decide(t.id, 'approve')} aria-label={`Approve ${t.name} of ${nameOf(t)}`}>
+                  Approve
+                </button>
+                <button type="button" className="danger" onClick={() => void decide(t.id, 'reject')} aria-label={`Reject ${t.name} of ${nameOf(t)}`}>
+                  Reject
+                </button>
+              </>
+            )}
+          />
+        )}
         <h3>All personal access</h3>
-        <div className="table-wrap">
-          <table>
-            <thead>
-              <tr>
-                <th scope="col">Person</th>
-                <th scope="col">Name</th>
-                <th scope="col">Status</th>
-                <th scope="col">
-                  <span className="visually-hidden">Actions</span>
-                </th>
-              </tr>
-            </thead>
-            <tbody>
-              {others.map((t) => (
-                <tr key={t.id}>
-                  <td>{nameOf(t.user)}</td>
-                  <td>{t.name}</td>
-                  <td>{t.status}</td>
-                  <td>
-                    {t.status === 'active' && (
-                      <button type="button" className="danger" onClick={() => void decide(t.id, 'revoke')}>
-                        Revoke
-                      </button>
-                    )}
-                  </td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
-        </div>
+        <PersonalAccessTable
+          caption="All personal access"
+          rows={others}
+          person={nameOf}
+          actions={(t) =>
+            t.status === 'active' && (
+              <button type="button" className="danger" onClick={() => void decide(t.id, 'revoke')} aria-label={`Revoke ${t.name} of ${nameOf(t)}`}>
+                Revoke
+              </button>
+            )
+          }
+        />
       </section>
     </>
   )
 }
 
+/** The organization's people; a new person gets a one-time sign-in link to hand them. */
 function People() {
-  const { people } = useOffice()
+  const { people, reload } = useOffice()
+  const [email, setEmail] = useState('')
+  const [name, setName] = useState('')
+  const [isAdmin, setIsAdmin] = useState(false)
+  const [added, setAdded] = useState<{ name: string; link: string } | null>(null)
+  const [error, setError] = useState<string | null>(null)
+  const add = async (e: FormEvent) => {
+    e.preventDefault()
+    setError(null)
+    try {
+      const r = await post<{ user: { name: string }; signinLink: string }>('/admin/users.create', { email, name, isAdmin })
+      setAdded({ name: r.user.name, link: r.signinLink })
+      setEmail('')
+      setName('')
+      setIsAdmin(false)
+      void reload()
+    } catch (err) {
+      setError((err as Error).message)
+    }
+  }
   return (
     <section className="card" aria-labelledby="people-title">
       <h2 id="people-title">Users</h2>
+      <form onSubmit={add}>
+        <label htmlFor="person-email">Email</label>
+        <input id="person-email" type="email" value={email} onChange={(e) => setEmail(e.target.value)} required />
+        <label htmlFor="person-name">Full name</label>
+        <input id="person-name" value={name} onChange={(e) => setName(e.target.value)} required maxLength={128} />
+        <label>
+          <input type="checkbox" checked={isAdmin} onChange={(e) => setIsAdmin(e.target.checked)} /> Administrator
+        </label>
+        <div className="row">
+          <button type="submit" className="primary">
+            Add person
+          </button>
+        </div>
+        {error && <p className="error">{error}</p>}
+      </form>
+      {added && <Secret label="Sign-in link" value={added.link} note={`for ${added.name} (one-time, valid 24 hours)`} />}
       <div className="table-wrap">
         <table>
           <thead>
@@ -387,155 +356,97 @@ function People() {
           </tbody>
         </table>
       </div>
-      <GroupsAdmin />
     </section>
   )
 }
 
-interface GroupInfo {
+interface AdminGroup {
   id: string
+  chat: string
   name: string
-  description?: string
-  private?: boolean
+  description: string | null
+  private: boolean
+  createdAt: string
 }
 
+/** Every group of the organization; a new one has the administrator as its group admin. */
 function GroupsAdmin() {
-  const load = useCallback(() => get<{ groups: GroupInfo[] }>('/v0/group.list', { limit: 100 }), [])
+  const load = useCallback(() => get<{ groups: AdminGroup[] }>('/admin/groups.list'), [])
   const { data, error, reload } = useLoad(load)
   const [name, setName] = useState('')
+  const [members, setMembers] = useState('')
+  const [secret, setSecret] = useState(false)
   const [formError, setFormError] = useState<string | null>(null)
   const create = async (e: FormEvent) => {
     e.preventDefault()
     setFormError(null)
     try {
-      await post('/v0/group.create', { name })
+      await post('/admin/groups.create', { name, private: secret, members: members.split(/[\s,]+/).filter(Boolean) })
       setName('')
+      setMembers('')
+      setSecret(false)
       reload()
     } catch (err) {
       setFormError((err as Error).message)
     }
   }
   return (
-    <>
-      <h2 style={{ marginTop: '1rem' }}>Groups</h2>
-      <form onSubmit={create} className="row" style={{ display: 'flex' }}>
+    <section className="card" aria-labelledby="groups-title">
+      <h2 id="groups-title">Groups</h2>
+      <form onSubmit={create}>
         <label htmlFor="group-name">New group</label>
-        <input id="group-name" value={name} onChange={(e) => setName(e.target.value)} required />
-        <button type="submit" className="primary">
-          Create group
-        </button>
-      </form>
-      {(formError ?? error) && <p className="error">{formError ?? error}</p>}
-      <ul>
-        {data?.groups.map((g) => (
-          <li key={g.id}>
-            <Link to={`/chat/${g.id}`}>{g.name}</Link> {g.private ? <span className="muted">(private)</span> : null}
-          </li>
-        ))}
-      </ul>
-    </>
-  )
-}
-
-interface Subscription {
-  id: string
-  event: string
-  url: string
-  [k: string]: unknown
-}
-interface Delivery {
-  id: string
-  event?: string
-  type?: string
-  url?: string
-  status?: string | number
-  statusCode?: number | null
-  attempts?: number
-  createdAt?: string
-  [k: string]: unknown
-}
-
-function Webhooks() {
-  const loadSubs = useCallback(() => get<{ subscriptions?: Subscription[]; webhooks?: Subscription[] }>('/admin/webhooks.list'), [])
-  const subs = useLoad(loadSubs)
-  const loadDeliveries = useCallback(() => get<{ deliveries: Delivery[] }>('/admin/deliveries.list', { limit: 50 }), [])
-  const deliveries = useLoad(loadDeliveries)
-  const loadRelays = useCallback(() => get<{ relays: Array<Record<string, unknown>> }>('/admin/relays.list'), [])
-  const relays = useLoad(loadRelays)
-  const replay = async (id: string) => {
-    await post('/admin/deliveries.replay', { id })
-    deliveries.reload()
-  }
-  const list = subs.data?.subscriptions ?? subs.data?.webhooks ?? []
-  return (
-    <>
-      <section className="card" aria-labelledby="subs-title">
-        <h2 id="subs-title">Webhook subscriptions</h2>
-        {subs.error && <p className="error">{subs.error}</p>}
-        <ul>
-          {list.map((s) => (
-            <li key={s.id}>
-              <code>{s.event}</code> → {s.url}
-            </li>
-          ))}
-        </ul>
-      </section>
-      <section className="card" aria-labelledby="deliveries-title">
-        <h2 id="deliveries-title">Delivery log</h2>
-        {deliveries.error && <p className="error">{deliveries.error}</p>}
-        <div className="table-wrap">
-          <table>
-            <thead>
-              <tr>
-                <th scope="col">Event</th>
-                <th scope="col">URL</th>
-                <th scope="col">Result</th>
-                <th scope="col">When</th>
-                <th scope="col">
-                  <span className="visually-hidden">Actions</span>
-                </th>
-              </tr>
-            </thead>
-            <tbody>
-              {deliveries.data?.deliveries.map((d) => (
-                <tr key={d.id}>
-                  <td>{d.event ?? d.type}</td>
-                  <td>{d.url}</td>
-                  <td>
-                    {String(d.status ?? '')} {d.statusCode ? `(${d.statusCode})` : ''} {d.attempts ? `· ${d.attempts} attempts` : ''}
-                  </td>
-                  <td>{d.createdAt}</td>
-                  <td>
-                    <button type="button" onClick={() => void replay(d.id)}>
-                      Replay
-                    </button>
-                  </td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
+        <input id="group-name" value={name} onChange={(e) => setName(e.target.value)} required maxLength={64} />
+        <label htmlFor="group-members">Members' emails (you join as the group's admin)</label>
+        <textarea id="group-members" value={members} onChange={(e) => setMembers(e.target.value)} />
+        <label>
+          <input type="checkbox" checked={secret} onChange={(e) => setSecret(e.target.checked)} /> Private
+        </label>
+        <div className="row">
+          <button type="submit" className="primary">
+            Create group
+          </button>
         </div>
-      </section>
-      <section className="card" aria-labelledby="relays-title">
-        <h2 id="relays-title">Webhook relays</h2>
-        {relays.error && <p className="error">{relays.error}</p>}
-        <ul>
-          {relays.data?.relays.map((r, i) => (
-            <li key={i}>
-              <code>{JSON.stringify(r)}</code>
-            </li>
-          ))}
-        </ul>
-      </section>
-    </>
+        {formError && <p className="error">{formError}</p>}
+      </form>
+      {error && <p className="error">{error}</p>}
+      <div className="table-wrap">
+        <table>
+          <thead>
+            <tr>
+              <th scope="col">Group</th>
+              <th scope="col">Visibility</th>
+              <th scope="col">Created</th>
+            </tr>
+          </thead>
+          <tbody>
+            {data?.groups.map((g) => (
+              <tr key={g.id}>
+                <td>
+                  <Link to={`/chat/${g.chat}`}>{g.name}</Link>
+                  {g.description && <div className="muted">{g.description}</div>}
+                </td>
+                <td>{g.private ? 'Private' : 'Public'}</td>
+                <td>{new Date(g.createdAt).toLocaleDateString()}</td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      </div>
+    </section>
   )
 }
 
 const SECTIONS: Array<[string, string, () => ReactNode]> = [
   ['clients', 'API clients', () => <Clients />],
   ['webhooks', 'Webhooks & deliveries', () => <Webhooks />],
+  ['relays', 'Webhook relays', () => <Relays />],
   ['personal-access', 'Personal access', () => <PersonalAccessAdmin />],
-  ['people', 'Users & groups', () => <People />],
+  ['people', 'Users & groups', () => (
+    <>
+      <People />
+      <GroupsAdmin />
+    </>
+  )],
 ]
 
 /** The developer console (administrators). */
