@@ -2,19 +2,7 @@ import contentDisposition from 'content-disposition'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import { MAX_ITEM_BYTES } from '../src/actions/items.js'
 import { contractErrors } from './contract.js'
-import { TestEnv, type ClientFixture } from './helpers.js'
-
-/** A 3×2 PNG (valid header and IHDR; enough for dimension reading). */
-function png(width = 3, height = 2): Buffer {
-  const ihdr = Buffer.alloc(25)
-  ihdr.writeUInt32BE(13, 0)
-  ihdr.write('IHDR', 4, 'latin1')
-  ihdr.writeUInt32BE(width, 8)
-  ihdr.writeUInt32BE(height, 12)
-  ihdr.writeUInt8(8, 16)
-  ihdr.writeUInt8(6, 17)
-  return Buffer.concat([Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]), ihdr, Buffer.alloc(12)])
-}
+import { png, TestEnv, type ClientFixture } from './helpers.js'
 
 function gif(width = 5, height = 4): Buffer {
   const b = Buffer.alloc(20)
@@ -90,7 +78,7 @@ describe('item.upload', () => {
   })
 
   it('400s when image bytes do not match the declared type', async () => {
-    const res = await upload(png(), { 'content-type': 'image/jpeg', 'content-disposition': 'attachment; filename="a.jpg"' })
+    const res = await upload(png(3, 2), { 'content-type': 'image/jpeg', 'content-disposition': 'attachment; filename="a.jpg"' })
     expect(res.statusCode).toBe(400)
     expect(res.json().error).toBe('body: the bytes are not a image/jpeg image')
     const webp = await upload(Buffer.from('not a webp at all'), { 'content-type': 'image/webp', 'content-disposition': 'attachment; filename="a.webp"' })

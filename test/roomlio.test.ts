@@ -1,7 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import { linkId, messageId, parseLinkId, parseMessageId, parseRoomId, parseUserId, roomId, userId } from '../src/roomlio-ids.js'
 import { newId } from '../src/ids.js'
-import { TestEnv } from './helpers.js'
+import { png, TestEnv } from './helpers.js'
 import { insertMessageRows } from './message-rows.js'
 
 let env: TestEnv
@@ -325,18 +325,6 @@ describe('admin room.create', () => {
   })
 })
 
-/** The smallest PNG item.upload accepts: signature and IHDR with its dimensions. */
-function png(width = 2, height = 2): Buffer {
-  const ihdr = Buffer.alloc(25)
-  ihdr.writeUInt32BE(13, 0)
-  ihdr.write('IHDR', 4, 'latin1')
-  ihdr.writeUInt32BE(width, 8)
-  ihdr.writeUInt32BE(height, 12)
-  ihdr.writeUInt8(8, 16)
-  ihdr.writeUInt8(6, 17)
-  return Buffer.concat([Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]), ihdr, Buffer.alloc(12)])
-}
-
 const isoSecond = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}Z$/
 
 describe('one store behind the Roam and Roomlio facades', () => {
@@ -359,7 +347,7 @@ describe('one store behind the Roam and Roomlio facades', () => {
       method: 'POST',
       url: '/v0/item.upload',
       headers: { authorization: `Bearer ${bot.apiKey}`, 'content-type': 'image/png', 'content-disposition': 'attachment; filename="shot.png"' },
-      payload: png(),
+      payload: png(2, 2),
     })
     expect(upload.statusCode, upload.body).toBe(200)
     const item = upload.json()
