@@ -230,7 +230,7 @@ describe('developer console: webhooks', () => {
 
 describe('developer console: webhook relays', () => {
   const group = 'G-3b84cbc6-3cd5-4804-8263-009c086932a0'
-  const relay = { id: 'rly_1', name: 'PagerDuty', groupId: group, template: '{{event.title}}', linkButton: { text: 'Open incident', url: '{{event.url}}' } }
+  const relay = { id: 'rly_1', name: 'PagerDuty', group, template: '{{event.title}}', colorRules: [], link: { text: 'Open incident', urlTemplate: '{{event.url}}' } }
 
   beforeEach(() => {
     routes['GET /app/chats.list'] = { body: { chats: [{ id: 'C-1', group, kind: 'channel', name: 'Ops', participants: [], unread: 0, lastTs: 0 }] } }
@@ -244,21 +244,23 @@ describe('developer console: webhook relays', () => {
     fireEvent.change(screen.getByLabelText('Name'), { target: { value: 'PagerDuty' } })
     fireEvent.change(screen.getByLabelText('Group'), { target: { value: group } })
     fireEvent.change(screen.getByLabelText(/^Message template/), { target: { value: '{{event.title}}' } })
-    fireEvent.change(screen.getByLabelText(/^Filter/), { target: { value: '{"event.severity": "critical"}' } })
+    fireEvent.change(screen.getByLabelText(/^Filter/), { target: { value: 'event.severity == "critical"' } })
+    fireEvent.change(screen.getByLabelText(/^Color rules/), { target: { value: '[{"when": "event.severity == \\"critical\\"", "color": "danger"}]' } })
     fireEvent.change(screen.getByLabelText('Link button text'), { target: { value: 'Open incident' } })
     fireEvent.change(screen.getByLabelText('Link button URL'), { target: { value: '{{event.url}}' } })
     fireEvent.click(screen.getByRole('button', { name: 'Create relay' }))
     await waitFor(() => expect(document.querySelector('[data-secret="Relay URL"]')?.textContent).toBe('http://atrium.test/relays/rly_1/s3cret'))
     expect(posts('/admin/relays.create')[0]!.body).toEqual({
       name: 'PagerDuty',
-      groupId: group,
+      group,
       template: '{{event.title}}',
-      filter: { 'event.severity': 'critical' },
-      linkButton: { text: 'Open incident', url: '{{event.url}}' },
+      filter: 'event.severity == "critical"',
+      colorRules: [{ when: 'event.severity == "critical"', color: 'danger' }],
+      link: { text: 'Open incident', urlTemplate: '{{event.url}}' },
     })
   })
 
-  it('sends recipients’ emails for direct messages, and refuses a filter that is not JSON before calling the server', async () => {
+  it('sends recipients’ emails for direct messages, and refuses color rules that are not JSON before calling the server', async () => {
     routes['GET /admin/relays.list'] = { body: { relays: [] } }
     routes['POST /admin/relays.create'] = (c) => ({ body: { relay: { id: 'rly_2', ...c.body }, url: 'http://atrium.test/relays/rly_2/x' } })
     render(<Relays />)
@@ -266,14 +268,14 @@ describe('developer console: webhook relays', () => {
     fireEvent.click(screen.getByLabelText('People (direct messages)'))
     fireEvent.change(screen.getByLabelText("Recipients' emails (one per line)"), { target: { value: 'a@example.com\nb@example.com' } })
     fireEvent.change(screen.getByLabelText(/^Message template/), { target: { value: '{{title}}' } })
-    fireEvent.change(screen.getByLabelText(/^Filter/), { target: { value: '{nope' } })
+    fireEvent.change(screen.getByLabelText(/^Color rules/), { target: { value: '[{nope' } })
     fireEvent.click(screen.getByRole('button', { name: 'Create relay' }))
-    await screen.findByText('Filter: not valid JSON')
+    await screen.findByText('Color rules: not valid JSON')
     expect(posts('/admin/relays.create')).toHaveLength(0)
-    fireEvent.change(screen.getByLabelText(/^Filter/), { target: { value: '' } })
+    fireEvent.change(screen.getByLabelText(/^Color rules/), { target: { value: '' } })
     fireEvent.click(screen.getByRole('button', { name: 'Create relay' }))
     await waitFor(() => expect(posts('/admin/relays.create')).toHaveLength(1))
-    expect(posts('/admin/relays.create')[0]!.body).toEqual({ name: 'Grafana', recipients: ['a@example.com', 'b@example.com'], template: '{{title}}', linkButton: null })
+    expect(posts('/admin/relays.create')[0]!.body).toEqual({ name: 'Grafana', to: ['a@example.com', 'b@example.com'], template: '{{title}}' })
   })
 
   it('edits, rotates the URL of, and deletes a relay', async () => {
@@ -291,7 +293,15 @@ describe('developer console: webhook relays', () => {
     fireEvent.change(within(form).getByLabelText(/^Message template/), { target: { value: '*{{event.title}}*' } })
     fireEvent.click(within(form).getByRole('button', { name: 'Save relay' }))
     await waitFor(() => expect(posts('/admin/relays.update')).toHaveLength(1))
-    expect(posts('/admin/relays.update')[0]!.body).toMatchObject({ id: 'rly_1', name: 'PagerDuty', groupId: group, template: '*{{event.title}}*' })
+    expect(posts('/admin/relays.update')[0]!.body).toEqual({
+      id: 'rly_1',
+      name: 'PagerDuty',
+      group,
+      template: '*{{event.title}}*',
+      filter: null,
+      colorRules: [],
+      link: { text: 'Open incident', urlTemplate: '{{event.url}}' },
+    })
 
     fireEvent.click(await screen.findByRole('button', { name: 'New URL for PagerDuty' }))
     await waitFor(() => expect(document.querySelector('[data-secret="Relay URL"]')?.textContent).toBe('http://atrium.test/relays/rly_1/n3w'))

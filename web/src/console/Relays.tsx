@@ -6,23 +6,33 @@ import { Secret, useLoad } from '../components/credentials'
 export interface Relay {
   id: string
   name: string
-  groupId?: string | null
-  recipients?: string[]
+  /** Target group (`G-…`), or `to`: the recipients (`U-…`) of a DM or multi-DM. */
+  group?: string
+  to?: string[]
   template?: string
-  filter?: unknown
-  colorRules?: unknown
-  linkButton?: { text?: string; url?: string } | null
+  /** filtrex expression over the payload. */
+  filter?: string
+  colorRules: ColorRule[]
+  link?: { text: string; urlTemplate: string }
+  receivedCount?: number
+  postedCount?: number
   createdAt?: string
 }
 
+interface ColorRule {
+  when: string
+  color: string
+}
+
+/** The body of relays.create / relays.update; `null` clears a setting on update. */
 interface RelayInput {
   name: string
-  groupId?: string
-  recipients?: string[]
-  template: string
-  filter?: unknown
-  colorRules?: unknown
-  linkButton?: { text: string; url: string } | null
+  group?: string
+  to?: string[]
+  template?: string | null
+  filter?: string | null
+  colorRules?: ColorRule[]
+  link?: { text: string; urlTemplate: string } | null
 }
 
 interface GroupChoice {
@@ -32,28 +42,31 @@ interface GroupChoice {
 
 const json = (v: unknown) => (v === undefined || v === null ? '' : JSON.stringify(v, null, 2))
 
-/** Parses an optional JSON field; the error names the field. */
-function parseJson(field: string, text: string): unknown {
+/** Parses the optional color-rule list; the error names the field. */
+function parseColorRules(text: string): ColorRule[] | undefined {
   if (!text.trim()) return undefined
+  let value: unknown
   try {
-    return JSON.parse(text) as unknown
+    value = JSON.parse(text)
   } catch {
-    throw new Error(`${field}: not valid JSON`)
+    throw new Error('Color rules: not valid JSON')
   }
+  if (!Array.isArray(value)) throw new Error('Color rules: a JSON list of {"when": …, "color": …}')
+  return value as ColorRule[]
 }
 
 /** The relay form, for a new relay and for changing one. */
 function RelayForm({ initial, groups, submitLabel, onSubmit, onCancel }: { initial?: Relay; groups: GroupChoice[]; submitLabel: string; onSubmit: (input: RelayInput) => Promise<void>; onCancel?: () => void }) {
   const id = initial ? `relay-${initial.id}` : 'relay-new'
   const [name, setName] = useState(initial?.name ?? '')
-  const [target, setTarget] = useState<'group' | 'people'>(initial?.recipients?.length ? 'people' : 'group')
-  const [groupId, setGroupId] = useState(initial?.groupId ?? '')
-  const [recipients, setRecipients] = useState((initial?.recipients ?? []).join('\n'))
+  const [target, setTarget] = useState<'group' | 'people'>(initial?.to?.length ? 'people' : 'group')
+  const [groupId, setGroupId] = useState(initial?.group ?? '')
+  const [recipients, setRecipients] = useState((initial?.to ?? []).join('\n'))
   const [template, setTemplate] = useState(initial?.template ?? '')
-  const [filter, setFilter] = useState(json(initial?.filter))
-  const [colorRules, setColorRules] = useState(json(initial?.colorRules))
-  const [linkText, setLinkText] = useState(initial?.linkButton?.text ?? '')
-  const [linkUrl, setLinkUrl] = useState(initial?.linkButton?.url ?? '')
+  const [filter, setFilter] = useState(initial?.filter ?? '')
+  const [colorRules, setColorRules] = useState(initial?.colorRules.length ? json(initial.colorRules) : '')
+  const [linkText, setLinkText] = useState(initial?.link?.text ?? '')
+  const [linkUrl, setLinkUrl] = useState(initial?.link?.urlTemplate ?? '')
   const [error, setError] = useState<string | null>(null)
   const [busy, setBusy] = useState(false)
   const submit = async (e: FormEvent) => {
@@ -62,15 +75,16 @@ function RelayForm({ initial, groups, submitLabel, onSubmit, onCancel }: { initi
     setBusy(true)
     try {
       const emails = recipients.split(/[\s,]+/).filter(Boolean)
-      const filterValue = parseJson('Filter', filter)
-      const colorValue = parseJson('Color rules', colorRules)
+      const rules = parseColorRules(colorRules)
+      // A new relay leaves empty settings out; a changed one clears them with null.
+      const optional = (key: string, value: unknown) => (value !== undefined ? { [key]: value } : initial ? { [key]: null } : {})
       await onSubmit({
         name,
-        ...(target === 'group' ? { groupId } : { recipients: emails }),
-        template,
-        ...(filterValue !== undefined ? { filter: filterValue } : {}),
-        ...(colorValue !== undefined ? { colorRules: colorValue } : {}),
-        linkButton: linkUrl ? { text: linkText || 'Open', url: linkUrl } : null,
+        ...(target === 'group' ? { group: groupId } : { to: emails }),
+        ...optional('template', template.trim() ? template : undefined),
+        ...optional('filter', filter.trim() ? filter.trim() : undefined),
+        ...(rules !== undefined ? { colorRules: rules } : initial ? { colorRules: [] } : {}),
+        ...optional('link', linkUrl ? { text: linkText || 'Open', urlTemplate: linkUrl } : undefined),
       })
     } catch (err) {
       setError((err as Error).message)
@@ -109,11 +123,11 @@ function RelayForm({ initial, groups, submitLabel, onSubmit, onCancel }: { initi
           <textarea id={`${id}-recipients`} value={recipients} onChange={(e) => setRecipients(e.target.value)} required />
         </>
       )}
-      <label htmlFor={`${id}-template`}>Message template (fields of the incoming JSON, e.g. {'{{alert.title}}'})</label>
-      <textarea id={`${id}-template`} value={template} onChange={(e) => setTemplate(e.target.value)} required />
-      <label htmlFor={`${id}-filter`}>Filter (JSON, optional: only matching payloads post)</label>
-      <textarea id={`${id}-filter`} value={filter} onChange={(e) => setFilter(e.target.value)} className="code" />
-      <label htmlFor={`${id}-colors`}>Color rules (JSON, optional)</label>
+      <label htmlFor={`${id}-template`}>Message template (optional; fields of the incoming JSON, e.g. {'{{alert.title}}'})</label>
+      <textarea id={`${id}-template`} value={template} onChange={(e) => setTemplate(e.target.value)} />
+      <label htmlFor={`${id}-filter`}>Filter (optional; only payloads for which it holds post, e.g. status == "failed")</label>
+      <input id={`${id}-filter`} value={filter} onChange={(e) => setFilter(e.target.value)} className="code" />
+      <label htmlFor={`${id}-colors`}>{'Color rules (optional JSON list of {"when": condition, "color": "good" | "warning" | "danger" | "#RRGGBB"})'}</label>
       <textarea id={`${id}-colors`} value={colorRules} onChange={(e) => setColorRules(e.target.value)} className="code" />
       <div className="row">
         <span>
@@ -212,7 +226,7 @@ export function Relays() {
               ) : (
                 <div className="row">
                   <span style={{ flex: 1 }}>
-                    <strong>{r.name}</strong> → {r.groupId ? groupName(r.groupId) : (r.recipients ?? []).join(', ')}
+                    <strong>{r.name}</strong> → {r.group ? groupName(r.group) : (r.to ?? []).join(', ')}
                     {r.template && <div className="muted wrap">{r.template}</div>}
                   </span>
                   <button type="button" onClick={() => setEditing(r.id)} aria-label={`Edit ${r.name}`}>
