@@ -2,14 +2,8 @@ import { createHash } from 'node:crypto'
 import type { Context } from '../context.js'
 import type { MessagePersona } from '../domain.js'
 import { fail } from '../errors.js'
-import {
-  listItemsOfMessages,
-  messageEventPage,
-  type EventPosition,
-  type ExportedItem,
-  type MessageEventKind,
-  type MessageEventRecord,
-} from '../store/repos/exports.js'
+import { messageEventPage, type EventPosition, type MessageEventKind, type MessageEventRecord } from '../store/repos/exports.js'
+import { listAttachedItems, type AttachedItem } from '../store/repos/messages.js'
 import { findSenders, type SenderInfo } from '../store/repos/rooms.js'
 import { blocksToText, itemUrl } from './message-text.js'
 import { numericRoamId } from './v1.js'
@@ -116,7 +110,7 @@ function participant(address: string, sender: SenderInfo | undefined, roamId: nu
   return { participantType: 'occupant', id: address, displayName: '' }
 }
 
-function line(ctx: Context, r: MessageEventRecord, sender: Participant, items: ExportedItem[]): MessageEventLine {
+function line(ctx: Context, r: MessageEventRecord, sender: Participant, items: AttachedItem[]): MessageEventLine {
   const text = r.text ?? blocksToText(r.blocks)
   return {
     eventType: r.kind,
@@ -154,8 +148,8 @@ export function exportMessageEvents(ctx: Context, orgId: string, date: string, o
       if (senders.size + unknown.length > SENDER_CACHE_MAX) senders.clear()
       const found = await findSenders(ctx.db, orgId, unknown)
       for (const a of unknown) senders.set(a, found.get(a))
-      const items = await listItemsOfMessages(ctx.db, batch)
-      const byMessage = new Map<string, ExportedItem[]>()
+      const items = await listAttachedItems(ctx.db, batch)
+      const byMessage = new Map<string, AttachedItem[]>()
       for (const item of items) {
         const key = `${item.chatId}/${item.ts}`
         byMessage.set(key, [...(byMessage.get(key) ?? []), item])

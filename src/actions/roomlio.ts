@@ -5,10 +5,10 @@ import { fail } from '../errors.js'
 import { linkId, messageId, parseMessageId, parseRoomId, roomId, userId } from '../roomlio-ids.js'
 import type { Executor } from '../store/db.js'
 import { findGroup, findGroupRole } from '../store/repos/groups.js'
+import { listAttachedItems } from '../store/repos/messages.js'
 import {
   findGroupByRoomKey,
   findSenders,
-  listAttachedItems,
   listChatMessagesFrom,
   listReadableGroups,
   type RoomMessageRecord,
@@ -143,7 +143,7 @@ export async function roomHistory(ctx: Context, principal: Principal, input: Roo
 
 async function presentMessages(ctx: Context, orgId: string, group: Group, rows: RoomMessageRecord[]): Promise<RoomlioMessage[]> {
   const senders = await findSenders(ctx.db, orgId, rows.map((r) => r.sender))
-  const items = await listAttachedItems(ctx.db, group.chatId, rows.map((r) => r.ts))
+  const items = await listAttachedItems(ctx.db, rows.map((r) => ({ chatId: group.chatId, ts: r.ts })))
   const links = new Map<number, RoomlioLink[]>()
   for (const item of items) {
     if (item.type !== 'photo') continue

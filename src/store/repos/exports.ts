@@ -86,32 +86,3 @@ export async function messageEventPage(
     createdAt: r.created_at,
   }))
 }
-
-export interface ExportedItem {
-  chatId: string
-  ts: number
-  itemId: string
-  type: string
-  mime: string
-  name: string
-}
-
-/** Items attached to the given messages (any chats), in attachment order. */
-export async function listItemsOfMessages(db: Executor, keys: ReadonlyArray<{ chatId: string; ts: number }>): Promise<ExportedItem[]> {
-  if (keys.length === 0) return []
-  const rows = await db
-    .selectFrom('message_items')
-    .innerJoin('items', 'items.id', 'message_items.item_id')
-    .select(['message_items.chat_id', 'message_items.ts', 'message_items.position', 'items.id', 'items.type', 'items.mime', 'items.name'])
-    .where('message_items.chat_id', 'in', [...new Set(keys.map((k) => k.chatId))])
-    .where('message_items.ts', 'in', [...new Set(keys.map((k) => k.ts))])
-    .orderBy('message_items.chat_id')
-    .orderBy('message_items.ts')
-    .orderBy('message_items.position')
-    .execute()
-  // The two IN lists select a superset of the pairs; keep the exact ones.
-  const wanted = new Set(keys.map((k) => `${k.chatId}/${k.ts}`))
-  return rows
-    .filter((r) => wanted.has(`${r.chat_id}/${r.ts}`))
-    .map((r) => ({ chatId: r.chat_id, ts: r.ts, itemId: r.id, type: r.type, mime: r.mime, name: r.name }))
-}

@@ -267,6 +267,37 @@ export async function listMessageItemIds(db: Executor, chatId: string, tss: read
   return out
 }
 
+
+/** An item attached to a message, with what readers show of it. */
+export interface AttachedItem {
+  chatId: string
+  ts: number
+  itemId: string
+  type: string
+  mime: string
+  name: string
+}
+
+/** Items attached to the given messages (any chats), in attachment order. */
+export async function listAttachedItems(db: Executor, keys: ReadonlyArray<{ chatId: string; ts: number }>): Promise<AttachedItem[]> {
+  if (keys.length === 0) return []
+  const rows = await db
+    .selectFrom('message_items')
+    .innerJoin('items', 'items.id', 'message_items.item_id')
+    .select(['message_items.chat_id', 'message_items.ts', 'message_items.position', 'items.id', 'items.type', 'items.mime', 'items.name'])
+    .where('message_items.chat_id', 'in', [...new Set(keys.map((k) => k.chatId))])
+    .where('message_items.ts', 'in', [...new Set(keys.map((k) => k.ts))])
+    .orderBy('message_items.chat_id')
+    .orderBy('message_items.ts')
+    .orderBy('message_items.position')
+    .execute()
+  // The two IN lists select a superset of the pairs; keep the exact ones.
+  const wanted = new Set(keys.map((k) => `${k.chatId}/${k.ts}`))
+  return rows
+    .filter((r) => wanted.has(`${r.chat_id}/${r.ts}`))
+    .map((r) => ({ chatId: r.chat_id, ts: r.ts, itemId: r.id, type: r.type, mime: r.mime, name: r.name }))
+}
+
 /** Adds a reaction; returns false when the address had already reacted with that name. */
 export async function insertReaction(db: Executor, reaction: MessageReaction): Promise<boolean> {
   const rows = await db

@@ -111,30 +111,6 @@ export async function listChatMessagesFrom(
   }))
 }
 
-export interface AttachedItem {
-  chatId: string
-  ts: number
-  itemId: string
-  type: string
-  mime: string
-  name: string
-}
-
-/** Items attached to the messages of one chat with keys in `tsList`, in attachment order. */
-export async function listAttachedItems(db: Executor, chatId: string, tsList: readonly number[]): Promise<AttachedItem[]> {
-  if (tsList.length === 0) return []
-  const rows = await db
-    .selectFrom('message_items')
-    .innerJoin('items', 'items.id', 'message_items.item_id')
-    .select(['message_items.chat_id', 'message_items.ts', 'items.id', 'items.type', 'items.mime', 'items.name'])
-    .where('message_items.chat_id', '=', chatId)
-    .where('message_items.ts', 'in', [...tsList])
-    .orderBy('message_items.ts')
-    .orderBy('message_items.position')
-    .execute()
-  return rows.map((r) => ({ chatId: r.chat_id, ts: r.ts, itemId: r.id, type: r.type, mime: r.mime, name: r.name }))
-}
-
 /** Who a sender address is, for display: a user, an app's bot, or unknown (visitors, removed apps). */
 export type SenderInfo =
   | { kind: 'user'; address: string; name: string; email: string; isAdmin: boolean }
