@@ -1,29 +1,22 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
-import { runCli } from '../src/cli.js'
 import type { Config } from '../src/config.js'
 import { buildApp } from '../src/app.js'
 import { openDatabase } from '../src/store/db.js'
-import { dialect, freshDatabase, pgUrl } from './helpers.js'
+import { cliHarness, type CliHarness } from './cli-harness.js'
+import { dialect } from './helpers.js'
 
-let fresh: Awaited<ReturnType<typeof freshDatabase>>
-let env: NodeJS.ProcessEnv
+let h: CliHarness
 
-function envFor(config: Config, dataDir: string): NodeJS.ProcessEnv {
-  if (config.database.dialect === 'sqlite') return { ATRIUM_DATA_DIR: dataDir }
-  return { ATRIUM_DATABASE_URL: `${pgUrl}?options=${encodeURIComponent(`-c search_path=${config.database.schema!}`)}`, ATRIUM_DATA_DIR: dataDir }
-}
 
 async function cli(...argv: string[]): Promise<{ code: number; out: string; err: string; json: () => Record<string, unknown> }> {
-  let out = ''
-  let err = ''
-  const code = await runCli(argv, { env, stdout: (t) => (out += t), stderr: (t) => (err += t) })
-  return { code, out, err, json: () => JSON.parse(out) as Record<string, unknown> }
+  const res = await h.cli(...argv)
+  return { ...res, json: () => JSON.parse(res.out) as Record<string, unknown> }
 }
 
 /** The API over the same database the CLI used. */
 async function withApi<T>(fn: (inject: (url: string, token: string) => Promise<number>) => Promise<T>): Promise<T> {
-  const base = { ...fresh.config, rateLimit: { ...fresh.config.rateLimit, enabled: false } }
-  const config: Config = base.database.dialect === 'sqlite' ? { ...base, database: { dialect: 'sqlite', file: `${env.ATRIUM_DATA_DIR}/atrium.db` } } : base
+  const base = { ...h.fresh.config, rateLimit: { ...h.fresh.config.rateLimit, enabled: false } }
+  const config: Config = base.database.dialect === 'sqlite' ? { ...base, database: { dialect: 'sqlite', file: `${h.env.ATRIUM_DATA_DIR}/atrium.db` } } : base
   const db = openDatabase(config.database)
   const app = await buildApp(config, { db, logger: false })
   try {
@@ -35,11 +28,10 @@ async function withApi<T>(fn: (inject: (url: string, token: string) => Promise<n
 }
 
 beforeEach(async () => {
-  fresh = await freshDatabase()
-  env = envFor(fresh.config, `${fresh.config.dataDir}-cli`)
+  h = await cliHarness()
 })
 afterEach(async () => {
-  await fresh.drop()
+  await h.drop()
 })
 
 describe(`atrium CLI: clients, personal access tokens, settings (${dialect})`, { timeout: 120_000 }, () => {

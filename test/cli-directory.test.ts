@@ -1,24 +1,13 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
-import { runCli } from '../src/cli.js'
-import { loadConfig, type Config } from '../src/config.js'
+import { loadConfig } from '../src/config.js'
 import { openDatabase, type Db } from '../src/store/db.js'
-import { dialect, freshDatabase, pgUrl } from './helpers.js'
+import { cliHarness, type CliHarness } from './cli-harness.js'
+import { dialect } from './helpers.js'
 
-let fresh: Awaited<ReturnType<typeof freshDatabase>>
-let env: NodeJS.ProcessEnv
+let h: CliHarness
 
-function envFor(config: Config, dataDir: string): NodeJS.ProcessEnv {
-  if (config.database.dialect === 'sqlite') return { ATRIUM_DATA_DIR: dataDir }
-  const schema = config.database.schema!
-  return { ATRIUM_DATABASE_URL: `${pgUrl}?options=${encodeURIComponent(`-c search_path=${schema}`)}`, ATRIUM_DATA_DIR: dataDir }
-}
 
-async function cli(...argv: string[]): Promise<{ code: number; out: string; err: string }> {
-  let out = ''
-  let err = ''
-  const code = await runCli(argv, { env, stdout: (t) => (out += t), stderr: (t) => (err += t) })
-  return { code, out, err }
-}
+const cli = (...argv: string[]) => h.cli(...argv)
 
 async function json(...argv: string[]) {
   const res = await cli(...argv, '--json')
@@ -29,8 +18,8 @@ async function json(...argv: string[]) {
 
 /** The database the commands wrote to (the SQLite file under the data dir, or the test schema). */
 async function withCliDb<T>(fn: (db: Db) => Promise<T>): Promise<T> {
-  if (fresh.config.database.dialect !== 'sqlite') return fn(fresh.db)
-  const db = openDatabase(loadConfig(env).database)
+  if (h.fresh.config.database.dialect !== 'sqlite') return fn(h.fresh.db)
+  const db = openDatabase(loadConfig(h.env).database)
   try {
     return await fn(db)
   } finally {
@@ -39,11 +28,10 @@ async function withCliDb<T>(fn: (db: Db) => Promise<T>): Promise<T> {
 }
 
 beforeEach(async () => {
-  fresh = await freshDatabase()
-  env = envFor(fresh.config, `${fresh.config.dataDir}-cli`)
+  h = await cliHarness()
 })
 afterEach(async () => {
-  await fresh.drop()
+  await h.drop()
 })
 
 describe(`atrium user and group commands (${dialect})`, () => {

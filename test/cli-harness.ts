@@ -11,6 +11,8 @@ import { freshDatabase, pgUrl } from './helpers.js'
  */
 export interface CliHarness {
   env: NodeJS.ProcessEnv
+  /** The test's own database and its configuration (on SQLite the CLI writes to a file of its own; see `server()`). */
+  fresh: Awaited<ReturnType<typeof freshDatabase>>
   cli(...argv: string[]): Promise<{ code: number; out: string; err: string }>
   server(): Promise<{ app: Awaited<ReturnType<typeof buildApp>>; db: ReturnType<typeof openDatabase>; config: Config; close: () => Promise<void> }>
   drop(): Promise<void>
@@ -26,6 +28,7 @@ export async function cliHarness(extraEnv: NodeJS.ProcessEnv = {}): Promise<CliH
   const env = { ...cliEnvFor(fresh.config, `${fresh.config.dataDir}-cli`), ...extraEnv }
   return {
     env,
+    fresh,
     async cli(...argv) {
       let out = ''
       let err = ''

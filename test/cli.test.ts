@@ -1,31 +1,17 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
-import { runCli } from '../src/cli.js'
-import { freshDatabase, dialect, pgUrl } from './helpers.js'
-import { TestEnv } from './helpers.js'
-import type { Config } from '../src/config.js'
+import { cliHarness, type CliHarness } from './cli-harness.js'
+import { dialect, TestEnv } from './helpers.js'
 
-let fresh: Awaited<ReturnType<typeof freshDatabase>>
-let env: NodeJS.ProcessEnv
+let h: CliHarness
 
-function envFor(config: Config, dataDir: string): NodeJS.ProcessEnv {
-  if (config.database.dialect === 'sqlite') return { ATRIUM_DATA_DIR: dataDir }
-  const schema = config.database.schema!
-  return { ATRIUM_DATABASE_URL: `${pgUrl}?options=${encodeURIComponent(`-c search_path=${schema}`)}`, ATRIUM_DATA_DIR: dataDir }
-}
 
-async function cli(...argv: string[]): Promise<{ code: number; out: string; err: string }> {
-  let out = ''
-  let err = ''
-  const code = await runCli(argv, { env, stdout: (t) => (out += t), stderr: (t) => (err += t) })
-  return { code, out, err }
-}
+const cli = (...argv: string[]) => h.cli(...argv)
 
 beforeEach(async () => {
-  fresh = await freshDatabase()
-  env = envFor(fresh.config, `${fresh.config.dataDir}-cli`)
+  h = await cliHarness()
 })
 afterEach(async () => {
-  await fresh.drop()
+  await h.drop()
 })
 
 describe(`atrium CLI (${dialect})`, () => {
@@ -41,24 +27,18 @@ describe(`atrium CLI (${dialect})`, () => {
       signingSecret: expect.stringMatching(/^whsec_/),
     })
     // The key works against a server on the same database.
-    const { openDatabase } = await import('../src/store/db.js')
-    const { loadConfig } = await import('../src/config.js')
-    const config = loadConfig(env)
-    const db = openDatabase(fresh.config.database.dialect === 'sqlite' ? config.database : fresh.config.database)
-    const { buildApp } = await import('../src/app.js')
-    const app = await buildApp(config, { db, logger: false })
+    const { app, close } = await h.server()
     const info = await app.inject({ method: 'GET', url: '/v0/token.info', headers: { authorization: `Bearer ${printed.apiKey}` } })
     expect(info.statusCode).toBe(200)
     expect(info.json().addr).toBe(printed.botId)
-    await app.close()
-    await db.destroy()
+    await close()
   })
 
   it('rejects unknown scopes, naming them, and writes nothing', async () => {
     const res = await cli('client', 'create', '--name', 'x', '--scopes', 'chat:read,chat:fly', '--json')
     expect(res.code).toBe(2)
     expect(res.err).toContain('chat:fly')
-    expect(await fresh.db.selectFrom('apps').selectAll().execute()).toEqual([])
+    expect(await h.fresh.db.selectFrom('apps').selectAll().execute()).toEqual([])
   })
 
   it('user add --json creates the user; a duplicate email is refused', async () => {

@@ -1,40 +1,20 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
-import { runCli } from '../src/cli.js'
-import { buildApp } from '../src/app.js'
-import { loadConfig, type Config } from '../src/config.js'
-import { openDatabase } from '../src/store/db.js'
 import { parseRoomId } from '../src/roomlio-ids.js'
-import { freshDatabase, pgUrl } from './helpers.js'
+import { cliHarness, type CliHarness } from './cli-harness.js'
 
-let fresh: Awaited<ReturnType<typeof freshDatabase>>
-let env: NodeJS.ProcessEnv
+let h: CliHarness
 
-function envFor(config: Config, dataDir: string): NodeJS.ProcessEnv {
-  if (config.database.dialect === 'sqlite') return { ATRIUM_DATA_DIR: dataDir }
-  return { ATRIUM_DATABASE_URL: `${pgUrl}?options=${encodeURIComponent(`-c search_path=${config.database.schema!}`)}`, ATRIUM_DATA_DIR: dataDir }
-}
 
-async function cli(...argv: string[]): Promise<{ code: number; out: string; err: string }> {
-  let out = ''
-  let err = ''
-  const code = await runCli(argv, { env, stdout: (t) => (out += t), stderr: (t) => (err += t) })
-  return { code, out, err }
-}
+const cli = (...argv: string[]) => h.cli(...argv)
 
 /** A server on the database the CLI wrote to. */
-async function server() {
-  const config = loadConfig(env)
-  const db = openDatabase(fresh.config.database.dialect === 'sqlite' ? config.database : fresh.config.database)
-  const app = await buildApp(config, { db, logger: false })
-  return { app, close: async () => { await app.close(); await db.destroy() } }
-}
+const server = () => h.server()
 
 beforeEach(async () => {
-  fresh = await freshDatabase()
-  env = envFor(fresh.config, `${fresh.config.dataDir}-cli`)
+  h = await cliHarness()
 })
 afterEach(async () => {
-  await fresh.drop()
+  await h.drop()
 })
 
 describe('atrium room create', () => {
