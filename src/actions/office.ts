@@ -11,6 +11,7 @@ import {
   findRoom,
   insertRoom,
   listOfficeMembers,
+  type OfficeMember,
   listPresence,
   listRooms,
   nextRoomNumber,
@@ -44,14 +45,8 @@ export interface RoomView {
   position: number
 }
 
-export interface PersonView {
-  id: string
-  name: string
-  email: string
-  imageUrl: string | null
-  isAdmin: boolean
-  jobTitle: string | null
-  status: 'checkedIn' | 'checkedOut'
+/** A member of the office as the client shows them: the stored member with where and how they are now. */
+export interface PersonView extends OfficeMember {
   presence: Presence
   room: string | null
 }
