@@ -1,6 +1,6 @@
-import { sql } from 'kysely'
 import type { Redis } from 'ioredis'
 import type { Context } from '../context.js'
+import { pingDatabase } from '../store/db.js'
 import { pendingMigrations } from '../store/migrate.js'
 
 export interface Readiness {
@@ -17,9 +17,7 @@ const CHECK_TIMEOUT_MS = 2_000
  * dependency makes the answer "not ready", never a hung probe.
  */
 export async function readiness(ctx: Context, redis: Redis | undefined): Promise<Readiness> {
-  const database = await check(async () => {
-    await sql`select 1`.execute(ctx.db)
-  })
+  const database = await check(() => pingDatabase(ctx.db))
   const migrations =
     database === 'ok'
       ? await check(async () => {

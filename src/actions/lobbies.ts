@@ -9,6 +9,7 @@ import {
   bookedStarts,
   findBooking,
   findLobby,
+  findLobbyById,
   findLobbyByPath,
   handleExists,
   insertBooking,
@@ -325,8 +326,7 @@ export async function bookSlot(ctx: Context, lobbyId: string, input: BookingInpu
   if (start === undefined) fail('invalid_request', 'start: must be an RFC 3339 date-time')
   const now = nowMicros()
   return ctx.db.transaction().execute(async (tx) => {
-    const lobby = await tx.selectFrom('lobbies').select('org_id').where('id', '=', lobbyId).executeTakeFirst()
-    const full = lobby && (await findLobby(tx, lobby.org_id, lobbyId))
+    const full = await findLobbyById(tx, lobbyId)
     if (!full || !full.active) fail('not_found', 'Lobby not found.')
     if (!candidateSlots(full, now).includes(start)) fail('invalid_request', 'start: not a slot this lobby offers')
     const timeZone = input.timeZone && isTimeZone(input.timeZone) ? input.timeZone : full.timeZone

@@ -2,7 +2,7 @@ import fs from 'node:fs'
 import path from 'node:path'
 import SQLite from 'better-sqlite3'
 import pg from 'pg'
-import { Kysely, PostgresDialect, SqliteDialect, type Compilable, type CompiledQuery, type Transaction } from 'kysely'
+import { Kysely, PostgresDialect, sql, SqliteDialect, type Compilable, type CompiledQuery, type Transaction } from 'kysely'
 import type { DatabaseConfig } from '../config.js'
 import { dialectOf, type Dialect } from './dialect.js'
 import type { Database } from './schema.js'
@@ -84,4 +84,9 @@ export function prepared<Args extends unknown[], Row>(build: (db: Executor, ...a
     const parameters = query.parameters.map((p) => (p instanceof Slot ? args[p.index] : p))
     return (await db.executeQuery<Row>({ ...query, parameters })).rows
   }
+}
+
+/** Whether the database answers a trivial query (readiness probes). */
+export async function pingDatabase(db: Executor): Promise<void> {
+  await sql`select 1`.execute(db)
 }

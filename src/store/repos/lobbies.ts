@@ -112,6 +112,12 @@ export async function findLobby(db: Executor, orgId: string, id: string): Promis
   return row ? (await withAvailability(db, [row]))[0] : undefined
 }
 
+/** A lobby by id alone, for public pages that know no organization (any organization on this server). */
+export async function findLobbyById(db: Executor, id: string): Promise<Lobby | undefined> {
+  const row = await db.selectFrom('lobbies').selectAll().where('id', '=', id).executeTakeFirst()
+  return row ? (await withAvailability(db, [row]))[0] : undefined
+}
+
 /** The lobby at a public path (any organization on this server). */
 export async function findLobbyByPath(db: Executor, handle: string, slug: string): Promise<Lobby | undefined> {
   const row = await db.selectFrom('lobbies').selectAll().where('handle', '=', handle).where('slug', '=', slug).orderBy('created_at').executeTakeFirst()
