@@ -86,7 +86,11 @@ describe(`webhook relays (${dialect})`, () => {
     const clients = await env.get('/admin/clients.list', { token: admin })
     expect(clients.statusCode).toBe(200)
     expect(JSON.stringify(clients.json())).not.toContain(relay.bot)
-    expect((await env.post('/admin/clients.delete', { token: admin, body: { clientId: bot.json().integrationId } })).statusCode).toBe(404)
+    const relayApp = { clientId: bot.json().integrationId }
+    expect((await env.post('/admin/clients.delete', { token: admin, body: relayApp })).statusCode).toBe(404)
+    expect((await env.post('/admin/clients.setRateLimit', { token: admin, body: { ...relayApp, rateLimitBurst: 5, rateLimitPerSecond: 1 } })).statusCode).toBe(404)
+    expect((await env.post('/admin/clients.update', { token: admin, body: { ...relayApp, webhookUrl: null } })).statusCode).toBe(404)
+    expect((await env.post('/admin/clients.rotateSecret', { token: admin, body: relayApp })).statusCode).toBe(404)
 
     const [listed] = await relays()
     expect(listed).toMatchObject({ id: relay.id, receivedCount: 1, postedCount: 1, filteredCount: 0, failedCount: 0, lastReceivedAt: expect.any(String) })

@@ -173,12 +173,10 @@ export async function listClients(ctx: Context, orgId: string): Promise<App[]> {
 /** Deletes an API client: its keys, tokens and grants stop working at once. */
 export async function deleteClient(ctx: Context, orgId: string, clientId: string, by: string | null): Promise<void> {
   await ctx.db.transaction().execute(async (tx) => {
-    const found = await findAppByClientId(tx, clientId)
-    // A relay's own app is managed with its relay (admin relays.*), not as an API client.
-    if (!found || found.app.orgId !== orgId || found.app.authType === 'relay') fail('not_found', 'clientId: no API client with this id')
+    const app = await liveClient(tx, orgId, clientId)
     const now = nowMicros()
-    await markAppDeleted(tx, found.app.id, now)
-    for (const c of await listCredentials(tx, orgId, { appId: found.app.id })) {
+    await markAppDeleted(tx, app.id, now)
+    for (const c of await listCredentials(tx, orgId, { appId: app.id })) {
       if (c.status !== 'revoked') await setCredentialStatus(tx, c.id, 'revoked', now)
     }
     await insertAuditEntry(tx, { orgId, userId: by, eventType: 'API_CLIENT_DELETED', data: { clientId }, createdAt: now })
@@ -189,10 +187,9 @@ export async function deleteClient(ctx: Context, orgId: string, clientId: string
 export async function setClientRateLimit(ctx: Context, orgId: string, clientId: string, burst: number | null, perSecond: number | null): Promise<App> {
   if (burst !== null && (!Number.isInteger(burst) || burst < 1 || burst > 100_000)) fail('invalid_request', 'rateLimitBurst: must be an integer from 1 to 100000')
   if (perSecond !== null && (!(perSecond > 0) || perSecond > 100_000)) fail('invalid_request', 'rateLimitPerSecond: must be above 0 and at most 100000')
-  const found = await findAppByClientId(ctx.db, clientId)
-  if (!found || found.app.orgId !== orgId || found.app.authType === 'relay') fail('not_found', 'clientId: no API client with this id')
-  await setAppRateLimit(ctx.db, found.app.id, burst, perSecond)
-  return { ...found.app, rateLimit: { burst, perSecond } }
+  const app = await liveClient(ctx.db, orgId, clientId)
+  await setAppRateLimit(ctx.db, app.id, burst, perSecond)
+  return { ...app, rateLimit: { burst, perSecond } }
 }
 
 export interface ClientUrlsChange {
@@ -203,9 +200,13 @@ export interface ClientUrlsChange {
   redirectUris?: string[]
 }
 
+/**
+ * The organization's API client with this id. A relay's own app is managed with its relay (admin
+ * relays.*), not as an API client, so it is not found here.
+ */
 async function liveClient(db: Executor, orgId: string, clientId: string): Promise<App> {
   const found = await findAppByClientId(db, clientId)
-  if (!found || found.app.orgId !== orgId) fail('not_found', 'clientId: no API client with this id')
+  if (!found || found.app.orgId !== orgId || found.app.authType === 'relay') fail('not_found', 'clientId: no API client with this id')
   return found.app
 }
 
