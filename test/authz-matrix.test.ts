@@ -594,10 +594,8 @@ function expected(row: Row, kind: Kind): number {
   }
   if (kind === 'invalid' || kind === 'revoked') return 401
   if (kind === 'patPending') return 403
-  if (a.kind === 'admin') {
-    if (kind === 'adminPat') return ok
-    return kind === 'apiKey' || kind === 'orgOAuth' || kind === 'missingScope' ? 403 : 403
-  }
+  // Only an administrator's own personal credential reaches the admin API.
+  if (a.kind === 'admin') return kind === 'adminPat' ? ok : 403
   const personal = kind === 'personalOAuth' || kind === 'pat' || kind === 'adminPat'
   if (!a.models.includes(personal ? 'personal' : 'organization')) return 403
   if (kind === 'missingScope' && a.scopes.length > 0) return 403
