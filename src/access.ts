@@ -21,6 +21,11 @@ export function requireScopes(principal: Principal, anyOf: ScopeRequirement): vo
   fail('missing_scope', `This method needs the scope ${needed}.`)
 }
 
+/** Methods that act for a person (a personal token or a signed-in session), never for an app's bot. */
+export function requirePersonal(principal: Principal): asserts principal is Principal & { model: 'personal' } {
+  if (principal.model !== 'personal') fail('access_mode_not_supported')
+}
+
 export function requireAccessModel(principal: Principal, models: ReadonlyArray<AccessModel>): void {
   if (!models.includes(principal.model)) fail('access_mode_not_supported')
 }
@@ -125,8 +130,8 @@ export function mayClickInChat(f: { member: boolean; publicGroup: boolean }): bo
  * Who may click buttons: the person themself, through their signed-in session, or a personal
  * token that may post for them (`chat:send_message` or `chat:write`).
  */
-export function requireClicker(principal: Principal): void {
-  if (principal.model !== 'personal') fail('access_mode_not_supported')
+export function requireClicker(principal: Principal): asserts principal is Principal & { model: 'personal' } {
+  requirePersonal(principal)
   if (principal.credential.kind === 'session') return
   requireScopes(principal, [['chat:send_message'], ['chat:write']])
 }

@@ -1,4 +1,4 @@
-import { mayClickInChat, requireClicker } from '../access.js'
+import { mayClickInChat, requireClicker, requirePersonal } from '../access.js'
 import type { Context } from '../context.js'
 import type { ClickOutcome, InteractivityClick, Principal } from '../domain.js'
 import { fail } from '../errors.js'
@@ -62,7 +62,6 @@ function outcomeOf(result: OutboundResult): ClickOutcome {
  */
 export async function clickButton(ctx: Context, principal: Principal, input: ClickInput): Promise<ClickResult> {
   requireClicker(principal)
-  if (principal.model !== 'personal') fail('access_mode_not_supported')
   const user = principal.user
   const chatId = await resolveChatId(ctx, principal.orgId, input.chat)
   const message = await findClickableMessage(ctx.db, principal.orgId, chatId, input.timestamp)
@@ -130,7 +129,7 @@ function view(click: InteractivityClick): ClickResult {
 
 /** The latest outcome of each button the user clicked on one message. */
 export async function clickStates(ctx: Context, principal: Principal, chat: string, timestamp: number): Promise<ClickResult[]> {
-  if (principal.model !== 'personal') fail('access_mode_not_supported')
+  requirePersonal(principal)
   const chatId = await resolveChatId(ctx, principal.orgId, chat)
   const message = await findClickableMessage(ctx.db, principal.orgId, chatId, timestamp)
   if (!message) fail('not_found', 'Message not found.')

@@ -1,3 +1,4 @@
+import { requirePersonal } from '../access.js'
 import type { Context } from '../context.js'
 import type { Principal, User } from '../domain.js'
 import { fail } from '../errors.js'
@@ -61,7 +62,7 @@ function roomView(r: OfficeRoom): RoomView {
 }
 
 function requireUser(principal: Principal): User {
-  if (principal.model !== 'personal') fail('access_mode_not_supported')
+  requirePersonal(principal)
   return principal.user
 }
 
