@@ -4,7 +4,7 @@ import type { User } from '../src/domain.js'
 import { microsToIso } from '../src/time.js'
 import { contractErrors } from './contract.js'
 import { dialect, TestEnv } from './helpers.js'
-import { webhookPayloadErrors } from './webhook-contract.js'
+import { webhookPayloadErrors } from './contract.js'
 
 let env: TestEnv
 let admin: { user: User; token: string }

@@ -7,7 +7,7 @@ import { cliHarness, type CliHarness } from './cli-harness.js'
 import { contractErrors } from './contract.js'
 import { dialect } from './helpers.js'
 import { Receiver } from './receiver.js'
-import { webhookPayloadErrors } from './webhook-contract.js'
+import { webhookPayloadErrors } from './contract.js'
 
 const here = path.dirname(fileURLToPath(import.meta.url))
 let h: CliHarness

@@ -4,7 +4,7 @@ import { fileURLToPath } from 'node:url'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import { contractErrors } from './contract.js'
 import { dialect, TestEnv } from './helpers.js'
-import { webhookPayloadErrors } from './webhook-contract.js'
+import { webhookPayloadErrors } from './contract.js'
 import type { User } from '../src/domain.js'
 
 const here = path.dirname(fileURLToPath(import.meta.url))

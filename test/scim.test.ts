@@ -1,6 +1,6 @@
 import type { LightMyRequestResponse } from 'fastify'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
-import { componentErrors, contractErrors, haveSpecs } from './contract.js'
+import { componentErrors, contractErrors } from './contract.js'
 import { findUser } from '../src/store/repos/users.js'
 import { TestEnv, type ClientFixture } from './helpers.js'
 
@@ -46,7 +46,7 @@ function expectScimError(res: LightMyRequestResponse, status: number, scimType?:
   expect(body.status).toBe(String(status))
   expect(body.detail).toEqual(expect.any(String))
   if (scimType) expect(body.scimType).toBe(scimType)
-  if (haveSpecs) expect(componentErrors('scim.json', 'Error', body)).toEqual([])
+  expect(componentErrors('scim.json', 'Error', body)).toEqual([])
   return body
 }
 
@@ -65,7 +65,7 @@ describe('SCIM provisioning end to end', () => {
       [EXT]: { role: 'User' },
     })
     expect(user).not.toHaveProperty('password')
-    if (haveSpecs) expect(contractErrors('scim.json', '/Users', 'post', 201, user)).toEqual([])
+    expect(contractErrors('scim.json', '/Users', 'post', 201, user)).toEqual([])
 
     const api = await env.apiClient({ scopes: ['user:read', 'user:read.email', 'group:write', 'groups:read'] })
     const lookup = await env.get('/v0/user.lookup', { token: api.apiKey, query: { email: 'alice@example.com' } })
@@ -84,7 +84,7 @@ describe('SCIM provisioning end to end', () => {
     const patched = await send('PATCH', `/Users/${user.id}`, { schemas: [PATCH], Operations: [{ op: 'replace', path: 'active', value: false }] })
     expect(patched.statusCode).toBe(200)
     expect(patched.json().active).toBe(false)
-    if (haveSpecs) expect(contractErrors('scim.json', '/Users/{id}', 'patch', 200, patched.json())).toEqual([])
+    expect(contractErrors('scim.json', '/Users/{id}', 'patch', 200, patched.json())).toEqual([])
 
     expect((await env.get('/v0/token.info', { token: pat })).statusCode).toBe(401)
     expect((await env.get('/v0/user.lookup', { token: api.apiKey, query: { email: 'alice@example.com' } })).statusCode).toBe(404)
@@ -132,7 +132,7 @@ describe('SCIM /Users', () => {
     const put = await send('PUT', `/Users/${created.id}`, scimUser('boss@example.com', { name: { givenName: 'Bo', familyName: 'Ss' }, [EXT]: { role: 'User' }, externalId: 'x-9' }))
     expect(put.statusCode).toBe(200)
     expect(put.json()).toMatchObject({ displayName: 'Bo Ss', name: { givenName: 'Bo', familyName: 'Ss' }, externalId: 'x-9', [EXT]: { role: 'User' }, active: true })
-    if (haveSpecs) expect(contractErrors('scim.json', '/Users/{id}', 'put', 200, put.json())).toEqual([])
+    expect(contractErrors('scim.json', '/Users/{id}', 'put', 200, put.json())).toEqual([])
     const events = await env.db.selectFrom('audit_log').select(['event_type', 'data']).where('user_id', '=', created.id.slice(2)).orderBy('created_at').execute()
     expect(events.map((e) => e.event_type)).toEqual(['USER_CREATED', 'ROLE_CHANGED'])
     expect(JSON.parse(events[1]!.data)).toMatchObject({ from: 'Admin', to: 'User', source: 'scim' })
@@ -171,11 +171,9 @@ describe('SCIM /Users', () => {
     const body = eq.json()
     expect(body).toMatchObject({ schemas: ['urn:ietf:params:scim:api:messages:2.0:ListResponse'], totalResults: 1, startIndex: 1, itemsPerPage: 1 })
     expect(body.Resources[0].userName).toBe('u2@example.com')
-    if (haveSpecs) {
-      const wrapper = { ...(body as object), Resources: [] }
-      expect(contractErrors('scim.json', '/Users', 'get', 200, wrapper)).toEqual([])
-      for (const r of body.Resources) expect(componentErrors('scim.json', 'User', r)).toEqual([])
-    }
+    const wrapper = { ...(body as object), Resources: [] }
+    expect(contractErrors('scim.json', '/Users', 'get', 200, wrapper)).toEqual([])
+    for (const r of body.Resources) expect(componentErrors('scim.json', 'User', r)).toEqual([])
     const none = await send('GET', `/Users?filter=${encodeURIComponent('userName eq "nobody@example.com"')}`)
     expect(none.json()).toMatchObject({ totalResults: 0, Resources: [] })
     const ext = await send('GET', `/Users?filter=${encodeURIComponent('externalId eq "ext-3"')}`)
@@ -222,7 +220,7 @@ describe('SCIM /Groups', () => {
     expect(created.statusCode).toBe(201)
     const group = created.json()
     expect(group).toMatchObject({ id: expect.stringMatching(/^G-/), displayName: 'Eng', members: [{ value: a.id }], meta: { resourceType: 'Group' } })
-    if (haveSpecs) expect(contractErrors('scim.json', '/Groups', 'post', 201, group)).toEqual([])
+    expect(contractErrors('scim.json', '/Groups', 'post', 201, group)).toEqual([])
     const chat = await env.db.selectFrom('chats').selectAll().where('group_id', '=', group.id.slice(2)).executeTakeFirstOrThrow()
     expect(chat.kind).toBe('channel')
 
@@ -230,7 +228,7 @@ describe('SCIM /Groups', () => {
     expect(put.statusCode).toBe(200)
     expect(put.json().displayName).toBe('Engineering')
     expect(put.json().members.map((m: { value: string }) => m.value).sort()).toEqual([b.id, c.id].sort())
-    if (haveSpecs) expect(contractErrors('scim.json', '/Groups/{id}', 'put', 200, put.json())).toEqual([])
+    expect(contractErrors('scim.json', '/Groups/{id}', 'put', 200, put.json())).toEqual([])
 
     const okta = await send('PATCH', `/Groups/${group.id}`, { schemas: [PATCH], Operations: [{ op: 'remove', path: `members[value eq "${b.id}"]` }] })
     expect(okta.statusCode).toBe(200)
@@ -244,7 +242,7 @@ describe('SCIM /Groups', () => {
       ],
     })
     expect(entra.json()).toMatchObject({ displayName: 'Builders', members: [{ value: a.id, type: 'User' }] })
-    if (haveSpecs) expect(contractErrors('scim.json', '/Groups/{id}', 'patch', 200, entra.json())).toEqual([])
+    expect(contractErrors('scim.json', '/Groups/{id}', 'patch', 200, entra.json())).toEqual([])
     const noPath = await send('PATCH', `/Groups/${group.id}`, { schemas: [PATCH], Operations: [{ op: 'replace', value: { id: group.id, displayName: 'Makers' } }] })
     expect(noPath.json().displayName).toBe('Makers')
 
@@ -262,7 +260,7 @@ describe('SCIM /Groups', () => {
     const list = await send('GET', `/Groups?filter=${encodeURIComponent('displayName eq "makers"')}&excludedAttributes=members`)
     expect(list.json()).toMatchObject({ totalResults: 1, Resources: [{ id: group.id, displayName: 'Makers' }] })
     expect(list.json().Resources[0]).not.toHaveProperty('members')
-    if (haveSpecs) expect(contractErrors('scim.json', '/Groups', 'get', 200, list.json())).toEqual([])
+    expect(contractErrors('scim.json', '/Groups', 'get', 200, list.json())).toEqual([])
 
     const del = await send('DELETE', `/Groups/${group.id}`)
     expect(del.statusCode).toBe(204)
@@ -287,13 +285,11 @@ describe('SCIM discovery', () => {
     expect(spc.statusCode).toBe(200)
     expect(spc.headers['content-type']).toMatch(/^application\/scim\+json/)
     expect(spc.json()).toMatchObject({ patch: { supported: true }, filter: { supported: true, maxResults: 100 }, bulk: { supported: false } })
-    if (haveSpecs) expect(contractErrors('scim.json', '/ServiceProviderConfig', 'get', 200, spc.json())).toEqual([])
+    expect(contractErrors('scim.json', '/ServiceProviderConfig', 'get', 200, spc.json())).toEqual([])
     const types = await env.inject({ method: 'GET', url: '/scim/v2/ResourceTypes' })
     expect(types.json().Resources.map((r: { id: string }) => r.id)).toEqual(['User', 'Group'])
-    if (haveSpecs) {
-      expect(contractErrors('scim.json', '/ResourceTypes', 'get', 200, { ...(types.json() as object), Resources: [] })).toEqual([])
-      for (const r of types.json().Resources) expect(componentErrors('scim.json', 'ResourceType', r)).toEqual([])
-    }
+    expect(contractErrors('scim.json', '/ResourceTypes', 'get', 200, { ...(types.json() as object), Resources: [] })).toEqual([])
+    for (const r of types.json().Resources) expect(componentErrors('scim.json', 'ResourceType', r)).toEqual([])
     const all = await env.inject({ method: 'GET', url: '/scim/v2/Schemas' })
     expect(all.json().Resources.map((s: { id: string }) => s.id)).toEqual([
       'urn:ietf:params:scim:schemas:core:2.0:User',
@@ -302,7 +298,7 @@ describe('SCIM discovery', () => {
     ])
     const one = await env.inject({ method: 'GET', url: `/scim/v2/Schemas/${EXT}` })
     expect(one.json()).toMatchObject({ id: EXT, attributes: [{ name: 'role' }] })
-    if (haveSpecs) expect(contractErrors('scim.json', '/Schemas/{schemaId}', 'get', 200, one.json())).toEqual([])
+    expect(contractErrors('scim.json', '/Schemas/{schemaId}', 'get', 200, one.json())).toEqual([])
     expectScimError(await env.inject({ method: 'GET', url: '/scim/v2/Schemas/urn:nope' }), 404)
     expectScimError(await env.inject({ method: 'GET', url: '/scim/v2/Nothing' }), 404)
   })

@@ -1,7 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import { deactivateUser, setUserActiveState, setUserRole } from '../src/actions/users.js'
 import { recordAudit } from '../src/actions/audit.js'
-import { contractErrors, haveSpecs } from './contract.js'
+import { contractErrors } from './contract.js'
 import { TestEnv } from './helpers.js'
 
 let env: TestEnv
@@ -25,7 +25,7 @@ describe('GET /v0/user.list', () => {
     do {
       const res = await env.get('/v0/user.list', { token: client.apiKey, query: { limit: 2, cursor } })
       expect(res.statusCode).toBe(200)
-      if (haveSpecs) expect(contractErrors('chat.json', '/user.list', 'get', 200, res.json())).toEqual([])
+      expect(contractErrors('chat.json', '/user.list', 'get', 200, res.json())).toEqual([])
       seen.push(...res.json().users.map((u: { id: string }) => u.id))
       cursor = res.json().nextCursor
       pages++
@@ -80,7 +80,7 @@ describe('GET /v0/user.info', () => {
     const res = await env.get('/v0/user.info', { token: full.apiKey, query: { id: U(ada), expand: 'status,available' } })
     expect(res.statusCode).toBe(200)
     expect(res.json()).toEqual({ id: U(ada), name: 'Ada', email: ada.email, isAdmin: true, status: 'checkedOut', available: false })
-    if (haveSpecs) expect(contractErrors('chat.json', '/user.info', 'get', 200, res.json())).toEqual([])
+    expect(contractErrors('chat.json', '/user.info', 'get', 200, res.json())).toEqual([])
     const plain = await env.apiClient({ scopes: ['user:read'] })
     const bare = await env.get('/v0/user.info', { token: plain.apiKey, query: { id: U(ada), expand: 'status,available' } })
     expect(bare.json()).toEqual({ id: U(ada), name: 'Ada', isAdmin: true })
@@ -108,7 +108,7 @@ describe('GET /v0/user.lookup', () => {
     const res = await env.get('/v0/user.lookup', { token: both.apiKey, query: { email: 'ADA@Example.com' } })
     expect(res.statusCode).toBe(200)
     expect(res.json()).toEqual({ id: U(ada), name: 'Ada', email: 'ada@example.com', isAdmin: false })
-    if (haveSpecs) expect(contractErrors('chat.json', '/user.lookup', 'get', 200, res.json())).toEqual([])
+    expect(contractErrors('chat.json', '/user.lookup', 'get', 200, res.json())).toEqual([])
     const readOnly = await env.apiClient({ scopes: ['user:read'] })
     const denied = await env.get('/v0/user.lookup', { token: readOnly.apiKey, query: { email: 'ada@example.com' } })
     expect(denied.statusCode).toBe(403)
@@ -147,7 +147,7 @@ describe('GET /v0/userauditlog.list', () => {
     const today = new Date().toISOString().slice(0, 10)
     const res = await env.get('/v0/userauditlog.list', { token: client.apiKey, query: { date: today } })
     expect(res.statusCode).toBe(200)
-    if (haveSpecs) expect(contractErrors('chat.json', '/userauditlog.list', 'get', 200, res.json())).toEqual([])
+    expect(contractErrors('chat.json', '/userauditlog.list', 'get', 200, res.json())).toEqual([])
     const logs = res.json().auditLogs
     expect(logs.map((l: { eventType: string }) => l.eventType)).toEqual(['USER_DEACTIVATED', 'ROLE_CHANGED', 'USER_CREATED'])
     expect(logs[1]).toEqual({

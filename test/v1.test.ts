@@ -10,7 +10,7 @@ import { buildApp } from '../src/app.js'
 import { runCli } from '../src/cli.js'
 import { loadConfig } from '../src/config.js'
 import { openDatabase } from '../src/store/db.js'
-import { contractErrors, haveSpecs } from './contract.js'
+import { contractErrors } from './contract.js'
 import { freshDatabase, pgUrl, TestEnv } from './helpers.js'
 import { insertMessageRows } from './message-rows.js'
 
@@ -57,10 +57,8 @@ describe('GET /v1/groups.list', () => {
     ])
     expect(body[0].addressId).toMatch(uuidRe)
     expect(Number.isInteger(roamId) && roamId >= 0).toBe(true)
-    if (haveSpecs) {
-      expect(contractErrors('hq-v1.json', '/groups.list', 'get', 200, body)).toEqual([])
-      expect(contractErrors('hq-v1.json', '/groups.list', 'get', 200, [{ roamId: 'x' }])).not.toEqual([])
-    }
+    expect(contractErrors('hq-v1.json', '/groups.list', 'get', 200, body)).toEqual([])
+    expect(contractErrors('hq-v1.json', '/groups.list', 'get', 200, [{ roamId: 'x' }])).not.toEqual([])
   })
 
   it('needs groups:read and an organization key; other verbs are 405', async () => {
@@ -180,7 +178,7 @@ describe('POST /v1/messageevent.export', () => {
       const res = await env.post('/v1/messageevent.export', { token: client.apiKey, body })
       expect(res.statusCode, JSON.stringify(body)).toBe(400)
       expect(res.json().error).toContain('date')
-      if (haveSpecs) expect(contractErrors('hq-v1.json', '/messageevent.export', 'post', 400, res.json())).toEqual([])
+      expect(contractErrors('hq-v1.json', '/messageevent.export', 'post', 400, res.json())).toEqual([])
     }
     const reader = await env.apiClient({ scopes: ['chat:history'] })
     const denied = await env.post('/v1/messageevent.export', { token: reader.apiKey, body: { date: '2026-01-21' } })
@@ -259,13 +257,13 @@ describe('POST /v1/chat.sendMessage', () => {
     expect(res.statusCode, res.body).toBe(200)
     expect(res.json()).toEqual({ chatId: group.chatId, status: 'ok' })
     expect(res.json().chatId).toMatch(uuidRe)
-    if (haveSpecs) expect(contractErrors('hq-v1.json', '/chat.sendMessage', 'post', 200, res.json())).toEqual([])
+    expect(contractErrors('hq-v1.json', '/chat.sendMessage', 'post', 200, res.json())).toEqual([])
 
     const history = await env.get('/v0/chat.history', { token: reader.apiKey, query: { chat: group.chatAddress } })
     expect(history.statusCode).toBe(200)
     const [message] = history.json().messages
     expect(message).toEqual({ type: 'message', contentType: 'text', sender: sender.bot, chat: group.chatAddress, timestamp: expect.any(Number), text: 'Test message' })
-    if (haveSpecs) expect(contractErrors('chat.json', '/chat.history', 'get', 200, history.json())).toEqual([])
+    expect(contractErrors('chat.json', '/chat.history', 'get', 200, history.json())).toEqual([])
 
     const [event] = await outbox('chat.message.channel')
     expect(event!.payload).toEqual(message)
@@ -338,7 +336,7 @@ describe('POST /v1/chat.sendMessage', () => {
       const res = await send(body)
       expect(res.statusCode, JSON.stringify(body)).toBe(400)
       expect(res.json().error, JSON.stringify(body)).toContain(field)
-      if (haveSpecs) expect(contractErrors('hq-v1.json', '/chat.sendMessage', 'post', 400, res.json())).toEqual([])
+      expect(contractErrors('hq-v1.json', '/chat.sendMessage', 'post', 400, res.json())).toEqual([])
     }
     expect((await send({ recipients: [group.id], text: 'x', sender: { id: 'd'.repeat(16), imageUrl: 'https://example.com/d.png' } })).statusCode).toBe(200)
     expect((await send({ recipients: [group.id], text: 't'.repeat(40_000) })).statusCode).toBe(200)
@@ -362,10 +360,10 @@ describe('POST /v1/chat.sendMessage', () => {
     expect(personal.json().code).toBe('access_mode_not_supported')
     const anonymous = await env.post('/v1/chat.sendMessage', { body })
     expect(anonymous.statusCode).toBe(401)
-    if (haveSpecs) expect(contractErrors('hq-v1.json', '/chat.sendMessage', 'post', 401, anonymous.json())).toEqual([])
+    expect(contractErrors('hq-v1.json', '/chat.sendMessage', 'post', 401, anonymous.json())).toEqual([])
     const get = await env.get('/v1/chat.sendMessage', { token: writer.apiKey })
     expect(get.statusCode).toBe(405)
-    if (haveSpecs) expect(contractErrors('hq-v1.json', '/chat.sendMessage', 'post', 405, get.json())).toEqual([])
+    expect(contractErrors('hq-v1.json', '/chat.sendMessage', 'post', 405, get.json())).toEqual([])
   })
 
   it('is rate limited like every other method: 429 with Retry-After after the burst', async () => {
@@ -422,10 +420,8 @@ describe('GET /v1/recording.list', () => {
       ],
     })
     for (const r of body.recordings) expect(r.recordingId).toMatch(uuidRe)
-    if (haveSpecs) {
-      expect(contractErrors('hq-v1.json', '/recording.list', 'get', 200, body)).toEqual([])
-      expect(contractErrors('hq-v1.json', '/recording.list', 'get', 200, { recordings: [{ recordingId: 'R-1' }] })).not.toEqual([])
-    }
+    expect(contractErrors('hq-v1.json', '/recording.list', 'get', 200, body)).toEqual([])
+    expect(contractErrors('hq-v1.json', '/recording.list', 'get', 200, { recordings: [{ recordingId: 'R-1' }] })).not.toEqual([])
   })
 
   it('pages with limit and cursor, oldest first from after (inclusive), before exclusive, dates in UTC', async () => {
@@ -440,7 +436,7 @@ describe('GET /v1/recording.list', () => {
       let body = (await list(query)).json()
       seen.push(...body.recordings.map((r: { recordingId: string }) => r.recordingId))
       while (body.nextCursor) {
-        if (haveSpecs) expect(contractErrors('hq-v1.json', '/recording.list', 'get', 200, body)).toEqual([])
+        expect(contractErrors('hq-v1.json', '/recording.list', 'get', 200, body)).toEqual([])
         body = (await list({ ...query, cursor: body.nextCursor })).json()
         seen.push(...body.recordings.map((r: { recordingId: string }) => r.recordingId))
       }
@@ -519,7 +515,7 @@ describe('quick start: groups.list with a key from atrium client create', () => 
         expect(res.headers['content-type']).toContain('application/json')
         const body = res.json()
         expect(body).toEqual([expect.objectContaining({ name: 'Engineering Team', groupType: 'group', accessMode: 'public', addressId: expect.stringMatching(uuidRe) })])
-        if (haveSpecs) expect(contractErrors('hq-v1.json', '/groups.list', 'get', 200, body)).toEqual([])
+        expect(contractErrors('hq-v1.json', '/groups.list', 'get', 200, body)).toEqual([])
         // The key holds groups:read only.
         expect((await app.inject({ method: 'GET', url: '/v1/recording.list', headers: { Authorization: `Bearer ${apiKey}` } })).statusCode).toBe(403)
       } finally {
