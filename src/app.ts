@@ -42,7 +42,15 @@ export interface AppDeps {
   storage?: FileStorage
   /** Realtime event bus; default: Redis pub/sub with ATRIUM_REDIS_URL, else in-process. */
   bus?: EventBus
+  /**
+   * Schema compilers (Fastify's `schemaController.compilersFactory`). Default: a fresh Ajv and
+   * fast-json-stringify per app. A process that builds many apps (the test suite) passes one shared
+   * set so each route schema is compiled once per process rather than once per app.
+   */
+  compilers?: SchemaCompilers
 }
+
+export type SchemaCompilers = NonNullable<NonNullable<FastifyServerOptions['schemaController']>['compilersFactory']>
 
 /** Builds the HTTP application. Never listens: server.ts does, tests use `app.inject`. */
 export async function buildApp(config: Config, deps: AppDeps = {}): Promise<FastifyInstance> {
@@ -55,6 +63,7 @@ export async function buildApp(config: Config, deps: AppDeps = {}): Promise<Fast
     routerOptions: { ignoreTrailingSlash: true },
     ajv: { customOptions: { coerceTypes: 'array', removeAdditional: false, allErrors: true } },
     schemaErrorFormatter: formatValidation,
+    ...(deps.compilers ? { schemaController: { compilersFactory: deps.compilers } } : {}),
   })
   if (ownsDb) app.addHook('onClose', async () => db.destroy())
   const bus = deps.bus ?? (await openEventBus(config, (err) => app.log.warn({ err }, 'realtime bus: Redis unreachable; typing reaches only this process')))

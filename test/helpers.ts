@@ -23,6 +23,7 @@ import type { Chat, Group } from '../src/domain.js'
 import { nowMicros } from '../src/time.js'
 import { InProcessEventBus } from '../src/events/bus.js'
 import { storageFor } from '../src/storage/index.js'
+import { sharedCompilers } from './compilers.js'
 
 export const dialect = (process.env.ATRIUM_TEST_DIALECT ?? 'sqlite') as 'sqlite' | 'postgres'
 export const pgUrl = process.env.ATRIUM_TEST_PG_URL ?? 'postgres://postgres@127.0.0.1:5432/test'
@@ -119,7 +120,7 @@ export class TestEnv {
     await insertOrganization(db, org)
     const bus = new InProcessEventBus()
     const storage = storageFor(cfg, db)
-    const app = await buildApp(cfg, { db, logger: false, bus, storage })
+    const app = await buildApp(cfg, { db, logger: false, bus, storage, compilers: sharedCompilers })
     await app.ready()
     return new TestEnv(app, { db, config: cfg, bus, storage }, org, drop)
   }
