@@ -1,6 +1,6 @@
-import type { AccessModel, Group, GroupRole, Principal } from './domain.js'
+import type { AccessModel, Group, GroupRole, Principal, User } from './domain.js'
 import { fail } from './errors.js'
-import { SCOPES } from './scopes.js'
+import { isAdminScope, SCOPES } from './scopes.js'
 
 /**
  * Every permission rule in one place. Each check throws an AppError naming what is missing;
@@ -46,9 +46,43 @@ export function requireRoomReadable(principal: Principal, group: { orgId: string
   fail('forbidden', 'room: the room is private and the caller is not a member')
 }
 
-/** Organization administration (admin API, console): only a user who is an admin of the Roam. */
-export function requireOrgAdmin(principal: Principal): void {
+/**
+ * Organization administration (admin API, console). The caller must be a user who is an admin
+ * of the Roam, acting either
+ * - through their signed-in browser session (writes also carry the session's CSRF token, which
+ *   the auth hook checks), or
+ * - through their own personal access token holding the route's admin scope (`admin:read` for
+ *   reads, `admin:write` for changes; one does not imply the other).
+ * Nothing else reaches it: not an app's token (organization or personal OAuth, whatever scopes
+ * the user consented to), not a token without the admin scope, not a non-admin's anything.
+ * `anyOf` is the route's declared requirement; a route that declares none needs `admin:write`.
+ */
+export function requireOrgAdmin(principal: Principal, anyOf: ScopeRequirement = [['admin:write']]): void {
   if (principal.model !== 'personal' || !principal.user.isAdmin) fail('forbidden', 'Only organization administrators may do this.')
+  if (principal.credential.kind === 'session') return
+  if (principal.credential.kind !== 'pat') {
+    fail('forbidden', "The admin API takes an administrator's signed-in session or personal access token with an admin scope, never an app's token.")
+  }
+  requireScopes(principal, anyOf.length > 0 ? anyOf : [['admin:write']])
+}
+
+/**
+ * Who may hold the admin scopes: only a personal access token of an organization administrator
+ * (created by the admin themself, or by the operator through the CLI). Apps never do (see
+ * `appMayHoldScope`). Checked when the token is created; the admin API checks the owner is still
+ * an administrator on every request.
+ */
+export function requireMayHoldScopes(owner: User, scopes: ReadonlyArray<string>): void {
+  const admin = scopes.filter(isAdminScope)
+  if (admin.length > 0 && !owner.isAdmin) fail('forbidden', `scopes: ${admin.join(', ')} can only be given to an organization administrator's token`)
+}
+
+/**
+ * Scopes an app may be configured with or granted by consent (API keys, OAuth clients, the OAuth
+ * authorize and refresh flows): every Roam scope, never an admin scope.
+ */
+export function appMayHoldScope(scope: string): boolean {
+  return !isAdminScope(scope)
 }
 
 /** Account pages and personal-token management: a signed-in person, not a token. */

@@ -1,4 +1,5 @@
 import OAuth2Server from '@node-oauth/oauth2-server'
+import { appMayHoldScope } from '../access.js'
 import type { Context } from '../context.js'
 import type { AccessModel, App, User } from '../domain.js'
 import { AppError, fail } from '../errors.js'
@@ -70,9 +71,11 @@ function storageModel(ctx: Context, opts: { authenticateClient: boolean }) {
   return {
     getClient,
 
+    /** What a consent may grant: scopes the app is configured with, never an admin scope (access.appMayHoldScope). */
     async validateScope(_user: GrantUser, client: OAuthClient, scope?: string[]): Promise<string[] | false> {
-      if (!scope || scope.length === 0) return client.app.scopes
-      return scope.every((s) => client.app.scopes.includes(s)) ? [...new Set(scope)] : false
+      const grantable = client.app.scopes.filter(appMayHoldScope)
+      if (!scope || scope.length === 0) return grantable
+      return scope.every((s) => grantable.includes(s)) ? [...new Set(scope)] : false
     },
 
     async validateRedirectUri(redirectUri: string, client: OAuthClient): Promise<boolean> {
