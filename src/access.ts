@@ -102,6 +102,21 @@ export function sessionOnPersonalApi(principal: Principal): Principal {
 }
 
 /**
+ * Who may create a webhook subscription: a token — an organization app's, a personal OAuth
+ * grant's, or a personal access token. A subscription lives as long as the credential that made
+ * it and is governed with it (the personal access policy, approval, revocation, uninstall), and
+ * the dispatcher checks that credential before every fan-out. A browser session is none of
+ * these: it is not subject to the personal access policy, and a subscription made through it
+ * would keep sending the person's DMs to a URL after sign-out. So the session is refused with a
+ * 403 saying what to use instead, rather than storing a subscription nothing would deliver.
+ */
+export function requireWebhookSubscriber(principal: Principal): void {
+  if (principal.credential.kind === 'session') {
+    fail('forbidden', 'webhook.subscribe needs a token (an app\'s, or a personal access token from the tokens page), not a browser session: subscriptions belong to the token that made them.')
+  }
+}
+
+/**
  * What the webhook dispatcher knows about one event and one subscriber (an organization app's
  * bot `B-…` or a personal grant's user `U-…`), gathered from the event's routing and the store.
  */
@@ -198,6 +213,25 @@ export function canReadChat(principal: Principal, facts: ChatAccessFacts): boole
 
 export function requireChatRead(principal: Principal, facts: ChatAccessFacts): void {
   if (!canReadChat(principal, facts)) fail('forbidden', `${principal.address} is not a member of this chat.`)
+}
+
+/**
+ * Polls (reading results, voting): a poll in a chat the caller cannot read is answered exactly
+ * like one that does not exist — an unknown chat, an unknown key, a message that is no poll or was
+ * deleted — with one 404, so nobody learns that a poll exists where they cannot see it.
+ * `target` is undefined when the chat does not exist.
+ */
+export function requirePollChatReadable<T extends { facts: ChatAccessFacts }>(principal: Principal, target: T | undefined): asserts target is T {
+  if (!target || !canReadChat(principal, target.facts)) pollNotFound()
+}
+
+/** The message at the key is a poll that was not deleted; else the same 404 as above. */
+export function requirePollExists<P extends object>(poll: P | null | undefined): asserts poll is P {
+  if (!poll) pollNotFound()
+}
+
+function pollNotFound(): never {
+  fail('not_found', 'timestamp: no poll with this key in a chat you can read')
 }
 
 /**
