@@ -157,6 +157,8 @@ const ROWS: Row[] = [
     method: 'POST',
     path: '/v0/webhook.subscribe',
     access: { kind: 'v0', scopes: [['webhook:write']], models: BOTH },
+    // Subscriptions belong to tokens; a browser session is refused (access.requireWebhookSubscriber).
+    expect: { session: 403 },
     request: () => ({ body: { event: 'chat.message.dm', url: HOOK_URL } }),
   },
   { method: 'GET', path: '/v0/webhook.list', access: { kind: 'v0', scopes: [['webhook:read'], ['webhook:write']], models: BOTH } },
@@ -165,6 +167,8 @@ const ROWS: Row[] = [
     path: '/v0/webhook.unsubscribe',
     access: { kind: 'v0', scopes: [['webhook:write']], models: BOTH },
     ok: 204,
+    // A session has no subscription of its own to remove.
+    expect: { session: 404 },
     // Each caller removes a subscription of its own.
     request: async (fx, kind) => ({ body: { id: (await fx.as(kind, 'POST', '/v0/webhook.subscribe', { event: 'chat.message.dm', url: HOOK_URL })).json().id ?? UNKNOWN_ID } }),
   },
