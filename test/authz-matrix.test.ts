@@ -560,6 +560,8 @@ const ROWS: Row[] = [
   { method: 'GET', path: '/account/session.info', access: { kind: 'account' } },
   { method: 'GET', path: '/account/pats.list', access: { kind: 'account' } },
   { method: 'POST', path: '/account/pats.create', access: { kind: 'account' }, request: () => ({ body: { scopes: ['chat:read'] } }) },
+  // The signed-in user changes their own password (it keeps their session: session-end.test.ts).
+  { method: 'POST', path: '/account/password.change', access: { kind: 'account' }, request: (fx) => ({ body: { currentPassword: fx.user.password, newPassword: 'a brand new password' } }) },
   // The session user revokes a token that is not theirs: 404, never another user's token.
   { method: 'POST', path: '/account/pats.revoke', access: { kind: 'account' }, ok: 404, request: (fx) => ({ body: { id: fx.activePatId } }) },
 

@@ -104,3 +104,40 @@ describe('resetting a password', { timeout: 120_000 }, () => {
     }
   })
 })
+
+describe('changing one’s own password', () => {
+  let env: TestEnv
+  beforeEach(async () => {
+    env = await TestEnv.create()
+  })
+  afterEach(async () => env.close())
+
+  it('keeps the session that made the change and ends every other, closing their sockets', async () => {
+    const user = await env.userWithPassword()
+    const here = await env.signedIn(user)
+    here.csrfToken = (await here.get('/account/session.info')).json().csrfToken
+    const elsewhere = await env.signedIn(user)
+    const hereSocket = await realtime(env, here)
+    const elsewhereSocket = await realtime(env, elsewhere)
+
+    const wrong = await here.postJson('/account/password.change', { currentPassword: 'not it at all', newPassword: 'a brand new password' })
+    expect(wrong.statusCode).toBe(403)
+    expect(wrong.json().error).toBe('currentPassword: does not match your password')
+    const short = await here.postJson('/account/password.change', { currentPassword: user.password, newPassword: 'short' })
+    expect(short.statusCode).toBe(400)
+    expect(short.json().error).toMatch(/^password: must be 8 to 256 characters/)
+    expect((await elsewhere.get('/account/session.info')).statusCode).toBe(200)
+
+    const changed = await here.postJson('/account/password.change', { currentPassword: user.password, newPassword: 'a brand new password' })
+    expect(changed.statusCode, changed.body).toBe(200)
+    expect(await within(5_000, elsewhereSocket.closed)).toBe(4401)
+    expect((await elsewhere.get('/account/session.info')).statusCode).toBe(401)
+    expect((await here.get('/account/session.info')).statusCode).toBe(200)
+    expect(await within(500, hereSocket.closed)).toBe('timeout')
+    hereSocket.ws.terminate()
+    const again = env.browser()
+    await again.get('/login')
+    expect((await again.submit('/login', { email: user.email, password: user.password })).statusCode).toBe(401)
+    expect((await again.submit('/login', { email: user.email, password: 'a brand new password' })).statusCode).toBe(303)
+  })
+})

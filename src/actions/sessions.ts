@@ -60,6 +60,16 @@ export async function setPassword(ctx: Context, orgId: string, userId: string, p
   })
 }
 
+/**
+ * A signed-in person changes their own password: the current one must match. Every other session
+ * of theirs ends; the one that made the change (`sessionToken`) stays signed in.
+ */
+export async function changeOwnPassword(ctx: Context, user: User, input: { currentPassword: string; newPassword: string }, sessionToken: string): Promise<void> {
+  const stored = await findPasswordHash(ctx.db, user.orgId, user.id)
+  if (!stored || !(await verifyPassword(input.currentPassword, stored))) fail('forbidden', 'currentPassword: does not match your password')
+  await setPassword(ctx, user.orgId, user.id, input.newPassword, { keepSessionToken: sessionToken })
+}
+
 /** A hash compared against when the email is unknown, so both paths take the same time. */
 let decoyHash: Promise<string> | undefined
 
