@@ -1,7 +1,7 @@
 import type { LightMyRequestResponse } from 'fastify'
 import { describe, expect, it } from 'vitest'
 import type { RouteAuth } from '../src/http/auth.js'
-import type { User } from '../src/domain.js'
+import type { App, User } from '../src/domain.js'
 import { ADMIN_SCOPES, SCOPES } from '../src/scopes.js'
 import { monotonicMicros } from '../src/time.js'
 import type { Browser } from './helpers.js'
@@ -704,7 +704,7 @@ describe('authorization matrix', () => {
 
   for (const row of ROWS) {
     it.concurrent(`${row.method} ${row.path}`, ({ expect }) => withEnv(async (env) => {
-      const fx = await fixture(env)
+      const fx = await fixture(env, row.access.kind === 'admin')
       const results: Record<string, string> = {}
       const wanted: Record<string, string> = {}
       for (const kind of kindsFor(row)) {
@@ -745,7 +745,8 @@ function declaredAccess(auth: RouteAuth | undefined): Access | { kind: 'public' 
 
 type Caller = { token?: string; browser?: Browser }
 
-async function fixture(env: TestEnv): Promise<Fixture> {
+/** `adminApi`: also the admin API's own callers (only its rows call them). */
+async function fixture(env: TestEnv, adminApi = false): Promise<Fixture> {
   const user = await env.userWithPassword()
   const admin = await env.userWithPassword({ isAdmin: true })
   const other1 = await env.user()
@@ -770,9 +771,6 @@ async function fixture(env: TestEnv): Promise<Fixture> {
   const adminPat = await env.personalToken(admin, [...all, ...ADMIN_SCOPES])
   const browser = await env.signedIn(user)
   browser.csrfToken = (await browser.get('/account/session.info')).json().csrfToken
-  const adminBrowser = await env.signedIn(admin)
-  adminBrowser.csrfToken = (await adminBrowser.get('/account/session.info')).json().csrfToken
-  const adminOAuth = (await env.oauthToken({ model: 'personal', user: admin, app: oauthApp, scopes: ['user:read'] })).token
   const callers: Record<Kind, Caller> = {
     none: {},
     invalid: { token: 'rmk-AAAAAAAAAAAAAAAA.AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA' },
@@ -785,11 +783,7 @@ async function fixture(env: TestEnv): Promise<Fixture> {
     missingScope: { token: missingScope.apiKey },
     session: { browser },
     adminPat: { token: adminPat },
-    adminSession: { browser: adminBrowser },
-    adminPatRead: { token: await env.personalToken(admin, ['admin:read']) },
-    adminPatWrite: { token: await env.personalToken(admin, ['admin:write']) },
-    adminPatNoAdmin: { token: await env.personalToken(admin, all) },
-    adminOAuth: { token: adminOAuth },
+    ...(adminApi ? await adminApiCallers(env, admin, oauthApp) : { adminSession: {}, adminPatRead: {}, adminPatWrite: {}, adminPatNoAdmin: {}, adminOAuth: {} }),
   }
   const shared = await env.group({
     members: [`U-${user.id}`, `U-${admin.id}`, `U-${other1.id}`, apiKey.bot, `B-${oauthApp.botId}`, missingScope.bot, interactive.bot],
@@ -828,6 +822,19 @@ async function fixture(env: TestEnv): Promise<Fixture> {
     interactiveBot: interactive.bot,
     callers,
     as: (kind, method, url, body) => call(env, { method, path: url, access: { kind: 'public', status: 0 } }, callers[kind], method === 'GET' ? { query: body as Record<string, string> } : { body: body ?? {} }),
+  }
+}
+
+/** The administrator's session and tokens that only the admin API's rows call. */
+async function adminApiCallers(env: TestEnv, admin: User & { password: string }, oauthApp: App): Promise<Record<'adminSession' | 'adminPatRead' | 'adminPatWrite' | 'adminPatNoAdmin' | 'adminOAuth', Caller>> {
+  const browser = await env.signedIn(admin)
+  browser.csrfToken = (await browser.get('/account/session.info')).json().csrfToken
+  return {
+    adminSession: { browser },
+    adminPatRead: { token: await env.personalToken(admin, ['admin:read']) },
+    adminPatWrite: { token: await env.personalToken(admin, ['admin:write']) },
+    adminPatNoAdmin: { token: await env.personalToken(admin, [...SCOPES]) },
+    adminOAuth: { token: (await env.oauthToken({ model: 'personal', user: admin, app: oauthApp, scopes: ['user:read'] })).token },
   }
 }
 
