@@ -1,6 +1,6 @@
-import type { AccessModel, Group, GroupRole, Principal } from './domain.js'
+import type { AccessModel, Group, GroupRole, Principal, User } from './domain.js'
 import { fail } from './errors.js'
-import { SCOPES } from './scopes.js'
+import { isAdminScope, SCOPES } from './scopes.js'
 
 /**
  * Every permission rule in one place. Each check throws an AppError naming what is missing;
@@ -46,9 +46,43 @@ export function requireRoomReadable(principal: Principal, group: { orgId: string
   fail('forbidden', 'room: the room is private and the caller is not a member')
 }
 
-/** Organization administration (admin API, console): only a user who is an admin of the Roam. */
-export function requireOrgAdmin(principal: Principal): void {
+/**
+ * Organization administration (admin API, console). The caller must be a user who is an admin
+ * of the Roam, acting either
+ * - through their signed-in browser session (writes also carry the session's CSRF token, which
+ *   the auth hook checks), or
+ * - through their own personal access token holding the route's admin scope (`admin:read` for
+ *   reads, `admin:write` for changes; one does not imply the other).
+ * Nothing else reaches it: not an app's token (organization or personal OAuth, whatever scopes
+ * the user consented to), not a token without the admin scope, not a non-admin's anything.
+ * `anyOf` is the route's declared requirement; a route that declares none needs `admin:write`.
+ */
+export function requireOrgAdmin(principal: Principal, anyOf: ScopeRequirement = [['admin:write']]): void {
   if (principal.model !== 'personal' || !principal.user.isAdmin) fail('forbidden', 'Only organization administrators may do this.')
+  if (principal.credential.kind === 'session') return
+  if (principal.credential.kind !== 'pat') {
+    fail('forbidden', "The admin API takes an administrator's signed-in session or personal access token with an admin scope, never an app's token.")
+  }
+  requireScopes(principal, anyOf.length > 0 ? anyOf : [['admin:write']])
+}
+
+/**
+ * Who may hold the admin scopes: only a personal access token of an organization administrator
+ * (created by the admin themself, or by the operator through the CLI). Apps never do (see
+ * `appMayHoldScope`). Checked when the token is created; the admin API checks the owner is still
+ * an administrator on every request.
+ */
+export function requireMayHoldScopes(owner: User, scopes: ReadonlyArray<string>): void {
+  const admin = scopes.filter(isAdminScope)
+  if (admin.length > 0 && !owner.isAdmin) fail('forbidden', `scopes: ${admin.join(', ')} can only be given to an organization administrator's token`)
+}
+
+/**
+ * Scopes an app may be configured with or granted by consent (API keys, OAuth clients, the OAuth
+ * authorize and refresh flows): every Roam scope, never an admin scope.
+ */
+export function appMayHoldScope(scope: string): boolean {
+  return !isAdminScope(scope)
 }
 
 /** Account pages and personal-token management: a signed-in person, not a token. */
@@ -65,6 +99,21 @@ export function requireSignedIn(principal: Principal | undefined): asserts princ
 export function sessionOnPersonalApi(principal: Principal): Principal {
   if (principal.model !== 'personal') return principal
   return { ...principal, scopes: new Set(SCOPES.filter((s) => s !== 'admin:compliance:read')) }
+}
+
+/**
+ * Who may create a webhook subscription: a token — an organization app's, a personal OAuth
+ * grant's, or a personal access token. A subscription lives as long as the credential that made
+ * it and is governed with it (the personal access policy, approval, revocation, uninstall), and
+ * the dispatcher checks that credential before every fan-out. A browser session is none of
+ * these: it is not subject to the personal access policy, and a subscription made through it
+ * would keep sending the person's DMs to a URL after sign-out. So the session is refused with a
+ * 403 saying what to use instead, rather than storing a subscription nothing would deliver.
+ */
+export function requireWebhookSubscriber(principal: Principal): void {
+  if (principal.credential.kind === 'session') {
+    fail('forbidden', 'webhook.subscribe needs a token (an app\'s, or a personal access token from the tokens page), not a browser session: subscriptions belong to the token that made them.')
+  }
 }
 
 /**
@@ -164,6 +213,25 @@ export function canReadChat(principal: Principal, facts: ChatAccessFacts): boole
 
 export function requireChatRead(principal: Principal, facts: ChatAccessFacts): void {
   if (!canReadChat(principal, facts)) fail('forbidden', `${principal.address} is not a member of this chat.`)
+}
+
+/**
+ * Polls (reading results, voting): a poll in a chat the caller cannot read is answered exactly
+ * like one that does not exist — an unknown chat, an unknown key, a message that is no poll or was
+ * deleted — with one 404, so nobody learns that a poll exists where they cannot see it.
+ * `target` is undefined when the chat does not exist.
+ */
+export function requirePollChatReadable<T extends { facts: ChatAccessFacts }>(principal: Principal, target: T | undefined): asserts target is T {
+  if (!target || !canReadChat(principal, target.facts)) pollNotFound()
+}
+
+/** The message at the key is a poll that was not deleted; else the same 404 as above. */
+export function requirePollExists<P extends object>(poll: P | null | undefined): asserts poll is P {
+  if (!poll) pollNotFound()
+}
+
+function pollNotFound(): never {
+  fail('not_found', 'timestamp: no poll with this key in a chat you can read')
 }
 
 /**

@@ -281,7 +281,7 @@ export async function runCli(argv: string[], io: CliIo = processIo): Promise<num
     .option('--name <name>', 'what the token is for')
     .option('--json', 'print one JSON object')
     .action(async (opts: { user: string; scopes: string; name?: string; json?: boolean }) => {
-      const { scopes, unknown } = parseScopeList(opts.scopes)
+      const { scopes, unknown } = parseScopeList(opts.scopes, { personal: true })
       if (unknown.length > 0) throw new AppError('invalid_request', `--scopes: unknown scope(s) ${unknown.join(', ')}`)
       const created = await withContext(async (ctx) => {
         const org = await requireOrganizationOrBootstrap(ctx)

@@ -1,8 +1,8 @@
 import type { LightMyRequestResponse } from 'fastify'
 import { describe, expect, it } from 'vitest'
 import type { RouteAuth } from '../src/http/auth.js'
-import type { User } from '../src/domain.js'
-import { SCOPES } from '../src/scopes.js'
+import type { App, User } from '../src/domain.js'
+import { ADMIN_SCOPES, SCOPES } from '../src/scopes.js'
 import { monotonicMicros } from '../src/time.js'
 import type { Browser } from './helpers.js'
 import { TestEnv } from './helpers.js'
@@ -18,9 +18,41 @@ import { TestEnv } from './helpers.js'
  * not in, another user's DM) for endpoints that take one.
  */
 
-/** Who calls. Bearer kinds first; `session` is a signed-in (non-admin) browser. */
-const KINDS = ['none', 'invalid', 'revoked', 'apiKey', 'orgOAuth', 'personalOAuth', 'pat', 'patPending', 'missingScope', 'session', 'adminPat'] as const
+/**
+ * Who calls. Bearer kinds first; `session` is a signed-in (non-admin) browser. `adminPat` is an
+ * administrator's personal access token with every scope, the admin scopes included.
+ *
+ * The admin API's own callers come last: an administrator's signed-in browser, the
+ * administrator's personal access tokens with only `admin:read`, only `admin:write`, or every
+ * Roam scope but no admin scope, and a personal OAuth token the administrator gave an app
+ * (`user:read`). Elsewhere they are a session and personal tokens like the ones above, so they
+ * call the admin API's rows only.
+ */
+const KINDS = [
+  'none',
+  'invalid',
+  'revoked',
+  'apiKey',
+  'orgOAuth',
+  'personalOAuth',
+  'pat',
+  'patPending',
+  'missingScope',
+  'session',
+  'adminPat',
+  'adminSession',
+  'adminPatRead',
+  'adminPatWrite',
+  'adminPatNoAdmin',
+  'adminOAuth',
+] as const
 type Kind = (typeof KINDS)[number]
+const ADMIN_API_KINDS = new Set<Kind>(['adminSession', 'adminPatRead', 'adminPatWrite', 'adminPatNoAdmin', 'adminOAuth'])
+
+/** The kinds that call a row. */
+function kindsFor(row: Row): Kind[] {
+  return KINDS.filter((k) => row.access.kind === 'admin' || !ADMIN_API_KINDS.has(k))
+}
 
 /** What the fixtures give every request builder. */
 interface Fixture {
@@ -67,7 +99,7 @@ type RequestBuilder = (fx: Fixture, kind: Kind) => Request | Promise<Request>
 
 type Access =
   | { kind: 'v0'; scopes: ReadonlyArray<ReadonlyArray<string>>; models: ReadonlyArray<'organization' | 'personal'> }
-  | { kind: 'admin' }
+  | { kind: 'admin'; scope: 'admin:read' | 'admin:write' }
   | { kind: 'account' }
   | { kind: 'public'; status: number }
 
@@ -95,6 +127,9 @@ const UNKNOWN_ID = '00000000-0000-4000-8000-000000000000'
 const SCIM_READ = [['user:read', 'user:read.email']]
 const SCIM_WRITE = [['user:write']]
 const SCIM_PATCH = 'urn:ietf:params:scim:api:messages:2.0:PatchOp'
+/** Admin API reads and changes. */
+const ADMIN_R = { kind: 'admin', scope: 'admin:read' } as const
+const ADMIN_W = { kind: 'admin', scope: 'admin:write' } as const
 
 function scim(body: Record<string, unknown>): Request {
   return { body, headers: { 'content-type': 'application/scim+json' } }
@@ -122,6 +157,8 @@ const ROWS: Row[] = [
     method: 'POST',
     path: '/v0/webhook.subscribe',
     access: { kind: 'v0', scopes: [['webhook:write']], models: BOTH },
+    // Subscriptions belong to tokens; a browser session is refused (access.requireWebhookSubscriber).
+    expect: { session: 403 },
     request: () => ({ body: { event: 'chat.message.dm', url: HOOK_URL } }),
   },
   { method: 'GET', path: '/v0/webhook.list', access: { kind: 'v0', scopes: [['webhook:read'], ['webhook:write']], models: BOTH } },
@@ -130,6 +167,8 @@ const ROWS: Row[] = [
     path: '/v0/webhook.unsubscribe',
     access: { kind: 'v0', scopes: [['webhook:write']], models: BOTH },
     ok: 204,
+    // A session has no subscription of its own to remove.
+    expect: { session: 404 },
     // Each caller removes a subscription of its own.
     request: async (fx, kind) => ({ body: { id: (await fx.as(kind, 'POST', '/v0/webhook.subscribe', { event: 'chat.message.dm', url: HOOK_URL })).json().id ?? UNKNOWN_ID } }),
   },
@@ -427,99 +466,102 @@ const ROWS: Row[] = [
   },
 
   // admin API
-  { method: 'GET', path: '/admin/clients.list', access: { kind: 'admin' } },
+  { method: 'GET', path: '/admin/clients.list', access: ADMIN_R },
   {
     method: 'POST',
     path: '/admin/clients.create',
-    access: { kind: 'admin' },
+    access: ADMIN_W,
     request: () => ({ body: { name: 'matrix', authType: 'api_key', scopes: ['chat:read'] } }),
   },
-  { method: 'POST', path: '/admin/clients.delete', access: { kind: 'admin' }, request: (fx) => ({ body: { clientId: fx.clientId } }) },
+  // Each caller deletes a client of its own.
+  { method: 'POST', path: '/admin/clients.delete', access: ADMIN_W, request: async (fx) => ({ body: { clientId: (await fx.env.apiClient({ scopes: ['chat:read'] })).app.clientId } }) },
   {
     method: 'POST',
     path: '/admin/clients.setRateLimit',
-    access: { kind: 'admin' },
+    access: ADMIN_W,
     request: (fx) => ({ body: { clientId: fx.clientId, rateLimitBurst: 20, rateLimitPerSecond: 2 } }),
   },
   {
     method: 'POST',
     path: '/admin/clients.update',
-    access: { kind: 'admin' },
+    access: ADMIN_W,
     request: (fx) => ({ body: { clientId: fx.clientId, webhookUrl: 'https://hooks.example/matrix' } }),
   },
-  { method: 'POST', path: '/admin/clients.rotateSecret', access: { kind: 'admin' }, request: (fx) => ({ body: { clientId: fx.clientId } }) },
-  { method: 'GET', path: '/admin/groups.list', access: { kind: 'admin' } },
+  { method: 'POST', path: '/admin/clients.rotateSecret', access: ADMIN_W, request: (fx) => ({ body: { clientId: fx.clientId } }) },
+  { method: 'GET', path: '/admin/groups.list', access: ADMIN_R },
   {
     method: 'POST',
     path: '/admin/users.create',
-    access: { kind: 'admin' },
+    access: ADMIN_W,
     // A fresh email per call: every caller kind that is let through creates its own person.
     request: () => ({ body: { email: `matrix-${Math.random().toString(36).slice(2)}@example.com`, name: 'Matrix Person' } }),
   },
-  { method: 'POST', path: '/admin/groups.create', access: { kind: 'admin' }, request: () => ({ body: { name: 'matrix group' } }) },
-  { method: 'GET', path: '/admin/pats.list', access: { kind: 'admin' } },
-  { method: 'POST', path: '/admin/pats.approve', access: { kind: 'admin' }, request: (fx) => ({ body: { id: fx.pendingPatId } }) },
-  { method: 'POST', path: '/admin/pats.reject', access: { kind: 'admin' }, request: (fx) => ({ body: { id: fx.pendingPatId } }) },
-  { method: 'POST', path: '/admin/pats.revoke', access: { kind: 'admin' }, request: (fx) => ({ body: { id: fx.activePatId } }) },
-  { method: 'GET', path: '/admin/settings.info', access: { kind: 'admin' } },
-  { method: 'POST', path: '/admin/settings.update', access: { kind: 'admin' }, request: () => ({ body: { personalAccess: 'auto' } }) },
-  { method: 'POST', path: '/admin/rooms.create', access: { kind: 'admin' }, request: () => ({ body: { name: 'Kitchen' } }) },
+  { method: 'POST', path: '/admin/groups.create', access: ADMIN_W, request: () => ({ body: { name: 'matrix group' } }) },
+  { method: 'GET', path: '/admin/pats.list', access: ADMIN_R },
+  { method: 'POST', path: '/admin/pats.approve', access: ADMIN_W, request: async (fx) => ({ body: { id: await pendingPat(fx) } }) },
+  { method: 'POST', path: '/admin/pats.reject', access: ADMIN_W, request: async (fx) => ({ body: { id: await pendingPat(fx) } }) },
+  { method: 'POST', path: '/admin/pats.revoke', access: ADMIN_W, request: (fx) => ({ body: { id: fx.activePatId } }) },
+  { method: 'GET', path: '/admin/settings.info', access: ADMIN_R },
+  { method: 'POST', path: '/admin/settings.update', access: ADMIN_W, request: () => ({ body: { personalAccess: 'auto' } }) },
+  { method: 'POST', path: '/admin/rooms.create', access: ADMIN_W, request: () => ({ body: { name: 'Kitchen' } }) },
   {
     method: 'POST',
     path: '/admin/rooms.update',
-    access: { kind: 'admin' },
+    access: ADMIN_W,
     request: async (fx) => ({ body: { id: (await fx.as('adminPat', 'POST', '/admin/rooms.create', { name: 'Library' })).json().id ?? UNKNOWN_ID, name: 'Reading room' } }),
   },
   {
     method: 'POST',
     path: '/admin/rooms.delete',
-    access: { kind: 'admin' },
+    access: ADMIN_W,
     request: async (fx) => ({ body: { id: (await fx.as('adminPat', 'POST', '/admin/rooms.create', { name: 'Attic' })).json().id ?? UNKNOWN_ID } }),
   },
-  { method: 'GET', path: '/admin/webhooks.list', access: { kind: 'admin' } },
-  { method: 'GET', path: '/admin/webhooks.deliveries', access: { kind: 'admin' } },
+  { method: 'GET', path: '/admin/webhooks.list', access: ADMIN_R },
+  { method: 'GET', path: '/admin/webhooks.deliveries', access: ADMIN_R },
   // No delivery has been made in the fixture: a permitted caller learns that it does not exist.
-  { method: 'POST', path: '/admin/webhooks.replay', access: { kind: 'admin' }, ok: 404, request: () => ({ body: { id: UNKNOWN_ID } }) },
-  { method: 'POST', path: '/admin/webhooks.enable', access: { kind: 'admin' }, request: async (fx) => ({ body: { id: await subscription(fx) } }) },
-  { method: 'POST', path: '/admin/webhooks.disable', access: { kind: 'admin' }, request: async (fx) => ({ body: { id: await subscription(fx) } }) },
+  { method: 'POST', path: '/admin/webhooks.replay', access: ADMIN_W, ok: 404, request: () => ({ body: { id: UNKNOWN_ID } }) },
+  { method: 'POST', path: '/admin/webhooks.enable', access: ADMIN_W, request: async (fx) => ({ body: { id: await subscription(fx) } }) },
+  { method: 'POST', path: '/admin/webhooks.disable', access: ADMIN_W, request: async (fx) => ({ body: { id: await subscription(fx) } }) },
   {
     method: 'POST',
     path: '/admin/meetings.import',
-    access: { kind: 'admin' },
+    access: ADMIN_W,
     request: (fx) => ({ body: { title: 'Imported', start: '2026-01-07T10:00:00Z', participants: [fx.user.email], format: 'vtt', content: VTT } }),
   },
-  { method: 'POST', path: '/admin/meetings.start', access: { kind: 'admin' }, request: (fx) => ({ body: { title: 'Live', participants: [fx.user.email] } }) },
+  { method: 'POST', path: '/admin/meetings.start', access: ADMIN_W, request: (fx) => ({ body: { title: 'Live', participants: [fx.user.email] } }) },
   {
     method: 'POST',
     path: '/admin/transcripts.append',
-    access: { kind: 'admin' },
+    access: ADMIN_W,
     request: async (fx) => ({ body: { id: await liveTranscript(fx), cues: [{ speaker: 'Ada', text: 'Hello.', startOffset: 0, endOffset: 1000 }] } }),
   },
-  { method: 'POST', path: '/admin/transcripts.finish', access: { kind: 'admin' }, request: async (fx) => ({ body: { id: await liveTranscript(fx) } }) },
+  { method: 'POST', path: '/admin/transcripts.finish', access: ADMIN_W, request: async (fx) => ({ body: { id: await liveTranscript(fx) } }) },
   {
     method: 'POST',
     path: '/admin/meetings.attachRecording',
-    access: { kind: 'admin' },
+    access: ADMIN_W,
     request: async (fx) => ({ body: { meetingId: await endedMeeting(fx), videoUrl: 'https://videos.example.com/matrix.mp4' } }),
   },
   {
     method: 'POST',
     path: '/admin/lobbies.create',
-    access: { kind: 'admin' },
+    access: ADMIN_W,
     request: (fx, kind) => ({ body: { handle: `matrix-${kind.toLowerCase()}`, name: 'Lobby', host: fx.admin.email, duration: 30 } }),
   },
-  { method: 'POST', path: '/admin/lobbies.update', access: { kind: 'admin' }, request: (fx) => ({ body: { id: fx.lobbyId, name: 'Renamed lobby' } }) },
-  { method: 'POST', path: '/admin/room.create', access: { kind: 'admin' }, request: (_fx, kind) => ({ body: { roomKey: `matrix-${kind}`, name: 'Room' } }) },
-  { method: 'GET', path: '/admin/relays.list', access: { kind: 'admin' } },
-  { method: 'POST', path: '/admin/relays.create', access: { kind: 'admin' }, request: (fx) => ({ body: { name: 'matrix', group: fx.publicGroup } }) },
-  { method: 'POST', path: '/admin/relays.update', access: { kind: 'admin' }, request: async (fx) => ({ body: { id: (await relay(fx)).id, name: 'renamed' } }) },
-  { method: 'POST', path: '/admin/relays.rotate', access: { kind: 'admin' }, request: async (fx) => ({ body: { id: (await relay(fx)).id } }) },
-  { method: 'POST', path: '/admin/relays.delete', access: { kind: 'admin' }, ok: 204, request: async (fx) => ({ body: { id: (await relay(fx)).id } }) },
+  { method: 'POST', path: '/admin/lobbies.update', access: ADMIN_W, request: (fx) => ({ body: { id: fx.lobbyId, name: 'Renamed lobby' } }) },
+  { method: 'POST', path: '/admin/room.create', access: ADMIN_W, request: (_fx, kind) => ({ body: { roomKey: `matrix-${kind}`, name: 'Room' } }) },
+  { method: 'GET', path: '/admin/relays.list', access: ADMIN_R },
+  { method: 'POST', path: '/admin/relays.create', access: ADMIN_W, request: (fx) => ({ body: { name: 'matrix', group: fx.publicGroup } }) },
+  { method: 'POST', path: '/admin/relays.update', access: ADMIN_W, request: async (fx) => ({ body: { id: (await relay(fx)).id, name: 'renamed' } }) },
+  { method: 'POST', path: '/admin/relays.rotate', access: ADMIN_W, request: async (fx) => ({ body: { id: (await relay(fx)).id } }) },
+  { method: 'POST', path: '/admin/relays.delete', access: ADMIN_W, ok: 204, request: async (fx) => ({ body: { id: (await relay(fx)).id } }) },
 
   // the signed-in user's account
   { method: 'GET', path: '/account/session.info', access: { kind: 'account' } },
   { method: 'GET', path: '/account/pats.list', access: { kind: 'account' } },
   { method: 'POST', path: '/account/pats.create', access: { kind: 'account' }, request: () => ({ body: { scopes: ['chat:read'] } }) },
+  // The signed-in user changes their own password (it keeps their session: session-end.test.ts).
+  { method: 'POST', path: '/account/password.change', access: { kind: 'account' }, request: (fx) => ({ body: { currentPassword: fx.user.password, newPassword: 'a brand new password' } }) },
   // The session user revokes a token that is not theirs: 404, never another user's token.
   { method: 'POST', path: '/account/pats.revoke', access: { kind: 'account' }, ok: 404, request: (fx) => ({ body: { id: fx.activePatId } }) },
 
@@ -583,9 +625,9 @@ function expected(row: Row, kind: Kind): number {
   const a = row.access
   if (a.kind === 'public') return a.status
   if (kind === 'none') return 401
+  if (a.kind === 'admin') return adminExpected(a.scope, kind, ok)
   if (a.kind === 'account') return kind === 'session' ? ok : 403
   if (kind === 'session') {
-    if (a.kind === 'admin') return 403
     // The web client: a signed-in session acts as a personal token of its user on the v0 methods
     // that accept personal access (access.sessionOnPersonalApi). Elsewhere in the API a cookie is
     // no credential at all: the bearer token is missing.
@@ -594,12 +636,34 @@ function expected(row: Row, kind: Kind): number {
   }
   if (kind === 'invalid' || kind === 'revoked') return 401
   if (kind === 'patPending') return 403
-  // Only an administrator's own personal credential reaches the admin API.
-  if (a.kind === 'admin') return kind === 'adminPat' ? ok : 403
   const personal = kind === 'personalOAuth' || kind === 'pat' || kind === 'adminPat'
   if (!a.models.includes(personal ? 'personal' : 'organization')) return 403
   if (kind === 'missingScope' && a.scopes.length > 0) return 403
   return ok
+}
+
+/**
+ * The admin API (access.requireOrgAdmin): an administrator's signed-in session, or the
+ * administrator's own personal access token holding the route's admin scope (`admin:read` for
+ * reads, `admin:write` for changes, neither implying the other). Everything else is refused:
+ * no credential or a dead one 401, any other 403.
+ */
+function adminExpected(scope: 'admin:read' | 'admin:write', kind: Kind, ok: number): number {
+  switch (kind) {
+    case 'none':
+    case 'invalid':
+    case 'revoked':
+      return 401
+    case 'adminSession':
+    case 'adminPat':
+      return ok
+    case 'adminPatRead':
+      return scope === 'admin:read' ? ok : 403
+    case 'adminPatWrite':
+      return scope === 'admin:write' ? ok : 403
+    default:
+      return 403
+  }
 }
 
 /** Each row gets a world of its own (rows run concurrently: most of their time is database round trips). */
@@ -640,10 +704,10 @@ describe('authorization matrix', () => {
 
   for (const row of ROWS) {
     it.concurrent(`${row.method} ${row.path}`, ({ expect }) => withEnv(async (env) => {
-      const fx = await fixture(env)
+      const fx = await fixture(env, row.access.kind === 'admin')
       const results: Record<string, string> = {}
       const wanted: Record<string, string> = {}
-      for (const kind of KINDS) {
+      for (const kind of kindsFor(row)) {
         // Fresh fixtures per caller would be slow; requests that change state are made last.
         const res = await call(env, row, fx.callers[kind], (await row.request?.(fx, kind)) ?? {})
         results[kind] = String(res.statusCode)
@@ -674,23 +738,22 @@ describe('authorization matrix', () => {
 
 function declaredAccess(auth: RouteAuth | undefined): Access | { kind: 'public' } {
   if (!auth) return { kind: 'public' }
-  if (auth.admin) return { kind: 'admin' }
+  if (auth.admin) return { kind: 'admin', scope: auth.scopes[0]?.[0] === 'admin:read' ? 'admin:read' : 'admin:write' }
   if (auth.session === 'only') return { kind: 'account' }
   return { kind: 'v0', scopes: auth.scopes, models: auth.models as Array<'organization' | 'personal'> }
 }
 
 type Caller = { token?: string; browser?: Browser }
 
-async function fixture(env: TestEnv): Promise<Fixture> {
+/** `adminApi`: also the admin API's own callers (only its rows call them). */
+async function fixture(env: TestEnv, adminApi = false): Promise<Fixture> {
   const user = await env.userWithPassword()
-  const admin = await env.user({ isAdmin: true })
+  const admin = await env.userWithPassword({ isAdmin: true })
   const other1 = await env.user()
   const other2 = await env.user()
   const client = await env.apiClient({ scopes: ['chat:read'] })
   const pending = await env.personalToken(other1, ['chat:read'], 'pending')
   const active = await env.personalToken(other2, ['chat:read'])
-  const ids = await env.db.selectFrom('credentials').select(['id', 'lookup']).execute()
-  const idOf = (token: string) => ids.find((r) => token.includes(`${r.lookup}.`))!.id
   const publicGroup = await env.group({ members: [`U-${other1.id}`] })
   const privateGroup = await env.group({ private: true, members: [`U-${other1.id}`] })
   const otherDm = await env.dm(`U-${other1.id}`, `U-${other2.id}`)
@@ -705,7 +768,7 @@ async function fixture(env: TestEnv): Promise<Fixture> {
   const pat = await env.personalToken(user, all)
   const patPending = await env.personalToken(user, all, 'pending')
   const revoked = await env.personalToken(user, all, 'revoked')
-  const adminPat = await env.personalToken(admin, all)
+  const adminPat = await env.personalToken(admin, [...all, ...ADMIN_SCOPES])
   const browser = await env.signedIn(user)
   browser.csrfToken = (await browser.get('/account/session.info')).json().csrfToken
   const callers: Record<Kind, Caller> = {
@@ -720,6 +783,7 @@ async function fixture(env: TestEnv): Promise<Fixture> {
     missingScope: { token: missingScope.apiKey },
     session: { browser },
     adminPat: { token: adminPat },
+    ...(adminApi ? await adminApiCallers(env, admin, oauthApp) : { adminSession: {}, adminPatRead: {}, adminPatWrite: {}, adminPatNoAdmin: {}, adminOAuth: {} }),
   }
   const shared = await env.group({
     members: [`U-${user.id}`, `U-${admin.id}`, `U-${other1.id}`, apiKey.bot, `B-${oauthApp.botId}`, missingScope.bot, interactive.bot],
@@ -744,8 +808,8 @@ async function fixture(env: TestEnv): Promise<Fixture> {
     roomKey: 'matrix-room',
     lobbyHandle,
     privateRoomKey: 'matrix-private-room',
-    pendingPatId: idOf(pending),
-    activePatId: idOf(active),
+    pendingPatId: await credentialId(env, pending),
+    activePatId: await credentialId(env, active),
     clientId: client.app.clientId,
     shared: { address: shared.address, chatAddress: shared.chatAddress, chatId: shared.chatId },
     publicGroup: publicGroup.address,
@@ -759,6 +823,30 @@ async function fixture(env: TestEnv): Promise<Fixture> {
     callers,
     as: (kind, method, url, body) => call(env, { method, path: url, access: { kind: 'public', status: 0 } }, callers[kind], method === 'GET' ? { query: body as Record<string, string> } : { body: body ?? {} }),
   }
+}
+
+/** The administrator's session and tokens that only the admin API's rows call. */
+async function adminApiCallers(env: TestEnv, admin: User & { password: string }, oauthApp: App): Promise<Record<'adminSession' | 'adminPatRead' | 'adminPatWrite' | 'adminPatNoAdmin' | 'adminOAuth', Caller>> {
+  const browser = await env.signedIn(admin)
+  browser.csrfToken = (await browser.get('/account/session.info')).json().csrfToken
+  return {
+    adminSession: { browser },
+    adminPatRead: { token: await env.personalToken(admin, ['admin:read']) },
+    adminPatWrite: { token: await env.personalToken(admin, ['admin:write']) },
+    adminPatNoAdmin: { token: await env.personalToken(admin, [...SCOPES]) },
+    adminOAuth: { token: (await env.oauthToken({ model: 'personal', user: admin, app: oauthApp, scopes: ['user:read'] })).token },
+  }
+}
+
+/** The stored id of a bearer token made by the fixtures. */
+async function credentialId(env: TestEnv, token: string): Promise<string> {
+  const ids = await env.db.selectFrom('credentials').select(['id', 'lookup']).execute()
+  return ids.find((r) => token.includes(`${r.lookup}.`))!.id
+}
+
+/** A personal access token waiting for approval (each caller decides one of its own). */
+async function pendingPat(fx: Fixture): Promise<string> {
+  return credentialId(fx.env, await fx.env.personalToken(fx.other, ['chat:read'], 'pending'))
 }
 
 const VTT = `WEBVTT

@@ -11,7 +11,7 @@ import { loadConfig, type Config } from '../src/config.js'
 import type { Context } from '../src/context.js'
 import type { App, CredentialStatus, Organization, User } from '../src/domain.js'
 import { newId } from '../src/ids.js'
-import { SCOPES, type Scope } from '../src/scopes.js'
+import { ADMIN_SCOPES, SCOPES, type AdminScope, type Scope } from '../src/scopes.js'
 import { issueSecret, randomToken } from '../src/secrets.js'
 import { insertCredential } from '../src/store/repos/credentials.js'
 import { openDatabase, type Db } from '../src/store/db.js'
@@ -157,7 +157,7 @@ export class TestEnv {
    * An active personal access token (`rmp-…`) for `user`, straight through the store: it acts as
    * the user. (Issuing PATs through the API, with the approval policy, has its own tests.)
    */
-  async personalToken(user: User, scopes: Scope[] = [...SCOPES], status: CredentialStatus = 'active'): Promise<string> {
+  async personalToken(user: User, scopes: Array<Scope | AdminScope> = [...SCOPES], status: CredentialStatus = 'active'): Promise<string> {
     const secret = issueSecret('rmp-')
     await insertCredential(this.db, {
       id: newId(),
@@ -178,10 +178,10 @@ export class TestEnv {
     return secret.token
   }
 
-  /** An organization administrator and a personal token for the admin API. */
+  /** An organization administrator and a personal token for the admin API (every scope, the admin scopes too). */
   async admin(): Promise<{ user: User; token: string }> {
     const user = await this.user({ isAdmin: true })
-    return { user, token: await this.personalToken(user) }
+    return { user, token: await this.personalToken(user, [...SCOPES, ...ADMIN_SCOPES]) }
   }
 
   /**

@@ -1,4 +1,5 @@
 import OAuth2Server from '@node-oauth/oauth2-server'
+import { appMayHoldScope } from '../access.js'
 import type { Context } from '../context.js'
 import type { AccessModel, App, User } from '../domain.js'
 import { AppError, fail } from '../errors.js'
@@ -7,7 +8,7 @@ import { digest, issueSecret, parseSecret, randomToken, secretMatches } from '..
 import type { Executor } from '../store/db.js'
 import { findApp, findAppByClientId } from '../store/repos/apps.js'
 import { insertAuditEntry } from '../store/repos/audit.js'
-import { findCredentialByLookup, insertCredential, setCredentialStatus, setGrantCredentialsStatus } from '../store/repos/credentials.js'
+import { findCredentialByLookup, insertCredential, revokeIfActive, setGrantCredentialsStatus } from '../store/repos/credentials.js'
 import {
   deleteAuthorizationCode,
   findAuthorizationCode,
@@ -39,6 +40,8 @@ interface GrantUser {
   userId: string
   model: AccessModel
   grantId?: string
+  /** A refresh: the id of the refresh token being exchanged, revoked when its successors are saved. */
+  rotating?: string
 }
 
 interface OAuthClient {
@@ -70,9 +73,11 @@ function storageModel(ctx: Context, opts: { authenticateClient: boolean }) {
   return {
     getClient,
 
+    /** What a consent may grant: scopes the app is configured with, never an admin scope (access.appMayHoldScope). */
     async validateScope(_user: GrantUser, client: OAuthClient, scope?: string[]): Promise<string[] | false> {
-      if (!scope || scope.length === 0) return client.app.scopes
-      return scope.every((s) => client.app.scopes.includes(s)) ? [...new Set(scope)] : false
+      const grantable = client.app.scopes.filter(appMayHoldScope)
+      if (!scope || scope.length === 0) return grantable
+      return scope.every((s) => grantable.includes(s)) ? [...new Set(scope)] : false
     },
 
     async validateRedirectUri(redirectUri: string, client: OAuthClient): Promise<boolean> {
@@ -141,6 +146,12 @@ function storageModel(ctx: Context, opts: { authenticateClient: boolean }) {
       const scopes = token.scope ?? []
       const grantId = await ctx.db.transaction().execute(async (tx) => {
         const now = nowMicros()
+        // Rotation happens here, with the new tokens, so a refused refresh (a scope beyond the
+        // grant) leaves the old refresh token working, and two uses of one refresh token cannot
+        // both succeed.
+        if (user.rotating && !(await revokeIfActive(tx, user.rotating, now))) {
+          throw new OAuth2Server.InvalidGrantError('Invalid grant: refresh token is invalid')
+        }
         let grantId = user.grantId
         let status: 'active' | 'pending'
         if (grantId) {
@@ -224,7 +235,7 @@ function storageModel(ctx: Context, opts: { authenticateClient: boolean }) {
       if (!grant || grant.status === 'revoked' || grant.status === 'rejected') return false
       const client = await clientOfApp(ctx.db, c.appId)
       if (!client) return false
-      const user: GrantUser = { orgId: c.orgId, userId: c.userId, model: c.model, grantId: c.grantId }
+      const user: GrantUser = { orgId: c.orgId, userId: c.userId, model: c.model, grantId: c.grantId, rotating: c.id }
       return {
         refreshToken,
         ...(c.expiresAt !== null ? { refreshTokenExpiresAt: toDate(c.expiresAt) } : {}),
@@ -234,14 +245,16 @@ function storageModel(ctx: Context, opts: { authenticateClient: boolean }) {
       }
     },
 
-    /** Rotation: the refresh token just used is revoked before its successor is issued. */
+    /**
+     * Called by the library before it checks the requested scope (RFC 6749 §6 wants a refused
+     * refresh to change nothing), so it only confirms the refresh token is still usable; the
+     * token is revoked by saveToken, in the transaction that issues its successors.
+     */
     async revokeToken(token: { refreshToken: string }): Promise<boolean> {
       const presented = parseSecret(token.refreshToken)
       if (!presented) return false
       const found = await findCredentialByLookup(ctx.db, presented.lookup)
-      if (!found || found.credential.status !== 'active') return false
-      await setCredentialStatus(ctx.db, found.credential.id, 'revoked', nowMicros())
-      return true
+      return found !== undefined && found.credential.status === 'active'
     },
   }
 }

@@ -2,7 +2,8 @@ import type { Context } from '../context.js'
 import type { Credential, CredentialStatus, PersonalAccessPolicy, User } from '../domain.js'
 import { fail } from '../errors.js'
 import { isUuid, newId, tag } from '../ids.js'
-import { isScope } from '../scopes.js'
+import { requireMayHoldScopes } from '../access.js'
+import { isAdminScope, isScope } from '../scopes.js'
 import { issueSecret } from '../secrets.js'
 import type { Executor } from '../store/db.js'
 import { findApp } from '../store/repos/apps.js'
@@ -56,11 +57,12 @@ export function initialPersonalStatus(policy: PersonalAccessPolicy): 'active' | 
 export async function createPat(ctx: Context, user: User, input: CreatePatInput): Promise<CreatedPat> {
   const name = (input.name ?? '').trim() || 'Personal access token'
   if (name.length > PAT_NAME_MAX) fail('invalid_request', `name: must be at most ${PAT_NAME_MAX} characters`)
-  const unknown = input.scopes.filter((s) => !isScope(s))
+  const unknown = input.scopes.filter((s) => !isScope(s) && !isAdminScope(s))
   if (unknown.length > 0) fail('invalid_request', `scopes: unknown scope(s) ${unknown.join(', ')}`)
   const scopes = [...new Set(input.scopes)]
   if (scopes.length === 0) fail('invalid_request', 'scopes: name at least one scope')
   if (!user.active) fail('forbidden', 'The user is deactivated.')
+  requireMayHoldScopes(user, scopes)
   return ctx.db.transaction().execute(async (tx) => {
     const status = initialPersonalStatus(await personalAccessPolicy(ctx, user.orgId, tx))
     const secret = issueSecret('rmp-')

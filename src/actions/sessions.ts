@@ -8,6 +8,7 @@ import { consumeSigninLink, deleteSession, findSession, insertSession, insertSig
 import { findPasswordHash, findUser, findUserByEmail, setPasswordHash } from '../store/repos/users.js'
 import { nowMicros } from '../time.js'
 import { requireOrganization } from './bootstrap.js'
+import { endUserSessions } from './signout.js'
 
 /** A browser session lasts this long after sign-in. */
 export const SESSION_LIFETIME_SECONDS = 7 * 24 * 3600
@@ -41,12 +42,32 @@ export async function verifyPassword(password: string, stored: string): Promise<
 export const PASSWORD_MIN = 8
 export const PASSWORD_MAX = 256
 
-/** Sets (or replaces) a user's sign-in password. */
-export async function setPassword(ctx: Context, orgId: string, userId: string, password: string): Promise<void> {
+/**
+ * Sets (or replaces) a user's sign-in password, and ends every other session of theirs in the
+ * same transaction (closing their realtime sockets): a changed or reset password locks out
+ * whoever signed in with the old one. `keepSessionToken` is the session that made the change, if
+ * any; it stays signed in.
+ */
+export async function setPassword(ctx: Context, orgId: string, userId: string, password: string, opts: { keepSessionToken?: string } = {}): Promise<void> {
   if (password.length < PASSWORD_MIN || password.length > PASSWORD_MAX) {
     fail('invalid_request', `password: must be ${PASSWORD_MIN} to ${PASSWORD_MAX} characters`)
   }
-  await setPasswordHash(ctx.db, orgId, userId, await hashPassword(password), nowMicros())
+  const hash = await hashPassword(password)
+  await ctx.db.transaction().execute(async (tx) => {
+    const now = nowMicros()
+    await setPasswordHash(tx, orgId, userId, hash, now)
+    await endUserSessions(tx, orgId, userId, opts.keepSessionToken ? digest(opts.keepSessionToken) : null, now)
+  })
+}
+
+/**
+ * A signed-in person changes their own password: the current one must match. Every other session
+ * of theirs ends; the one that made the change (`sessionToken`) stays signed in.
+ */
+export async function changeOwnPassword(ctx: Context, user: User, input: { currentPassword: string; newPassword: string }, sessionToken: string): Promise<void> {
+  const stored = await findPasswordHash(ctx.db, user.orgId, user.id)
+  if (!stored || !(await verifyPassword(input.currentPassword, stored))) fail('forbidden', 'currentPassword: does not match your password')
+  await setPassword(ctx, user.orgId, user.id, input.newPassword, { keepSessionToken: sessionToken })
 }
 
 /** A hash compared against when the email is unknown, so both paths take the same time. */

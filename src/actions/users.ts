@@ -7,6 +7,7 @@ import type { Executor } from '../store/db.js'
 import { findUser, findUserByEmail, insertUser, listUsers, setUserActive, updateUser, type UserChanges } from '../store/repos/users.js'
 import { monotonicMicros, nowMicros } from '../time.js'
 import { recordAudit } from './audit.js'
+import { endUserSessions } from './signout.js'
 
 /**
  * Who made a change to the directory, for the audit log: an API caller (its address), the SCIM
@@ -82,7 +83,8 @@ async function requireUser(db: Executor, orgId: string, userId: string): Promise
  * Deactivates (`active: false`) or reactivates a user; records `USER_DEACTIVATED` /
  * `USER_REACTIVATED` when the state changes. A deactivated user's tokens stop authenticating at
  * once (authentication checks the user on every request), they leave `user.list`, `user.info`,
- * `user.lookup` and `group.members`, and they cannot be added to groups. Their memberships and
+ * `user.lookup` and `group.members`, and they cannot be added to groups. Their browser sessions
+ * end and their realtime sockets close in the same moment. Their memberships and
  * tokens are kept, so reactivation restores them.
  */
 export async function setUserActiveState(
@@ -98,6 +100,8 @@ export async function setUserActiveState(
     if (user.active === active) return user
     const now = nowMicros()
     const updated = await setUserActive(db, orgId, userId, active, now)
+    // Deactivation signs the person out everywhere and closes their realtime sockets at once.
+    if (!active) await endUserSessions(db, orgId, userId, null, now)
     await recordAudit(db, { orgId, userId, eventType: active ? 'USER_REACTIVATED' : 'USER_DEACTIVATED', data: sourceData(source) })
     return updated
   })

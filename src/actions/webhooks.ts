@@ -1,3 +1,4 @@
+import { requireWebhookSubscriber } from '../access.js'
 import type { Context } from '../context.js'
 import type { DeliveryStatus, Principal, WebhookAttempt, WebhookDelivery, WebhookSubscription } from '../domain.js'
 import { fail } from '../errors.js'
@@ -64,6 +65,7 @@ export interface SubscribeInput {
 
 /** `webhook.subscribe`: creates a subscription, or updates the filter of the one with the same event and URL. */
 export async function subscribe(ctx: Context, principal: Principal, input: SubscribeInput): Promise<WebhookView> {
+  requireWebhookSubscriber(principal)
   const event = normalizeEventName(input.event)
   if (!event) fail('invalid_request', `event: unknown event ${JSON.stringify(input.event)}; one of ${SUBSCRIBABLE_EVENTS.join(', ')}`)
   const filter = input.filter ?? null

@@ -24,8 +24,18 @@ export interface RealtimeListener {
   orgId: string
   /** Tagged address of the signed-in user (`U-…`). */
   address: string
+  /** The browser session the socket was opened with (its stored id). */
+  sessionId?: string
   send(frame: RealtimeFrame): void
+  /** Ends the socket (its session was ended: sign-out elsewhere, password change, deactivation). */
+  close?(): void
 }
+
+/**
+ * Outbox event (never relayed, never a webhook): a user's sessions were ended, all of them or all
+ * but `keep`; every process closes the matching sockets when it reads it.
+ */
+export const SESSIONS_ENDED = 'user.sessions.ended'
 
 /** Events relayed to browsers; anything else in the outbox stays server-side. */
 export const RELAYED_EVENTS = new Set([
@@ -133,12 +143,28 @@ export class RealtimeHub {
         if (this.seen.has(row.id)) continue
         this.remember(row.id)
         this.cursor = Math.max(this.cursor, row.seq)
+        if (row.type === SESSIONS_ENDED) {
+          this.endSessions(row)
+          continue
+        }
         if (!RELAYED_EVENTS.has(row.type)) continue
         const frame = { type: row.type, payload: row.payload }
         for (const l of this.listeners) if (concerns(row, l)) safeSend(l, frame)
       }
     } catch {
       // A failed read is retried on the next tick.
+    }
+  }
+
+  private endSessions(row: OutboxRecord): void {
+    const keep = (row.payload as { keep?: unknown } | null)?.keep ?? null
+    for (const l of [...this.listeners]) {
+      if (!concerns(row, l) || (keep !== null && l.sessionId === keep)) continue
+      try {
+        l.close?.()
+      } catch {
+        // Already closed.
+      }
     }
   }
 

@@ -14,7 +14,10 @@ export interface RouteAuth {
   scopes: ScopeRequirement
   /** Access models the route supports. */
   models: ReadonlyArray<AccessModel>
-  /** Organization administrators only (admin API): the caller must act as an admin user. */
+  /**
+   * Organization administrators only (admin API): the caller must act as an admin user, through
+   * the session or a personal access token holding `scopes` (which then lists admin scopes).
+   */
   admin?: boolean
   /**
    * Browser sessions: `allow` accepts the signed-in user's session cookie as well as a bearer
@@ -63,8 +66,15 @@ export function installRouteTable(app: FastifyInstance): void {
 /** Common route requirements, named for readability in route files. */
 export const ORG_ONLY: ReadonlyArray<AccessModel> = ['organization']
 export const ORG_AND_PERSONAL: ReadonlyArray<AccessModel> = ['organization', 'personal']
-/** Admin API routes: an administrator acting as themself (personal token or signed-in session). */
-export const ADMIN: RouteAuth = { scopes: [], models: ['personal'], admin: true, session: 'allow' }
+/**
+ * Admin API routes: an administrator acting as themself, through the signed-in session or a
+ * personal access token with the admin scope (access.requireOrgAdmin). Reads declare
+ * `admin:read`, changes `admin:write`.
+ */
+export const ADMIN_READ: RouteAuth = { scopes: [['admin:read']], models: ['personal'], admin: true, session: 'allow' }
+export const ADMIN_WRITE: RouteAuth = { scopes: [['admin:write']], models: ['personal'], admin: true, session: 'allow' }
+/** The stricter of the two, for admin routes that do not say which they are: prefer ADMIN_READ / ADMIN_WRITE. */
+export const ADMIN: RouteAuth = ADMIN_WRITE
 /** A signed-in user's own account (personal access tokens): browser session only. */
 export const ACCOUNT: RouteAuth = { scopes: [], models: ['personal'], session: 'only' }
 
@@ -125,8 +135,9 @@ export const authPlugin = fp(async (app: FastifyInstance, opts: { ctx: Context; 
     request.principal = principal
     await charge(request, reply, principal.credential.id, principal)
     requireAccessModel(principal, auth.models)
-    requireScopes(principal, auth.scopes)
-    if (auth.admin) requireOrgAdmin(principal)
+    // Admin routes: the session, or the declared admin scope on an administrator's own token.
+    if (auth.admin) requireOrgAdmin(principal, auth.scopes)
+    else requireScopes(principal, auth.scopes)
   })
 
   // Writes made with the session cookie must carry the CSRF token of the signed-in browser.

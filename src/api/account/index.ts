@@ -2,8 +2,9 @@ import type { FastifyInstance } from 'fastify'
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
 import { Type } from 'typebox'
 import { createPat, listPersonalAccess, revokePersonalAccess } from '../../actions/pats.js'
+import { changeOwnPassword, PASSWORD_MAX } from '../../actions/sessions.js'
 import type { Context } from '../../context.js'
-import { ACCOUNT, principalOf } from '../../http/auth.js'
+import { ACCOUNT, principalOf, SESSION_COOKIE } from '../../http/auth.js'
 import { errorResponses } from '../../http/schemas.js'
 
 /** One personal access token or personal OAuth grant. */
@@ -80,6 +81,27 @@ export async function accountRoutes(app: FastifyInstance, opts: { ctx: Context }
       const p = principalOf(request)
       if (p.model !== 'personal') throw new Error('account routes are personal')
       return createPat(ctx, p.user, { name: request.body.name ?? null, scopes: request.body.scopes })
+    },
+  )
+
+  typed.post(
+    '/password.change',
+    {
+      schema: {
+        hide: true,
+        body: Type.Object(
+          { currentPassword: Type.String({ maxLength: PASSWORD_MAX }), newPassword: Type.String({ maxLength: PASSWORD_MAX }) },
+          { additionalProperties: false },
+        ),
+        response: { 200: Type.Object({}), ...errorResponses(400, 401, 403) },
+      },
+      config: { auth: ACCOUNT },
+    },
+    async (request) => {
+      const p = principalOf(request)
+      if (p.model !== 'personal') throw new Error('account routes are personal')
+      await changeOwnPassword(ctx, p.user, request.body, request.cookies[SESSION_COOKIE] ?? '')
+      return {}
     },
   )
 

@@ -2,7 +2,8 @@ import { Type } from 'typebox'
 import { createApiKeyClient, createOAuthClient, deleteClient, listClients, rotateSigningSecret, setClientRateLimit, updateClient } from '../../actions/clients.js'
 import type { App } from '../../domain.js'
 import { fail } from '../../errors.js'
-import { ADMIN, principalOf } from '../../http/auth.js'
+import { appMayHoldScope } from '../../access.js'
+import { ADMIN_READ, ADMIN_WRITE, principalOf } from '../../http/auth.js'
 import { errorResponses } from '../../http/schemas.js'
 import { isScope, SCOPES, type Scope } from '../../scopes.js'
 import type { AdminApp } from './index.js'
@@ -47,6 +48,8 @@ function clientView(app: App) {
 
 function scopeList(scopes: string[]): Scope[] {
   if (scopes.length === 1 && scopes[0] === 'all') return [...SCOPES]
+  const forAdmins = scopes.filter((s) => !appMayHoldScope(s))
+  if (forAdmins.length > 0) fail('invalid_request', `scopes: ${forAdmins.join(', ')} belong to administrators' personal access tokens, never to an app`)
   const unknown = scopes.filter((s) => !isScope(s))
   if (unknown.length > 0) fail('invalid_request', `scopes: unknown scope(s) ${unknown.join(', ')}`)
   return [...new Set(scopes)] as Scope[]
@@ -56,7 +59,7 @@ function scopeList(scopes: string[]): Scope[] {
 export default async function clientRoutes(app: AdminApp): Promise<void> {
   app.get(
     '/clients.list',
-    { schema: { hide: true, response: { 200: Type.Object({ clients: Type.Array(Client) }), ...errorResponses(401, 403) } }, config: { auth: ADMIN } },
+    { schema: { hide: true, response: { 200: Type.Object({ clients: Type.Array(Client) }), ...errorResponses(401, 403) } }, config: { auth: ADMIN_READ } },
     async (request) => ({ clients: (await listClients(app.ctx, principalOf(request).orgId)).map(clientView) }),
   )
 
@@ -89,7 +92,7 @@ export default async function clientRoutes(app: AdminApp): Promise<void> {
           ...errorResponses(400, 401, 403),
         },
       },
-      config: { auth: ADMIN },
+      config: { auth: ADMIN_WRITE },
     },
     async (request) => {
       const p = principalOf(request)
@@ -121,7 +124,7 @@ export default async function clientRoutes(app: AdminApp): Promise<void> {
 
   app.post(
     '/clients.delete',
-    { schema: { hide: true, body: Type.Object({ clientId: Type.String({ minLength: 1, maxLength: 64 }) }, { additionalProperties: false }), response: { 200: Type.Object({}), ...errorResponses(400, 401, 403, 404) } }, config: { auth: ADMIN } },
+    { schema: { hide: true, body: Type.Object({ clientId: Type.String({ minLength: 1, maxLength: 64 }) }, { additionalProperties: false }), response: { 200: Type.Object({}), ...errorResponses(400, 401, 403, 404) } }, config: { auth: ADMIN_WRITE } },
     async (request) => {
       const p = principalOf(request)
       await deleteClient(app.ctx, p.orgId, request.body.clientId, p.model === 'personal' ? p.user.id : null)
@@ -145,7 +148,7 @@ export default async function clientRoutes(app: AdminApp): Promise<void> {
         ),
         response: { 200: Type.Object({ client: Client }), ...errorResponses(400, 401, 403, 404) },
       },
-      config: { auth: ADMIN },
+      config: { auth: ADMIN_WRITE },
     },
     async (request) => {
       const p = principalOf(request)
@@ -165,7 +168,7 @@ export default async function clientRoutes(app: AdminApp): Promise<void> {
           ...errorResponses(400, 401, 403, 404),
         },
       },
-      config: { auth: ADMIN },
+      config: { auth: ADMIN_WRITE },
     },
     async (request) => {
       const p = principalOf(request)
@@ -189,7 +192,7 @@ export default async function clientRoutes(app: AdminApp): Promise<void> {
         ),
         response: { 200: Type.Object({ client: Client }), ...errorResponses(400, 401, 403, 404) },
       },
-      config: { auth: ADMIN },
+      config: { auth: ADMIN_WRITE },
     },
     async (request) => {
       const b = request.body

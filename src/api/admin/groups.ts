@@ -1,7 +1,7 @@
 import { Type } from 'typebox'
 import { createGroup, listAllGroups } from '../../actions/groups.js'
 import type { Group } from '../../domain.js'
-import { ADMIN, principalOf } from '../../http/auth.js'
+import { ADMIN_READ, ADMIN_WRITE, principalOf } from '../../http/auth.js'
 import { errorResponses } from '../../http/schemas.js'
 import { microsToIso } from '../../time.js'
 import type { AdminApp } from './index.js'
@@ -27,7 +27,7 @@ function groupView(g: Group) {
 export default async function adminGroupRoutes(app: AdminApp): Promise<void> {
   app.get(
     '/groups.list',
-    { schema: { hide: true, response: { 200: Type.Object({ groups: Type.Array(AdminGroup) }), ...errorResponses(401, 403) } }, config: { auth: ADMIN } },
+    { schema: { hide: true, response: { 200: Type.Object({ groups: Type.Array(AdminGroup) }), ...errorResponses(401, 403) } }, config: { auth: ADMIN_READ } },
     async (request) => ({ groups: (await listAllGroups(app.ctx, principalOf(request).orgId)).map(groupView) }),
   )
 
@@ -47,7 +47,7 @@ export default async function adminGroupRoutes(app: AdminApp): Promise<void> {
         ),
         response: { 200: Type.Object({ group: AdminGroup }), ...errorResponses(400, 401, 403) },
       },
-      config: { auth: ADMIN },
+      config: { auth: ADMIN_WRITE },
     },
     async (request) => {
       const p = principalOf(request)

@@ -18,7 +18,7 @@ import roomlioAdminRoutes from './roomlio.js'
 /**
  * The admin API: `/admin/<resource>.<verb>`, same conventions as v0 (GET + query for reads,
  * POST + JSON for writes, `{"error"}` bodies), for organization administrators only
- * (`config.auth: ADMIN`). The CLI calls the same actions; the web console calls these routes.
+ * (`config.auth: ADMIN_READ` for reads, `ADMIN_WRITE` for changes). The CLI calls the same actions; the web console calls these routes.
  */
 export type AdminApp = V0App
 

@@ -2,7 +2,7 @@ import { Type } from 'typebox'
 import { createLobby, DURATION_MAX, DURATION_MIN, HORIZON_MAX, presentLobby, updateLobby } from '../../actions/lobbies.js'
 import type { Context } from '../../context.js'
 import type { Lobby } from '../../domain.js'
-import { ADMIN, principalOf } from '../../http/auth.js'
+import { ADMIN_WRITE, principalOf } from '../../http/auth.js'
 import { errorResponses } from '../../http/schemas.js'
 import type { AdminApp } from './index.js'
 
@@ -65,7 +65,7 @@ export default async function adminLobbyRoutes(app: AdminApp): Promise<void> {
         }),
         response: { 200: AdminLobby, ...errorResponses(400, 401, 403, 409) },
       },
-      config: { auth: ADMIN },
+      config: { auth: ADMIN_WRITE },
     },
     async (request) => presentAdminLobby(app.ctx, await createLobby(app.ctx, principalOf(request).orgId, request.body)),
   )
@@ -87,7 +87,7 @@ export default async function adminLobbyRoutes(app: AdminApp): Promise<void> {
         }),
         response: { 200: AdminLobby, ...errorResponses(400, 401, 403, 404) },
       },
-      config: { auth: ADMIN },
+      config: { auth: ADMIN_WRITE },
     },
     async (request) => {
       const { id, ...changes } = request.body

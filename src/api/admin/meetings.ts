@@ -2,7 +2,7 @@ import { Type } from 'typebox'
 import { attachRecording, type AttendeeInput } from '../../actions/meetings.js'
 import { appendLiveCues, finishLiveTranscript, importTranscript, MAX_APPEND_CUES, startLiveTranscript } from '../../actions/transcripts.js'
 import { fail } from '../../errors.js'
-import { ADMIN, principalOf } from '../../http/auth.js'
+import { ADMIN_WRITE, principalOf } from '../../http/auth.js'
 import { errorResponses } from '../../http/schemas.js'
 import { parseDateParam } from '../../time.js'
 import type { AdminApp } from './index.js'
@@ -46,7 +46,7 @@ export default async function adminMeetingRoutes(app: AdminApp): Promise<void> {
         }),
         response: { 200: Type.Object({ meetingId: Uuid, transcriptId: Uuid, cues: Type.Integer(), summarySource: Type.String() }), ...errorResponses(400, 401, 403) },
       },
-      config: { auth: ADMIN },
+      config: { auth: ADMIN_WRITE },
     },
     async (request) => {
       const b = request.body
@@ -75,7 +75,7 @@ export default async function adminMeetingRoutes(app: AdminApp): Promise<void> {
         }),
         response: { 200: Ids, ...errorResponses(400, 401, 403) },
       },
-      config: { auth: ADMIN },
+      config: { auth: ADMIN_WRITE },
     },
     async (request) => {
       const b = request.body
@@ -103,7 +103,7 @@ export default async function adminMeetingRoutes(app: AdminApp): Promise<void> {
         }),
         response: { 200: Type.Object({ cues: Type.Integer({ description: 'Cues the transcript now has' }) }), ...errorResponses(400, 401, 403, 404, 409) },
       },
-      config: { auth: ADMIN },
+      config: { auth: ADMIN_WRITE },
     },
     async (request) => appendLiveCues(app.ctx, principalOf(request).orgId, request.body.id, request.body.cues),
   )
@@ -117,7 +117,7 @@ export default async function adminMeetingRoutes(app: AdminApp): Promise<void> {
         body: Type.Object({ id: Uuid, end: Type.Optional(Type.String()) }),
         response: { 200: Type.Object({ meetingId: Uuid, transcriptId: Uuid, summarySource: Type.String() }), ...errorResponses(400, 401, 403, 404, 409) },
       },
-      config: { auth: ADMIN },
+      config: { auth: ADMIN_WRITE },
     },
     async (request) => finishLiveTranscript(app.ctx, principalOf(request).orgId, request.body.id, instant(request.body.end, 'end'), request.log),
   )
@@ -148,7 +148,7 @@ export default async function adminMeetingRoutes(app: AdminApp): Promise<void> {
           ...errorResponses(400, 401, 403, 404, 409),
         },
       },
-      config: { auth: ADMIN },
+      config: { auth: ADMIN_WRITE },
     },
     async (request) => attachRecording(app.ctx, principalOf(request).orgId, request.body),
   )

@@ -1,6 +1,6 @@
 import { Type } from 'typebox'
 import { createRelay, deleteRelay, listRelayViews, rotateRelaySecret, updateRelay } from '../../actions/relays.js'
-import { ADMIN, principalOf } from '../../http/auth.js'
+import { ADMIN_READ, ADMIN_WRITE, principalOf } from '../../http/auth.js'
 import { errorResponses } from '../../http/schemas.js'
 import type { AdminApp } from './index.js'
 
@@ -81,7 +81,7 @@ export default async function adminRelayRoutes(app: AdminApp): Promise<void> {
     '/relays.create',
     {
       schema: { tags: ['Admin'], summary: 'Create a webhook relay and its secret URL', body: CreateBody, response: { 200: Issued, ...errorResponses(400, 401, 403) } },
-      config: { auth: ADMIN },
+      config: { auth: ADMIN_WRITE },
     },
     async (request) => {
       const principal = principalOf(request)
@@ -94,7 +94,7 @@ export default async function adminRelayRoutes(app: AdminApp): Promise<void> {
     '/relays.list',
     {
       schema: { tags: ['Admin'], summary: "The organization's webhook relays (never their URLs)", response: { 200: Type.Object({ relays: Type.Array(Relay) }), ...errorResponses(401, 403) } },
-      config: { auth: ADMIN },
+      config: { auth: ADMIN_READ },
     },
     async (request) => ({ relays: await listRelayViews(app.ctx, principalOf(request).orgId) }),
   )
@@ -103,7 +103,7 @@ export default async function adminRelayRoutes(app: AdminApp): Promise<void> {
     '/relays.update',
     {
       schema: { tags: ['Admin'], summary: "Change a relay's settings or target", body: UpdateBody, response: { 200: Relay, ...errorResponses(400, 401, 403, 404) } },
-      config: { auth: ADMIN },
+      config: { auth: ADMIN_WRITE },
     },
     async (request) => {
       const { id, ...changes } = request.body
@@ -115,7 +115,7 @@ export default async function adminRelayRoutes(app: AdminApp): Promise<void> {
     '/relays.rotate',
     {
       schema: { tags: ['Admin'], summary: 'Issue a new relay URL; the old one stops working', body: IdBody, response: { 200: Issued, ...errorResponses(400, 401, 403, 404) } },
-      config: { auth: ADMIN },
+      config: { auth: ADMIN_WRITE },
     },
     async (request) => rotateRelaySecret(app.ctx, principalOf(request).orgId, request.body.id),
   )
@@ -124,7 +124,7 @@ export default async function adminRelayRoutes(app: AdminApp): Promise<void> {
     '/relays.delete',
     {
       schema: { tags: ['Admin'], summary: 'Delete a relay: its URL answers 404', body: IdBody, response: { 204: Type.Null(), ...errorResponses(400, 401, 403, 404) } },
-      config: { auth: ADMIN },
+      config: { auth: ADMIN_WRITE },
     },
     async (request, reply) => {
       await deleteRelay(app.ctx, principalOf(request).orgId, request.body.id)

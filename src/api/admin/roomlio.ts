@@ -1,6 +1,6 @@
 import { Type } from 'typebox'
 import { createRoom, ROOM_KEY_MAX, ROOM_NAME_MAX } from '../../actions/roomlio.js'
-import { ADMIN, principalOf } from '../../http/auth.js'
+import { ADMIN_WRITE, principalOf } from '../../http/auth.js'
 import { errorResponses } from '../../http/schemas.js'
 import type { AdminApp } from './index.js'
 
@@ -29,7 +29,7 @@ export default async function roomlioAdminRoutes(app: AdminApp): Promise<void> {
         }),
         response: { 200: CreatedRoom, ...errorResponses(400, 401, 403, 409) },
       },
-      config: { auth: ADMIN },
+      config: { auth: ADMIN_WRITE },
     },
     async (request) => {
       const principal = principalOf(request)

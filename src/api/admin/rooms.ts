@@ -1,6 +1,6 @@
 import { Type } from 'typebox'
 import { createRoom, editRoom, removeRoom, ROOM_NAME_MAX } from '../../actions/office.js'
-import { ADMIN, principalOf } from '../../http/auth.js'
+import { ADMIN_WRITE, principalOf } from '../../http/auth.js'
 import { errorResponses } from '../../http/schemas.js'
 import type { AdminApp } from './index.js'
 
@@ -29,7 +29,7 @@ export default async function roomRoutes(app: AdminApp): Promise<void> {
         ),
         response: { 200: Room, ...errorResponses(400, 401, 403) },
       },
-      config: { auth: ADMIN },
+      config: { auth: ADMIN_WRITE },
     },
     async (request) => createRoom(app.ctx, principalOf(request).orgId, request.body),
   )
@@ -49,7 +49,7 @@ export default async function roomRoutes(app: AdminApp): Promise<void> {
         ),
         response: { 200: Room, ...errorResponses(400, 401, 403, 404) },
       },
-      config: { auth: ADMIN },
+      config: { auth: ADMIN_WRITE },
     },
     async (request) => editRoom(app.ctx, principalOf(request).orgId, request.body),
   )
@@ -62,7 +62,7 @@ export default async function roomRoutes(app: AdminApp): Promise<void> {
         body: Type.Object({ id: Type.String({ minLength: 1, maxLength: 64 }) }, { additionalProperties: false }),
         response: { 200: Type.Object({}), ...errorResponses(400, 401, 403, 404) },
       },
-      config: { auth: ADMIN },
+      config: { auth: ADMIN_WRITE },
     },
     async (request) => {
       await removeRoom(app.ctx, principalOf(request).orgId, request.body.id)

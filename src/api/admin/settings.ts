@@ -1,6 +1,6 @@
 import { Type } from 'typebox'
 import { getSettings, setPersonalAccess } from '../../actions/settings.js'
-import { ADMIN, principalOf } from '../../http/auth.js'
+import { ADMIN_READ, ADMIN_WRITE, principalOf } from '../../http/auth.js'
 import { errorResponses } from '../../http/schemas.js'
 import type { AdminApp } from './index.js'
 
@@ -10,7 +10,7 @@ const Settings = Type.Object({ personalAccess: Policy })
 export default async function settingsRoutes(app: AdminApp): Promise<void> {
   app.get(
     '/settings.info',
-    { schema: { hide: true, response: { 200: Settings, ...errorResponses(401, 403) } }, config: { auth: ADMIN } },
+    { schema: { hide: true, response: { 200: Settings, ...errorResponses(401, 403) } }, config: { auth: ADMIN_READ } },
     async (request) => getSettings(app.ctx, principalOf(request).orgId),
   )
 
@@ -18,7 +18,7 @@ export default async function settingsRoutes(app: AdminApp): Promise<void> {
     '/settings.update',
     {
       schema: { hide: true, body: Type.Object({ personalAccess: Policy }, { additionalProperties: false }), response: { 200: Settings, ...errorResponses(400, 401, 403) } },
-      config: { auth: ADMIN },
+      config: { auth: ADMIN_WRITE },
     },
     async (request) => {
       const p = principalOf(request)

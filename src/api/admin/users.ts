@@ -1,7 +1,7 @@
 import { Type } from 'typebox'
 import { createSigninLink } from '../../actions/sessions.js'
 import { addUser } from '../../actions/users.js'
-import { ADMIN, principalOf } from '../../http/auth.js'
+import { ADMIN_WRITE, principalOf } from '../../http/auth.js'
 import { errorResponses } from '../../http/schemas.js'
 import type { AdminApp } from './index.js'
 
@@ -27,7 +27,7 @@ export default async function adminUserRoutes(app: AdminApp): Promise<void> {
           ...errorResponses(400, 401, 403, 409),
         },
       },
-      config: { auth: ADMIN },
+      config: { auth: ADMIN_WRITE },
     },
     async (request) => {
       const p = principalOf(request)

@@ -1,6 +1,6 @@
 import { Type } from 'typebox'
 import { deliveryLog, listAllSubscriptions, replayDelivery, setSubscriptionEnabled } from '../../actions/webhooks.js'
-import { ADMIN, principalOf } from '../../http/auth.js'
+import { ADMIN_READ, ADMIN_WRITE, principalOf } from '../../http/auth.js'
 import { Cursor, errorResponses, Limit } from '../../http/schemas.js'
 import type { AdminApp } from './index.js'
 
@@ -51,7 +51,7 @@ export default async function adminWebhookRoutes(app: AdminApp): Promise<void> {
     '/webhooks.list',
     {
       schema: { tags: ['Admin'], summary: 'All webhook subscriptions', response: { 200: Type.Object({ webhooks: Type.Array(Subscription) }), ...errorResponses(401, 403) } },
-      config: { auth: ADMIN },
+      config: { auth: ADMIN_READ },
     },
     async (request) => ({ webhooks: await listAllSubscriptions(app.ctx, principalOf(request).orgId) }),
   )
@@ -70,7 +70,7 @@ export default async function adminWebhookRoutes(app: AdminApp): Promise<void> {
         }),
         response: { 200: Type.Object({ deliveries: Type.Array(Delivery), nextCursor: Type.Optional(Type.String()) }), ...errorResponses(400, 401, 403) },
       },
-      config: { auth: ADMIN },
+      config: { auth: ADMIN_READ },
     },
     async (request) => deliveryLog(app.ctx, principalOf(request).orgId, request.query),
   )
@@ -84,7 +84,7 @@ export default async function adminWebhookRoutes(app: AdminApp): Promise<void> {
         body: IdBody,
         response: { 200: Delivery, ...errorResponses(400, 401, 403, 404) },
       },
-      config: { auth: ADMIN },
+      config: { auth: ADMIN_WRITE },
     },
     async (request) => replayDelivery(app.ctx, principalOf(request).orgId, request.body.id),
   )
@@ -94,7 +94,7 @@ export default async function adminWebhookRoutes(app: AdminApp): Promise<void> {
       `/webhooks.${verb}`,
       {
         schema: { tags: ['Admin'], summary: `${verb === 'enable' ? 'Re-enable' : 'Disable'} a webhook subscription`, body: IdBody, response: { 200: Subscription, ...errorResponses(400, 401, 403, 404) } },
-        config: { auth: ADMIN },
+        config: { auth: ADMIN_WRITE },
       },
       async (request) => setSubscriptionEnabled(app.ctx, principalOf(request).orgId, request.body.id, enabled),
     )

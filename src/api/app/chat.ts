@@ -136,7 +136,7 @@ export async function appChatRoutes(app: FastifyInstance, opts: { ctx: Context }
 
   typed.post(
     '/poll.results',
-    { schema: { hide: true, body: Type.Object(Ref, { additionalProperties: false }), response: { 200: Tally, ...errorResponses(400, 401, 403) } }, config: { auth: ACCOUNT } },
+    { schema: { hide: true, body: Type.Object(Ref, { additionalProperties: false }), response: { 200: Tally, ...errorResponses(400, 401, 403, 404) } }, config: { auth: ACCOUNT } },
     async (request) => pollResults(ctx, principalOf(request), request.body),
   )
 
@@ -146,7 +146,7 @@ export async function appChatRoutes(app: FastifyInstance, opts: { ctx: Context }
       schema: {
         hide: true,
         body: Type.Object({ ...Ref, options: Type.Array(Type.String({ maxLength: 64 }), { maxItems: 20 }) }, { additionalProperties: false }),
-        response: { 200: Tally, ...errorResponses(400, 401, 403) },
+        response: { 200: Tally, ...errorResponses(400, 401, 403, 404) },
       },
       config: { auth: ACCOUNT },
     },

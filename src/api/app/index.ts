@@ -237,9 +237,12 @@ export async function appRoutes(app: FastifyInstance, opts: { ctx: Context }): P
       const unregister = await hub.add({
         orgId: p.orgId,
         address: p.address,
+        sessionId: p.credential.id.replace(/^session:/, ''),
         send: (frame) => {
           if (!closed && socket.readyState === socket.OPEN) socket.send(JSON.stringify(frame))
         },
+        // The session was ended (password change, deactivation): 4401, like a 401 for a socket.
+        close: () => socket.close(4401, 'session ended'),
       })
       if (closed) return unregister()
       remove = unregister

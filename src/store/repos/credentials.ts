@@ -144,6 +144,15 @@ export async function setCredentialStatus(db: Executor, id: string, status: Cred
     .execute()
 }
 
+/**
+ * Revokes a credential only if it is still active, in one conditional UPDATE: of two requests
+ * racing to use the same single-use credential (a refresh token), exactly one gets true.
+ */
+export async function revokeIfActive(db: Executor, id: string, at: number): Promise<boolean> {
+  const result = await db.updateTable('credentials').set({ status: 'revoked', revoked_at: at }).where('id', '=', id).where('status', '=', 'active').executeTakeFirst()
+  return Number(result.numUpdatedRows) === 1
+}
+
 export interface CredentialFilter {
   kind?: CredentialKind
   status?: CredentialStatus

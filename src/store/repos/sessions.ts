@@ -47,3 +47,10 @@ export async function consumeSigninLink(db: Executor, id: string, now: number): 
     .executeTakeFirst()
   return row && { orgId: row.org_id, userId: row.user_id }
 }
+
+/** Deletes every session of a user, except `keepId` when given. */
+export async function deleteUserSessions(db: Executor, orgId: string, userId: string, keepId: string | null): Promise<void> {
+  let q = db.deleteFrom('sessions').where('org_id', '=', orgId).where('user_id', '=', userId)
+  if (keepId !== null) q = q.where('id', '!=', keepId)
+  await q.execute()
+}
