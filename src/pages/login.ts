@@ -13,9 +13,27 @@ const LoginForm = Type.Object({
   _csrf: Type.Optional(Type.String()),
 })
 
-/** Only same-site paths are followed after sign-in (never `//host` or absolute URLs). */
-export function safeNext(next: unknown): string {
-  return typeof next === 'string' && next.startsWith('/') && !next.startsWith('//') && !next.startsWith('/\\') ? next : '/login/done'
+/**
+ * Where to send the browser after sign-in: `next` parsed as a WHATWG URL against this server's own
+ * origin, exactly as the browser will read the Location header (which strips tabs and newlines,
+ * treats `\\` as `/`, and reads `//host`, `https:host` or `javascript:` as elsewhere). Only a result
+ * on our own origin is followed, and then in its serialised form (path, query, fragment), so what
+ * we send is what the browser resolves. Everything else, and no `next` at all, goes to `/`.
+ */
+export function safeNext(next: unknown, publicUrl: string): string {
+  if (typeof next !== 'string' || next === '') return '/'
+  const base = new URL(publicUrl)
+  let url: URL
+  try {
+    url = new URL(next, base)
+  } catch {
+    return '/'
+  }
+  // A relative `next` must start with one `/` (a bare "x" or "evil.example" is not a path we were given).
+  const absolute = /^[a-z][a-z0-9+.-]*:/i.test(next.trim())
+  if (!absolute && !next.startsWith('/')) return '/'
+  if (url.origin !== base.origin || url.username !== '' || url.password !== '') return '/'
+  return `${url.pathname}${url.search}${url.hash}`
 }
 
 /** Human sign-in with email and password: `GET/POST /login`, `POST /logout`. */
@@ -28,12 +46,12 @@ export async function loginRoutes(app: FastifyInstance, opts: { ctx: Context }):
 
   app.get('/login', { schema: { hide: true, querystring: Type.Object({ next: Type.Optional(Type.String({ maxLength: 4096 })) }) } }, async (request, reply) => {
     const { next } = request.query as { next?: string }
-    return showLogin(reply, { next: safeNext(next) })
+    return showLogin(reply, { next: safeNext(next, ctx.config.publicUrl) })
   })
 
   app.post('/login', { schema: { hide: true, body: LoginForm }, preValidation: app.csrfProtection }, async (request, reply) => {
     const form = request.body as { email: string; password: string; next?: string }
-    const next = safeNext(form.next)
+    const next = safeNext(form.next, ctx.config.publicUrl)
     try {
       const signed = await signIn(ctx, form.email, form.password)
       reply.setCookie(SESSION_COOKIE, signed.sessionToken, {
