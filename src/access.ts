@@ -1,6 +1,7 @@
 import type { AccessModel, Group, GroupRole, Principal } from './domain.js'
 import { fail } from './errors.js'
 import { SCOPES } from './scopes.js'
+import { normalizeEmail } from './email.js'
 
 /**
  * Every permission rule in one place. Each check throws an AppError naming what is missing;
@@ -279,12 +280,12 @@ export function meetingAttendeeFilter(principal: Principal): string | undefined 
  * their own links (host omitted, or equal to the user's own email).
  */
 export function meetingLinkHostEmail(principal: Principal, host: string | undefined): string {
-  const given = host?.trim().toLowerCase()
+  const given = host === undefined ? undefined : normalizeEmail(host)
   if (principal.model === 'organization') {
     if (!given) fail('invalid_request', 'host: required for organization tokens')
     return given
   }
   if (!given) return principal.user.email
-  if (given !== principal.user.email.toLowerCase()) fail('forbidden', 'host: a personal token can only create meeting links hosted by its own user')
+  if (given !== normalizeEmail(principal.user.email)) fail('forbidden', 'host: a personal token can only create meeting links hosted by its own user')
   return given
 }

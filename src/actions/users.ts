@@ -7,6 +7,7 @@ import type { Executor } from '../store/db.js'
 import { findUser, findUserByEmail, insertUser, listUsers, setUserActive, updateUser, type UserChanges } from '../store/repos/users.js'
 import { monotonicMicros, nowMicros } from '../time.js'
 import { recordAudit } from './audit.js'
+import { normalizeEmail } from '../email.js'
 
 /**
  * Who made a change to the directory, for the audit log: an API caller (its address), the SCIM
@@ -47,7 +48,7 @@ function inTransaction<T>(ctx: Context, tx: Executor | undefined, run: (db: Exec
 
 /** Creates a user in the organization and records `USER_CREATED` in the audit log. */
 export async function addUser(ctx: Context, orgId: string, input: AddUserInput, tx?: Executor): Promise<User> {
-  const email = input.email.trim().toLowerCase()
+  const email = normalizeEmail(input.email)
   const name = input.name.trim()
   if (!emailRe.test(email)) fail('invalid_request', `email: "${input.email}" is not an email address`)
   if (name === '' || name.length > NAME_MAX) fail('invalid_request', `name: must be 1 to ${NAME_MAX} characters`)
