@@ -289,3 +289,17 @@ export function meetingLinkHostEmail(principal: Principal, host: string | undefi
   if (given !== normalizeEmail(principal.user.email)) fail('forbidden', 'host: a personal token can only create meeting links hosted by its own user')
   return given
 }
+
+/**
+ * Who may read `/metrics`: a loopback caller (its connection comes from this machine and its
+ * request carries no proxy forwarding header: a reverse proxy on the same machine connects from
+ * loopback for every remote visitor, so a proxied request never counts as local), or a caller
+ * presenting the configured metrics token. Otherwise 401 when a token is configured (present it),
+ * 403 when none is (nothing would help).
+ */
+export function requireMetricsReader(caller: { loopback: boolean; tokenConfigured: boolean; tokenMatches: boolean }): void {
+  if (caller.loopback) return
+  if (caller.tokenConfigured && caller.tokenMatches) return
+  if (caller.tokenConfigured) fail('invalid_auth', 'metrics: present the metrics token as a Bearer token.', { 'www-authenticate': 'Bearer' })
+  fail('forbidden', 'metrics: served only to loopback callers, or with the metrics token (ATRIUM_METRICS_TOKEN) as a Bearer token.')
+}
