@@ -31,6 +31,7 @@ import { openEventBus } from './events/redis-bus.js'
 import { storageFor, type FileStorage } from './storage/index.js'
 import { setGaugeSource } from './metrics.js'
 import { countPendingDeliveries } from './store/repos/webhooks.js'
+import { cookieSecretFor } from './actions/server-secrets.js'
 
 export interface AppDeps {
   /** An open database; when absent buildApp opens one from config and closes it on shutdown. */
@@ -65,7 +66,7 @@ export async function buildApp(config: Config, deps: AppDeps = {}): Promise<Fast
 
   installRouteTable(app)
   installErrorHandling(app)
-  await app.register(metricsPlugin)
+  await app.register(metricsPlugin, { token: config.metricsToken })
   app.addSchema(ErrorBody)
 
   await app.register(swagger, {
@@ -84,7 +85,7 @@ export async function buildApp(config: Config, deps: AppDeps = {}): Promise<Fast
     refResolver: { buildLocalReference: (json, _baseUri, _fragment, i) => (typeof json.$id === 'string' ? json.$id : `def-${i}`) },
   })
 
-  await app.register(cookie, { secret: config.cookieSecret })
+  await app.register(cookie, { secret: await cookieSecretFor(config, db) })
   await app.register(formbody, { bodyLimit: 65_536 })
   await app.register(csrf, { sessionPlugin: '@fastify/cookie', cookieOpts: { path: '/', sameSite: 'lax', httpOnly: true, signed: true } })
   const limiter = await RateLimiter.create(config.rateLimit, config.redisUrl)
