@@ -11,7 +11,8 @@ import { fileRoutes } from './api/files.js'
 import { scimRoutes } from './api/scim/index.js'
 import { roomlioRoutes } from './api/roomlio/index.js'
 import { v1Routes } from './api/v1/index.js'
-import { relayRoutes, requestLogSerializer } from './api/relay.js'
+import { relayRoutes } from './api/relay.js'
+import { loggerOptions } from './http/logging.js'
 import type { Config } from './config.js'
 import type { Context } from './context.js'
 import { authPlugin, installRouteTable } from './http/auth.js'
@@ -50,7 +51,7 @@ export async function buildApp(config: Config, deps: AppDeps = {}): Promise<Fast
   const ownsDb = deps.db === undefined
   const db = deps.db ?? openDatabase(config.database)
   const app = Fastify({
-    logger: deps.logger ?? { level: config.logLevel, serializers: { req: requestLogSerializer } },
+    logger: loggerOptions(config.logLevel, deps.logger),
     bodyLimit: config.bodyLimit,
     trustProxy: false,
     routerOptions: { ignoreTrailingSlash: true },
