@@ -17,6 +17,7 @@ import type { Config } from './config.js'
 import type { Context } from './context.js'
 import { authPlugin, installRouteTable } from './http/auth.js'
 import { RateLimiter } from './http/ratelimit.js'
+import { Throttle } from './http/throttle.js'
 import { loginRoutes } from './pages/login.js'
 import { meetingPageRoutes } from './pages/meetings.js'
 import { oauthRoutes } from './api/oauth/index.js'
@@ -91,14 +92,16 @@ export async function buildApp(config: Config, deps: AppDeps = {}): Promise<Fast
   await app.register(csrf, { sessionPlugin: '@fastify/cookie', cookieOpts: { path: '/', sameSite: 'lax', httpOnly: true, signed: true } })
   const limiter = await RateLimiter.create(config.rateLimit, config.redisUrl)
   app.addHook('onClose', async () => limiter.close())
+  const throttle = await Throttle.create(config)
+  app.addHook('onClose', async () => throttle.close())
   await app.register(authPlugin, { ctx, limiter })
   await app.register(v0Routes, { prefix: '/v0', ctx })
   await app.register(adminRoutes, { prefix: '/admin', ctx })
   await app.register(relayRoutes, { ctx, limiter })
   await app.register(avatarRoutes, { ctx })
-  await app.register(loginRoutes, { ctx })
-  await app.register(meetingPageRoutes, { ctx })
-  await app.register(oauthRoutes, { ctx })
+  await app.register(loginRoutes, { ctx, throttle })
+  await app.register(meetingPageRoutes, { ctx, throttle })
+  await app.register(oauthRoutes, { ctx, throttle })
   await app.register(accountRoutes, { prefix: '/account', ctx })
   await app.register(fileRoutes, { ctx })
   await app.register(scimRoutes, { prefix: '/scim/v2', ctx })
