@@ -24,6 +24,7 @@ import { oauthRoutes } from './api/oauth/index.js'
 import { accountRoutes } from './api/account/index.js'
 import { formatValidation, installErrorHandling } from './http/errors.js'
 import { metricsPlugin } from './http/metrics.js'
+import { securityHeaders } from './http/security-headers.js'
 import { ErrorBody } from './http/schemas.js'
 import { webClient } from './http/web.js'
 import { appRoutes } from './api/app/index.js'
@@ -68,6 +69,7 @@ export async function buildApp(config: Config, deps: AppDeps = {}): Promise<Fast
 
   installRouteTable(app)
   installErrorHandling(app)
+  await app.register(securityHeaders, { config })
   await app.register(metricsPlugin, { token: config.metricsToken })
   app.addSchema(ErrorBody)
 

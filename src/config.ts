@@ -51,7 +51,7 @@ const EnvSchema = Type.Object({
     Type.String({ minLength: 16, pattern: '^[\\x21-\\x7e]+$', description: 'Bearer token that may read /metrics from anywhere; without it only loopback callers (not through a proxy) may' }),
   ),
   ATRIUM_IMAGE_ORIGINS: Type.String({
-    pattern: '^(|https?://[^\\s,/]+(,https?://[^\\s,/]+)*)$',
+    pattern: '^(|https?://[A-Za-z0-9.-]+(:\\d{1,5})?(,https?://[A-Za-z0-9.-]+(:\\d{1,5})?)*)$',
     default: '',
     description: 'Comma-separated origins (https://images.example.com) whose images message Markdown may show; other external images are shown as links and blocked by the Content-Security-Policy',
   }),
