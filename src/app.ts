@@ -35,6 +35,7 @@ import { storageFor, type FileStorage } from './storage/index.js'
 import { setGaugeSource } from './metrics.js'
 import { countPendingDeliveries } from './store/repos/webhooks.js'
 import { cookieSecretFor } from './actions/server-secrets.js'
+import { DeferredCookieSigner } from './http/cookie-signer.js'
 
 export interface AppDeps {
   /** An open database; when absent buildApp opens one from config and closes it on shutdown. */
@@ -89,7 +90,10 @@ export async function buildApp(config: Config, deps: AppDeps = {}): Promise<Fast
     refResolver: { buildLocalReference: (json, _baseUri, _fragment, i) => (typeof json.$id === 'string' ? json.$id : `def-${i}`) },
   })
 
-  await app.register(cookie, { secret: await cookieSecretFor(config, db) })
+  const cookieSigner = new DeferredCookieSigner(() => cookieSecretFor(config, db))
+  await cookieSigner.ready().catch((err: unknown) => app.log.warn({ err }, 'cookie secret: not loaded yet; retried on each request'))
+  app.addHook('onRequest', async () => cookieSigner.ready().catch(() => undefined))
+  await app.register(cookie, { secret: cookieSigner })
   await app.register(formbody, { bodyLimit: 65_536 })
   await app.register(csrf, { sessionPlugin: '@fastify/cookie', cookieOpts: { path: '/', sameSite: 'lax', httpOnly: true, signed: true } })
   const limiter = await RateLimiter.create(config.rateLimit, config.redisUrl)
