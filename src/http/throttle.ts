@@ -1,6 +1,7 @@
 import type { FastifyReply, FastifyRequest } from 'fastify'
 import type { AttemptTier, Config, ThrottleConfig } from '../config.js'
 import { normalizeEmail } from '../email.js'
+import { digest } from '../secrets.js'
 import { RateLimiter, type RateLimitOutcome } from './ratelimit.js'
 
 /**
@@ -43,7 +44,8 @@ export class Throttle {
 
   /** One password attempt on the account named by `email` (whether or not it exists). */
   async account(email: string): Promise<Refusal | undefined> {
-    return this.charge(`throttle:acct:${normalizeEmail(email)}`, this.config.account, 'account')
+    // Keyed by a digest: Redis never holds the address itself.
+    return this.charge(`throttle:acct:${digest(normalizeEmail(email))}`, this.config.account, 'account')
   }
 
   /** One booking through a lobby's public page; the day's cap refills continuously. */

@@ -3,6 +3,7 @@ import { Type } from 'typebox'
 import { recordSigninLockout, signIn, signInWithLink, signOut, SESSION_LIFETIME_SECONDS } from '../actions/sessions.js'
 import type { Context } from '../context.js'
 import { normalizeEmail } from '../email.js'
+import { digest } from '../secrets.js'
 import { isAppError } from '../errors.js'
 import { SESSION_COOKIE } from '../http/auth.js'
 import { clientAddress, humanWait, withRetryAfter, type Refusal, type Throttle } from '../http/throttle.js'
@@ -62,7 +63,7 @@ export async function loginRoutes(app: FastifyInstance, opts: { ctx: Context; th
   async function attemptAllowed(reply: FastifyReply, address: string, email: string, next: string): Promise<FastifyReply | undefined> {
     const refusal = (await throttle.address('signin', address)) ?? (await throttle.account(email))
     if (!refusal) return undefined
-    const subject = refusal.scope === 'account' ? `account:${normalizeEmail(email)}` : `address:${address}`
+    const subject = refusal.scope === 'account' ? `account:${digest(normalizeEmail(email))}` : `address:${address}`
     if (await throttle.firstIn(`signin-lockout:${subject}`, 60)) {
       await recordSigninLockout(ctx, { email, scope: refusal.scope === 'account' ? 'account' : 'address', address, retryAfterSeconds: refusal.retryAfterSeconds })
     }
