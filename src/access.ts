@@ -1,6 +1,7 @@
 import type { AccessModel, Group, GroupRole, Principal, User } from './domain.js'
 import { fail } from './errors.js'
 import { isAdminScope, SCOPES } from './scopes.js'
+import { normalizeEmail } from './email.js'
 
 /**
  * Every permission rule in one place. Each check throws an AppError naming what is missing;
@@ -347,12 +348,26 @@ export function meetingAttendeeFilter(principal: Principal): string | undefined 
  * their own links (host omitted, or equal to the user's own email).
  */
 export function meetingLinkHostEmail(principal: Principal, host: string | undefined): string {
-  const given = host?.trim().toLowerCase()
+  const given = host === undefined ? undefined : normalizeEmail(host)
   if (principal.model === 'organization') {
     if (!given) fail('invalid_request', 'host: required for organization tokens')
     return given
   }
   if (!given) return principal.user.email
-  if (given !== principal.user.email.toLowerCase()) fail('forbidden', 'host: a personal token can only create meeting links hosted by its own user')
+  if (given !== normalizeEmail(principal.user.email)) fail('forbidden', 'host: a personal token can only create meeting links hosted by its own user')
   return given
+}
+
+/**
+ * Who may read `/metrics`: a loopback caller (its connection comes from this machine and its
+ * request carries no proxy forwarding header: a reverse proxy on the same machine connects from
+ * loopback for every remote visitor, so a proxied request never counts as local), or a caller
+ * presenting the configured metrics token. Otherwise 401 when a token is configured (present it),
+ * 403 when none is (nothing would help).
+ */
+export function requireMetricsReader(caller: { loopback: boolean; tokenConfigured: boolean; tokenMatches: boolean }): void {
+  if (caller.loopback) return
+  if (caller.tokenConfigured && caller.tokenMatches) return
+  if (caller.tokenConfigured) fail('invalid_auth', 'metrics: present the metrics token as a Bearer token.', { 'www-authenticate': 'Bearer' })
+  fail('forbidden', 'metrics: served only to loopback callers, or with the metrics token (ATRIUM_METRICS_TOKEN) as a Bearer token.')
 }

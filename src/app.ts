@@ -11,17 +11,20 @@ import { fileRoutes } from './api/files.js'
 import { scimRoutes } from './api/scim/index.js'
 import { roomlioRoutes } from './api/roomlio/index.js'
 import { v1Routes } from './api/v1/index.js'
-import { relayRoutes, requestLogSerializer } from './api/relay.js'
+import { relayRoutes } from './api/relay.js'
+import { loggerOptions } from './http/logging.js'
 import type { Config } from './config.js'
 import type { Context } from './context.js'
 import { authPlugin, installRouteTable } from './http/auth.js'
 import { RateLimiter } from './http/ratelimit.js'
+import { Throttle } from './http/throttle.js'
 import { loginRoutes } from './pages/login.js'
 import { meetingPageRoutes } from './pages/meetings.js'
 import { oauthRoutes } from './api/oauth/index.js'
 import { accountRoutes } from './api/account/index.js'
 import { formatValidation, installErrorHandling } from './http/errors.js'
 import { metricsPlugin } from './http/metrics.js'
+import { securityHeaders } from './http/security-headers.js'
 import { ErrorBody } from './http/schemas.js'
 import { webClient } from './http/web.js'
 import { appRoutes } from './api/app/index.js'
@@ -31,6 +34,8 @@ import { openEventBus } from './events/redis-bus.js'
 import { storageFor, type FileStorage } from './storage/index.js'
 import { setGaugeSource } from './metrics.js'
 import { countPendingDeliveries } from './store/repos/webhooks.js'
+import { cookieSecretFor } from './actions/server-secrets.js'
+import { DeferredCookieSigner } from './http/cookie-signer.js'
 
 export interface AppDeps {
   /** An open database; when absent buildApp opens one from config and closes it on shutdown. */
@@ -57,7 +62,7 @@ export async function buildApp(config: Config, deps: AppDeps = {}): Promise<Fast
   const ownsDb = deps.db === undefined
   const db = deps.db ?? openDatabase(config.database)
   const app = Fastify({
-    logger: deps.logger ?? { level: config.logLevel, serializers: { req: requestLogSerializer } },
+    logger: loggerOptions(config.logLevel, deps.logger),
     bodyLimit: config.bodyLimit,
     trustProxy: false,
     routerOptions: { ignoreTrailingSlash: true },
@@ -74,7 +79,8 @@ export async function buildApp(config: Config, deps: AppDeps = {}): Promise<Fast
 
   installRouteTable(app)
   installErrorHandling(app)
-  await app.register(metricsPlugin)
+  await app.register(securityHeaders, { config })
+  await app.register(metricsPlugin, { token: config.metricsToken })
   app.addSchema(ErrorBody)
 
   await app.register(swagger, {
@@ -93,19 +99,24 @@ export async function buildApp(config: Config, deps: AppDeps = {}): Promise<Fast
     refResolver: { buildLocalReference: (json, _baseUri, _fragment, i) => (typeof json.$id === 'string' ? json.$id : `def-${i}`) },
   })
 
-  await app.register(cookie, { secret: config.cookieSecret })
+  const cookieSigner = new DeferredCookieSigner(() => cookieSecretFor(config, db))
+  await cookieSigner.ready().catch((err: unknown) => app.log.warn({ err }, 'cookie secret: not loaded yet; retried on each request'))
+  app.addHook('onRequest', async () => cookieSigner.ready().catch(() => undefined))
+  await app.register(cookie, { secret: cookieSigner })
   await app.register(formbody, { bodyLimit: 65_536 })
   await app.register(csrf, { sessionPlugin: '@fastify/cookie', cookieOpts: { path: '/', sameSite: 'lax', httpOnly: true, signed: true } })
   const limiter = await RateLimiter.create(config.rateLimit, config.redisUrl)
   app.addHook('onClose', async () => limiter.close())
+  const throttle = await Throttle.create(config)
+  app.addHook('onClose', async () => throttle.close())
   await app.register(authPlugin, { ctx, limiter })
   await app.register(v0Routes, { prefix: '/v0', ctx })
   await app.register(adminRoutes, { prefix: '/admin', ctx })
   await app.register(relayRoutes, { ctx, limiter })
   await app.register(avatarRoutes, { ctx })
-  await app.register(loginRoutes, { ctx })
-  await app.register(meetingPageRoutes, { ctx })
-  await app.register(oauthRoutes, { ctx })
+  await app.register(loginRoutes, { ctx, throttle })
+  await app.register(meetingPageRoutes, { ctx, throttle })
+  await app.register(oauthRoutes, { ctx, throttle })
   await app.register(accountRoutes, { prefix: '/account', ctx })
   await app.register(fileRoutes, { ctx })
   await app.register(scimRoutes, { prefix: '/scim/v2', ctx })

@@ -1,4 +1,3 @@
-import { randomBytes } from 'node:crypto'
 import path from 'node:path'
 import { Type, type Static } from 'typebox'
 import Value from 'typebox/value'
@@ -7,6 +6,9 @@ import Value from 'typebox/value'
  * Every environment variable Atrium reads, with its type, default and meaning.
  * The README's configuration table documents the same list.
  */
+/** `off`, or `attempts:seconds` tiers separated by commas (`5:60,20:3600`). */
+const TIERS_PATTERN = '^(off|[1-9]\\d{0,5}:[1-9]\\d{0,6}(,[1-9]\\d{0,5}:[1-9]\\d{0,6}){0,3})$'
+
 const EnvSchema = Type.Object({
   PORT: Type.Integer({ minimum: 0, maximum: 65535, default: 8080, description: 'TCP port to listen on' }),
   HOST: Type.String({ minLength: 1, default: '127.0.0.1', description: 'Interface to bind' }),
@@ -40,8 +42,32 @@ const EnvSchema = Type.Object({
   ATRIUM_RATE_LIMIT_BURST: Type.Integer({ minimum: 1, default: 10, description: 'Requests a credential may make at once' }),
   ATRIUM_RATE_LIMIT_PER_SECOND: Type.Number({ exclusiveMinimum: 0, default: 1, description: 'Sustained requests per second per credential' }),
   ATRIUM_COOKIE_SECRET: Type.Optional(
-    Type.String({ minLength: 32, description: 'Signs CSRF cookies; set the same value on every process (default: random per process)' }),
+    Type.String({
+      minLength: 32,
+      description: 'Signs CSRF cookies. Default: generated once and kept (a 0600 file `cookie-secret` in ATRIUM_DATA_DIR on SQLite, the database on PostgreSQL), so restarts and every process of a deployment share it',
+    }),
   ),
+  ATRIUM_METRICS_TOKEN: Type.Optional(
+    Type.String({ minLength: 16, pattern: '^[\\x21-\\x7e]+$', description: 'Bearer token that may read /metrics from anywhere; without it only loopback callers (not through a proxy) may' }),
+  ),
+  ATRIUM_IMAGE_ORIGINS: Type.String({
+    pattern: '^(|https?://[A-Za-z0-9.-]+(:\\d{1,5})?(,https?://[A-Za-z0-9.-]+(:\\d{1,5})?)*)$',
+    default: '',
+    description: 'Comma-separated origins (https://images.example.com) whose images message Markdown may show; other external images are shown as links and blocked by the Content-Security-Policy',
+  }),
+  ATRIUM_SIGNIN_ACCOUNT_LIMIT: Type.String({
+    pattern: TIERS_PATTERN,
+    default: '5:60,20:3600',
+    description: 'Sign-in attempts per account (email): `attempts:seconds` tiers, each allowing that many at once and one more every that many seconds, so the wait grows; `off` disables',
+  }),
+  ATRIUM_PUBLIC_FORM_LIMIT: Type.String({
+    pattern: TIERS_PATTERN,
+    default: '30:2,300:60',
+    description: 'Requests per client address to each unauthenticated form (sign-in, sign-in links, OAuth token, booking pages, meeting-link pages), as `attempts:seconds` tiers; `off` disables',
+  }),
+  ATRIUM_LOBBY_BOOKINGS_PER_DAY: Type.Integer({ minimum: 0, default: 100, description: 'Bookings one lobby accepts per day from its public page (refilled continuously); 0 = no cap' }),
+  ATRIUM_PASSWORD_HASH_CONCURRENCY: Type.Integer({ minimum: 1, maximum: 64, default: 2, description: 'Password hashes (scrypt) computed at once; more sign-ins wait their turn' }),
+  ATRIUM_PASSWORD_HASH_QUEUE: Type.Integer({ minimum: 0, default: 32, description: 'Sign-ins that may wait for a password hash; beyond this they get 503 with Retry-After' }),
   ATRIUM_ALLOW_PRIVATE_URLS: Type.Boolean({
     default: false,
     description: 'Allow webhook, interactivity and relay URLs that resolve to private, loopback or link-local addresses',
@@ -85,8 +111,16 @@ export interface Config {
   readonly logLevel: Env['ATRIUM_LOG_LEVEL']
   readonly bodyLimit: number
   readonly rateLimit: RateLimitConfig
-  /** Secret for signed cookies (CSRF). */
-  readonly cookieSecret: string
+  /**
+   * Secret for signed cookies (CSRF); undefined when not configured, and then buildApp uses the
+   * deployment's generated one (see actions/server-secrets.ts).
+   */
+  readonly cookieSecret: string | undefined
+  /** Bearer token for /metrics from non-loopback callers; undefined: loopback only. */
+  readonly metricsToken: string | undefined
+  /** Origins (besides our own) from which message Markdown may load images. */
+  readonly imageOrigins: readonly string[]
+  readonly throttle: ThrottleConfig
   readonly allowPrivateUrls: boolean
   readonly webhooks: WebhookConfig
   readonly llm?: LlmConfig | undefined
@@ -100,6 +134,26 @@ export interface RateLimitConfig {
   readonly perSecond: number
   /** Prefix of the limiter's Redis keys, so several deployments can share one Redis. */
   readonly keyPrefix: string
+}
+
+/** One tier of an attempt limit: `burst` at once, then one more every `everySeconds`. */
+export interface AttemptTier {
+  readonly burst: number
+  readonly everySeconds: number
+}
+
+/** Limits of the unauthenticated surfaces (sign-in and public forms); empty tiers = no limit. */
+export interface ThrottleConfig {
+  /** Password sign-in attempts per account (email). */
+  readonly account: readonly AttemptTier[]
+  /** Requests per client address, per unauthenticated form. */
+  readonly address: readonly AttemptTier[]
+  /** Bookings per lobby per day from the public page; 0 = no cap. */
+  readonly lobbyBookingsPerDay: number
+  /** Password hashes computed at once. */
+  readonly hashConcurrency: number
+  /** Sign-ins waiting for a hash beyond which 503 is answered. */
+  readonly hashQueue: number
 }
 
 export interface WebhookConfig {
@@ -172,7 +226,16 @@ function buildConfig(env: Env): Config {
       perSecond: env.ATRIUM_RATE_LIMIT_PER_SECOND,
       keyPrefix: `${env.ATRIUM_REDIS_PREFIX}:rl`,
     }),
-    cookieSecret: env.ATRIUM_COOKIE_SECRET ?? randomBytes(32).toString('hex'),
+    cookieSecret: env.ATRIUM_COOKIE_SECRET,
+    metricsToken: env.ATRIUM_METRICS_TOKEN,
+    imageOrigins: Object.freeze(env.ATRIUM_IMAGE_ORIGINS === '' ? [] : env.ATRIUM_IMAGE_ORIGINS.split(',').map((o) => new URL(o).origin)),
+    throttle: Object.freeze({
+      account: parseTiers(env.ATRIUM_SIGNIN_ACCOUNT_LIMIT),
+      address: parseTiers(env.ATRIUM_PUBLIC_FORM_LIMIT),
+      lobbyBookingsPerDay: env.ATRIUM_LOBBY_BOOKINGS_PER_DAY,
+      hashConcurrency: env.ATRIUM_PASSWORD_HASH_CONCURRENCY,
+      hashQueue: env.ATRIUM_PASSWORD_HASH_QUEUE,
+    }),
     allowPrivateUrls: env.ATRIUM_ALLOW_PRIVATE_URLS,
     webhooks: Object.freeze({
       retrySchedule: env.ATRIUM_WEBHOOK_RETRY_SCHEDULE === 'none' ? [] : env.ATRIUM_WEBHOOK_RETRY_SCHEDULE.split(',').map(Number),
@@ -182,6 +245,14 @@ function buildConfig(env: Env): Config {
     }),
     llm: llmConfig(env),
   })
+}
+
+function parseTiers(value: string): readonly AttemptTier[] {
+  if (value === 'off') return Object.freeze([])
+  return Object.freeze(value.split(',').map((t) => {
+    const [burst, every] = t.split(':').map(Number)
+    return Object.freeze({ burst: burst!, everySeconds: every! })
+  }))
 }
 
 function llmConfig(env: Env): LlmConfig | undefined {

@@ -106,8 +106,13 @@ export class TestEnv {
 
   static async create(overrides: Partial<Config> = {}): Promise<TestEnv> {
     const { db, config, drop } = await freshDatabase()
-    // The suite is never throttled unless a test asks for rate limiting.
-    const cfg: Config = { ...config, rateLimit: { ...config.rateLimit, enabled: false }, ...overrides }
+    // The suite is never throttled unless a test asks for rate limiting (or sign-in limits).
+    const cfg: Config = {
+      ...config,
+      rateLimit: { ...config.rateLimit, enabled: false },
+      throttle: { ...config.throttle, account: [], address: [], lobbyBookingsPerDay: 0 },
+      ...overrides,
+    }
     const org: Organization = {
       id: newId(),
       externalId: randomToken(10).toUpperCase(),

@@ -20,7 +20,7 @@ describe('human sign-in', () => {
     expect(res.body).toContain('name="_csrf"')
     // The next parameter is escaped, never inserted as markup.
     expect(res.body).not.toContain('"><script>')
-    expect(res.body).toContain('&quot;&gt;&lt;script&gt;')
+    expect(res.body).toContain('value="/oauth/authorize?a=%22%3E%3Cscript%3E"')
     expect(browser.csrfToken).toBeTruthy()
   })
 
@@ -77,7 +77,7 @@ describe('human sign-in', () => {
       await browser.get('/login')
       const res = await browser.submit('/login', { email: user.email, password: user.password, next })
       expect(res.statusCode).toBe(303)
-      expect(res.headers.location).toBe('/login/done')
+      expect(res.headers.location).toBe('/')
     }
   })
 

@@ -12,6 +12,8 @@ import { microsToIsoMillis, monotonicMicros, parseDateParam } from '../time.js'
  * - `ROLE_CHANGED`      data `{from: 'User'|'Admin', to: 'User'|'Admin', source}`
  * - `USER_SIGNED_IN`    data as given by the sign-in path (e.g. `{method: 'password'}`)
  * - `ENTER_ROOM` / `LEAVE_ROOM` data `{location: {...}}`, recorded by presence.
+ * - `SIGNIN_LOCKED`     data `{scope: 'account'|'address', address, retryAfterSeconds}`: sign-in
+ *   attempts began to be refused (once per lockout, not per refused attempt).
  * `source` says who made the change: `api` (with `actor`, the calling address), `scim`, `cli`.
  */
 export type AuditEventType =
@@ -22,6 +24,7 @@ export type AuditEventType =
   | 'USER_SIGNED_IN'
   | 'ENTER_ROOM'
   | 'LEAVE_ROOM'
+  | 'SIGNIN_LOCKED'
   | (string & {})
 
 export interface AuditRecord {

@@ -31,6 +31,7 @@ import {
 import { findGroupByRoomKey } from '../store/repos/rooms.js'
 import { findUsers, findUsersByEmail } from '../store/repos/users.js'
 import { microsToIso, nowMicros } from '../time.js'
+import { normalizeEmail } from '../email.js'
 
 /**
  * Who acts on a group. An `app` is an API caller speaking as its bot address and goes through
@@ -85,7 +86,7 @@ async function resolveEntries(
     const entry = raw.trim()
     if (opts.self !== undefined && entry === opts.self) continue
     if (opts.allowEmails && entry.includes('@')) {
-      emails.push(entry.toLowerCase())
+      emails.push(normalizeEmail(entry))
       continue
     }
     const parsed = parseTagged(entry)
@@ -103,7 +104,7 @@ async function resolveEntries(
       out.push(entry)
       continue
     }
-    const user: User | undefined = opts.allowEmails && entry.includes('@') ? byEmail.get(entry.toLowerCase()) : byId.get(entry.slice(2))
+    const user: User | undefined = opts.allowEmails && entry.includes('@') ? byEmail.get(normalizeEmail(entry)) : byId.get(entry.slice(2))
     if (!user) fail('invalid_request', `${field}: no user "${raw}" in this organization`)
     if (!user.active) fail('invalid_request', `${field}: user "${raw}" is deactivated`)
     out.push(tag('U', user.id))

@@ -25,6 +25,7 @@ import { findUser, findUserByEmail } from '../store/repos/users.js'
 import { microsToIso, nowMicros, parseDateParam } from '../time.js'
 import { pageOf, resolveDateRange, type DateRangeQuery } from './daterange.js'
 import { insertLinkFor, meetingLinkUrl } from './meetinglinks.js'
+import { normalizeEmail } from '../email.js'
 
 /**
  * Lobbies: public booking pages (`<public URL>/l/<handle>[/<slug>]`) offering a host's free slots.
@@ -317,7 +318,7 @@ const emailRe = /^[^\s@]+@[^\s@]+\.[^\s@]+$/
  */
 export async function bookSlot(ctx: Context, lobbyId: string, input: BookingInput) {
   const name = input.name.trim()
-  const email = input.email.trim().toLowerCase()
+  const email = normalizeEmail(input.email)
   const notes = input.notes?.trim() || null
   if (name === '' || name.length > 200) fail('invalid_request', 'name: must be 1 to 200 characters')
   if (!emailRe.test(email) || email.length > 254) fail('invalid_request', 'email: must be an email address')

@@ -7,6 +7,7 @@ import type { Executor } from '../store/db.js'
 import { findMeetingLink, insertMeetingLink, updateMeetingLink } from '../store/repos/meetinglinks.js'
 import { findUser, findUserByEmail } from '../store/repos/users.js'
 import { microsToIso, nowMicros, parseDateParam } from '../time.js'
+import { normalizeEmail } from '../email.js'
 
 /**
  * Meeting links: a named, optionally scheduled meeting with a host and a public page on this
@@ -100,7 +101,7 @@ export async function updateMeetingLinkDetails(ctx: Context, principal: Principa
     if (!link) fail('not_found', 'Meeting link not found.')
     if (input.host !== undefined && input.host.trim() !== '') {
       const host = await findUser(tx, link.orgId, link.hostUserId)
-      if (host?.email.toLowerCase() !== input.host.trim().toLowerCase()) fail('invalid_request', 'host: the host of a meeting link cannot be changed')
+      if ((host && normalizeEmail(host.email)) !== normalizeEmail(input.host)) fail('invalid_request', 'host: the host of a meeting link cannot be changed')
     }
     const startIn = parseTime(input.start, 'start')
     const endIn = parseTime(input.end, 'end')

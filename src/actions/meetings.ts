@@ -8,6 +8,7 @@ import { insertEvent } from '../store/repos/outbox.js'
 import { findUser, findUserByEmail } from '../store/repos/users.js'
 import { microsToIso, nowMicros } from '../time.js'
 import { pageOf, resolveDateRange, type DateRangeQuery } from './daterange.js'
+import { normalizeEmail } from '../email.js'
 
 /**
  * Meetings. Atrium has no audio/video of its own, so meetings enter through ingestion (admin API
@@ -31,7 +32,7 @@ export async function resolveAttendees(db: Executor, orgId: string, attendees: R
   const out: MeetingParticipant[] = []
   const seen = new Set<string>()
   for (const [i, a] of attendees.entries()) {
-    const email = a.email.trim().toLowerCase()
+    const email = normalizeEmail(a.email)
     if (!emailRe.test(email)) fail('invalid_request', `${field}/${i}: "${a.email}" is not an email address`)
     if (seen.has(email)) continue
     seen.add(email)

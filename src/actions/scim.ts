@@ -16,6 +16,7 @@ import { findUser, findUserByEmail, findUsers, findUsersByExternalId, listUsers 
 import { microsToIso, nowMicros } from '../time.js'
 import { archiveGroup, createGroup, GROUP_NAME_MAX } from './groups.js'
 import { addUser, isEmail, setUserActiveState, setUserRole, updateUserProfile, type ChangeSource } from './users.js'
+import { normalizeEmail } from '../email.js'
 
 /**
  * SCIM 2.0 provisioning (RFC 7643/7644) as Roam documents it (scim.json): Users and Groups,
@@ -83,10 +84,13 @@ function boolValue(field: string, value: unknown): boolean {
 
 type CompValue = Compare['compValue']
 
-/** SCIM string comparisons are case-insensitive for the attributes Atrium serves (caseExact false). */
+/**
+ * SCIM string comparisons are case-insensitive for the attributes Atrium serves (caseExact false),
+ * and Unicode-normalised (NFC) like the stored emails.
+ */
 class CaseInsensitiveTester extends Tester {
   private static fold<T>(value: T): T {
-    return (typeof value === 'string' ? value.toLowerCase() : value) as T
+    return (typeof value === 'string' ? value.normalize('NFC').toLowerCase().normalize('NFC') : value) as T
   }
   override eq(r: unknown, v: CompValue): boolean {
     return super.eq(CaseInsensitiveTester.fold(r), CaseInsensitiveTester.fold(v))
@@ -260,7 +264,7 @@ function readUserBody(body: unknown): UserFields {
   const primary = (emails.find((e) => isObject(e) && attr(e, 'primary') === true) ?? emails[0]) as unknown
   const primaryValue = isObject(primary) ? attr(primary, 'value') : undefined
   if (typeof primaryValue !== 'string') bad('invalidValue', 'emails[].value is required')
-  if (primaryValue.trim().toLowerCase() !== userName.trim().toLowerCase()) bad('invalidValue', 'userName must match primary email')
+  if (normalizeEmail(primaryValue) !== normalizeEmail(userName)) bad('invalidValue', 'userName must match primary email')
   const name = attr(body, 'name')
   const givenName = isObject(name) ? attr(name, 'givenName') : undefined
   const familyName = isObject(name) ? attr(name, 'familyName') : undefined
@@ -278,7 +282,7 @@ function readUserBody(body: unknown): UserFields {
     if (role !== undefined) isAdmin = role === 'Admin'
   }
   return {
-    email: userName.trim().toLowerCase(),
+    email: normalizeEmail(userName),
     givenName: givenName.trim(),
     familyName: familyName.trim(),
     externalId: typeof externalId === 'string' ? externalId : undefined,

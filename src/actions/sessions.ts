@@ -7,6 +7,7 @@ import { digest, randomToken } from '../secrets.js'
 import { consumeSigninLink, deleteSession, findSession, insertSession, insertSigninLink } from '../store/repos/sessions.js'
 import { findPasswordHash, findUser, findUserByEmail, setPasswordHash } from '../store/repos/users.js'
 import { nowMicros } from '../time.js'
+import { recordAudit } from './audit.js'
 import { requireOrganization } from './bootstrap.js'
 import { endUserSessions } from './signout.js'
 
@@ -52,7 +53,7 @@ export async function setPassword(ctx: Context, orgId: string, userId: string, p
   if (password.length < PASSWORD_MIN || password.length > PASSWORD_MAX) {
     fail('invalid_request', `password: must be ${PASSWORD_MIN} to ${PASSWORD_MAX} characters`)
   }
-  const hash = await hashPassword(password)
+  const hash = await hashGate(ctx).run(() => hashPassword(password))
   await ctx.db.transaction().execute(async (tx) => {
     const now = nowMicros()
     await setPasswordHash(tx, orgId, userId, hash, now)
@@ -66,8 +67,49 @@ export async function setPassword(ctx: Context, orgId: string, userId: string, p
  */
 export async function changeOwnPassword(ctx: Context, user: User, input: { currentPassword: string; newPassword: string }, sessionToken: string): Promise<void> {
   const stored = await findPasswordHash(ctx.db, user.orgId, user.id)
-  if (!stored || !(await verifyPassword(input.currentPassword, stored))) fail('forbidden', 'currentPassword: does not match your password')
+  if (!stored || !(await hashGate(ctx).run(() => verifyPassword(input.currentPassword, stored)))) fail('forbidden', 'currentPassword: does not match your password')
   await setPassword(ctx, user.orgId, user.id, input.newPassword, { keepSessionToken: sessionToken })
+}
+
+/**
+ * At most `hashConcurrency` password hashes run at once (scrypt occupies a libuv thread and 16 MB
+ * each; unbounded parallel guesses would queue every other request's file and DNS work behind
+ * them). Further sign-ins wait their turn, first come first served, up to `hashQueue` of them;
+ * beyond that the answer is 503 with Retry-After, at once, without hashing.
+ */
+class HashGate {
+  private active = 0
+  private readonly waiting: Array<() => void> = []
+
+  constructor(
+    private readonly limit: number,
+    private readonly queue: number,
+  ) {}
+
+  async run<T>(work: () => Promise<T>): Promise<T> {
+    if (this.active < this.limit) this.active++
+    else {
+      if (this.waiting.length >= this.queue) fail('unavailable', 'Too many sign-ins at once. Try again in a moment.', { 'retry-after': '1' })
+      // The slot is handed over by the finishing run, so `active` stays counted.
+      await new Promise<void>((resolve) => this.waiting.push(resolve))
+    }
+    try {
+      return await work()
+    } finally {
+      const next = this.waiting.shift()
+      if (next) next()
+      else this.active--
+    }
+  }
+}
+
+/** One gate per configuration (one per process in production; one per test app). */
+const gates = new WeakMap<object, HashGate>()
+
+function hashGate(ctx: Context): HashGate {
+  let gate = gates.get(ctx.config)
+  if (!gate) gates.set(ctx.config, (gate = new HashGate(ctx.config.throttle.hashConcurrency, ctx.config.throttle.hashQueue)))
+  return gate
 }
 
 /** A hash compared against when the email is unknown, so both paths take the same time. */
@@ -86,9 +128,25 @@ export async function signIn(ctx: Context, email: string, password: string): Pro
   const user = await findUserByEmail(ctx.db, org.id, email.trim())
   const stored = user && user.active ? await findPasswordHash(ctx.db, org.id, user.id) : null
   decoyHash ??= hashPassword(randomToken(16))
-  const ok = await verifyPassword(password, stored ?? (await decoyHash))
+  const against = stored ?? (await decoyHash)
+  const ok = await hashGate(ctx).run(() => verifyPassword(password, against))
   if (!user || !stored || !ok) fail('invalid_auth', 'Wrong email or password.')
   return startSession(ctx, org.id, user)
+}
+
+/**
+ * Records that sign-in attempts are being refused (`SIGNIN_LOCKED`, data `{scope, address,
+ * retryAfterSeconds}`): about the account when the email names one, else about nobody.
+ */
+export async function recordSigninLockout(ctx: Context, input: { email: string; scope: 'account' | 'address'; address: string; retryAfterSeconds: number }): Promise<void> {
+  const org = await requireOrganization(ctx)
+  const user = input.scope === 'account' ? await findUserByEmail(ctx.db, org.id, input.email) : undefined
+  await recordAudit(ctx.db, {
+    orgId: org.id,
+    userId: user?.id ?? null,
+    eventType: 'SIGNIN_LOCKED',
+    data: { scope: input.scope, address: input.address, retryAfterSeconds: input.retryAfterSeconds },
+  })
 }
 
 async function startSession(ctx: Context, orgId: string, user: User): Promise<SignedIn> {

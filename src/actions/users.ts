@@ -8,6 +8,7 @@ import { findUser, findUserByEmail, insertUser, listUsers, setUserActive, update
 import { monotonicMicros, nowMicros } from '../time.js'
 import { recordAudit } from './audit.js'
 import { endUserSessions } from './signout.js'
+import { normalizeEmail } from '../email.js'
 
 /**
  * Who made a change to the directory, for the audit log: an API caller (its address), the SCIM
@@ -48,7 +49,7 @@ function inTransaction<T>(ctx: Context, tx: Executor | undefined, run: (db: Exec
 
 /** Creates a user in the organization and records `USER_CREATED` in the audit log. */
 export async function addUser(ctx: Context, orgId: string, input: AddUserInput, tx?: Executor): Promise<User> {
-  const email = input.email.trim().toLowerCase()
+  const email = normalizeEmail(input.email)
   const name = input.name.trim()
   if (!emailRe.test(email)) fail('invalid_request', `email: "${input.email}" is not an email address`)
   if (name === '' || name.length > NAME_MAX) fail('invalid_request', `name: must be 1 to ${NAME_MAX} characters`)

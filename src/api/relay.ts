@@ -13,15 +13,8 @@ const Result = Type.Union([
   Type.Object({ posted: Type.Literal(true), chat: Type.String(), timestamp: Type.Integer({ description: 'Message timestamp (Unix µs)' }) }),
 ])
 
-/** A request URL with a relay's secret replaced, for logs. */
-export function redactRelayUrl(url: string): string {
-  return url.replace(/^\/relay\/[^/?#]+/, '/relay/[secret]')
-}
-
-/** Fastify's request log serializer, with relay URLs redacted (the path is the relay's credential). */
-export function requestLogSerializer(req: { method: string; url: string; host?: string; ip?: string; socket?: { remotePort?: number } }): Record<string, unknown> {
-  return { method: req.method, url: redactRelayUrl(req.url), host: req.host, remoteAddress: req.ip, remotePort: req.socket?.remotePort }
-}
+/** Fastify's request log serializer (kept here for existing imports; see http/logging.ts). */
+export { requestLogSerializer } from '../http/logging.js'
 
 /**
  * A sender's delivery id: `Idempotency-Key`, or else Standard Webhooks' `webhook-id`, which a

@@ -13,7 +13,8 @@ export interface PageData {
 /**
  * Renders a server-side page through the shared layout: HTML-escaped data, the page's CSRF token
  * (`it.csrfToken`, already in a hidden field via `include('@csrf', it)` and in a meta tag),
- * security headers that keep the page out of frames and scripts out of the page.
+ * security headers that keep the page out of frames and scripts out of the page (the global ones
+ * from http/security-headers.ts, with a page policy that allows only the layout's own style).
  */
 export function renderPage(reply: FastifyReply, template: string, data: PageData, status = 200): FastifyReply {
   if (!(template in templates)) throw new Error(`no page template "${template}"`)
@@ -24,7 +25,7 @@ export function renderPage(reply: FastifyReply, template: string, data: PageData
     .header('content-type', 'text/html; charset=utf-8')
     .header('cache-control', 'no-store')
     .header('x-frame-options', 'DENY')
-    .header('referrer-policy', 'no-referrer')
-    .header('content-security-policy', "default-src 'none'; style-src 'unsafe-inline'; img-src 'self' data:; form-action 'self' http: https:; frame-ancestors 'none'; base-uri 'none'")
+    .header('referrer-policy', 'same-origin')
+    .header('content-security-policy', reply.server.pageContentSecurityPolicy)
     .send(html)
 }

@@ -1,9 +1,10 @@
-import type { FastifyInstance, FastifyReply } from 'fastify'
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import { Type } from 'typebox'
 import { bookingIcs, bookingSummary, bookSlot, publicLobby, type PublicLobby } from '../actions/lobbies.js'
 import { publicMeetingLink } from '../actions/meetinglinks.js'
 import type { Context } from '../context.js'
 import { isAppError } from '../errors.js'
+import { clientAddress, humanWait, withRetryAfter, type Refusal, type Surface, type Throttle } from '../http/throttle.js'
 import { renderPage } from './index.js'
 
 /**
@@ -47,10 +48,23 @@ function slotGroups(pub: PublicLobby) {
   return groups
 }
 
-export async function meetingPageRoutes(app: FastifyInstance, opts: { ctx: Context }): Promise<void> {
-  const { ctx } = opts
+function tooMany(reply: FastifyReply, refusal: Refusal): FastifyReply {
+  return renderPage(withRetryAfter(reply, refusal), 'message', { title: 'Too many requests', message: `Too many requests from your address. Try again in ${humanWait(refusal.retryAfterSeconds)}.`, error: true }, 429)
+}
 
-  app.get('/m/:id', { schema: { hide: true, params: Type.Object({ id: Id }) } }, async (request, reply) => {
+/**
+ * Meeting pages are public, so each is charged to the caller's address (`ATRIUM_PUBLIC_FORM_LIMIT`):
+ * page views of meeting links and bookings under one budget, booking submissions under another.
+ */
+export async function meetingPageRoutes(app: FastifyInstance, opts: { ctx: Context; throttle: Throttle }): Promise<void> {
+  const { ctx, throttle } = opts
+  const limited = (surface: Surface) => async (request: FastifyRequest, reply: FastifyReply) => {
+    const refusal = await throttle.address(surface, clientAddress(request))
+    if (refusal) return tooMany(reply, refusal)
+  }
+  const pageViews = limited('meeting-page')
+
+  app.get('/m/:id', { schema: { hide: true, params: Type.Object({ id: Id }) }, preHandler: pageViews }, async (request, reply) => {
     const { id } = request.params as { id: string }
     const link = uuidRe.test(id) ? await publicMeetingLink(ctx, id) : undefined
     if (!link) return notFound(reply, 'Meeting')
@@ -86,13 +100,19 @@ export async function meetingPageRoutes(app: FastifyInstance, opts: { ctx: Conte
     const form = request.body as { start: string; name: string; email: string; notes?: string }
     const pub = await publicLobby(ctx, handle, slug)
     if (!pub) return notFound(reply, 'Lobby')
+    const kept = { name: form.name, email: form.email, notes: form.notes ?? '', start: form.start }
+    const full = await throttle.lobbyBooking(pub.lobby.id)
+    if (full) {
+      const error = `This lobby has taken all the bookings it accepts for now. Try again in ${humanWait(full.retryAfterSeconds)}.`
+      return showLobby(withRetryAfter(reply, full), handle, slug, { error, form: kept }, 429)
+    }
     try {
       const { booking } = await bookSlot(ctx, pub.lobby.id, { start: form.start, name: form.name, email: form.email, notes: form.notes })
       return reply.redirect(`/bookings/${booking.id}`, 303)
     } catch (err) {
       if (!isAppError(err) || (err.code !== 'invalid_request' && err.code !== 'conflict')) throw err
       const message = err.code === 'conflict' ? 'That time has just been booked by someone else. Please pick another.' : err.message
-      return showLobby(reply, handle, slug, { error: message, form: { name: form.name, email: form.email, notes: form.notes ?? '', start: form.start } }, err.status)
+      return showLobby(reply, handle, slug, { error: message, form: kept }, err.status)
     }
   }
 
@@ -102,15 +122,16 @@ export async function meetingPageRoutes(app: FastifyInstance, opts: { ctx: Conte
     const p = request.params as { handle: string; slug: string }
     return showLobby(reply, p.handle, p.slug)
   })
-  app.post('/l/:handle', { schema: { hide: true, params: lobbyParams, body: BookingForm }, preValidation: app.csrfProtection }, async (request, reply) =>
+  const bookings = limited('booking')
+  app.post('/l/:handle', { schema: { hide: true, params: lobbyParams, body: BookingForm }, preValidation: app.csrfProtection, preHandler: bookings }, async (request, reply) =>
     book(request, reply, (request.params as { handle: string }).handle, ''),
   )
-  app.post('/l/:handle/:slug', { schema: { hide: true, params: lobbyParams, body: BookingForm }, preValidation: app.csrfProtection }, async (request, reply) => {
+  app.post('/l/:handle/:slug', { schema: { hide: true, params: lobbyParams, body: BookingForm }, preValidation: app.csrfProtection, preHandler: bookings }, async (request, reply) => {
     const p = request.params as { handle: string; slug: string }
     return book(request, reply, p.handle, p.slug)
   })
 
-  app.get('/bookings/:id', { schema: { hide: true, params: Type.Object({ id: Id }) } }, async (request, reply) => {
+  app.get('/bookings/:id', { schema: { hide: true, params: Type.Object({ id: Id }) }, preHandler: pageViews }, async (request, reply) => {
     const { id } = request.params as { id: string }
     const b = uuidRe.test(id) ? await bookingSummary(ctx, id) : undefined
     if (!b) return notFound(reply, 'Booking')
@@ -124,7 +145,7 @@ export async function meetingPageRoutes(app: FastifyInstance, opts: { ctx: Conte
     })
   })
 
-  app.get('/bookings/:id/invite.ics', { schema: { hide: true, params: Type.Object({ id: Id }) } }, async (request, reply) => {
+  app.get('/bookings/:id/invite.ics', { schema: { hide: true, params: Type.Object({ id: Id }) }, preHandler: pageViews }, async (request, reply) => {
     const { id } = request.params as { id: string }
     const ics = uuidRe.test(id) ? await bookingIcs(ctx, id) : undefined
     if (!ics) return notFound(reply, 'Booking')

@@ -5,14 +5,11 @@
  * To add a page: add its template here and call `renderPage(reply, 'name', { title, … })`.
  */
 
-const layout = `<!doctype html>
-<html lang="en">
-<head>
-<meta charset="utf-8">
-<meta name="viewport" content="width=device-width, initial-scale=1">
-<meta name="csrf-token" content="<%= it.csrfToken %>">
-<title><%= it.title %> · <%= it.siteName %></title>
-<style>
+/**
+ * The layout's stylesheet, inline: the pages' Content-Security-Policy allows exactly this text by
+ * its SHA-256 hash (no 'unsafe-inline'), so it must stay free of template tags.
+ */
+export const LAYOUT_STYLE = `
   :root { color-scheme: light dark; --accent: #4f46e5; --muted: #6b7280; --border: #d1d5db; }
   * { box-sizing: border-box; }
   body { margin: 0; font: 15px/1.5 system-ui, -apple-system, "Segoe UI", sans-serif; background: Canvas; color: CanvasText; }
@@ -27,7 +24,17 @@ const layout = `<!doctype html>
   ul.scopes { padding-left: 1.2rem; } ul.scopes code { font-size: .85rem; }
   fieldset { border: 1px solid var(--border); border-radius: 8px; margin-top: 1rem; }
   .actions { display: flex; gap: .75rem; }
-</style>
+  label.slot { display: inline-block; font-weight: normal; margin-right: .75rem; }
+`
+
+const layout = `<!doctype html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<meta name="csrf-token" content="<%= it.csrfToken %>">
+<title><%= it.title %> · <%= it.siteName %></title>
+<style>${LAYOUT_STYLE}</style>
 </head>
 <body>
 <main>
@@ -104,7 +111,7 @@ const lobby = `<% layout('@layout', it) %>
   <% it.groups.forEach(function (g) { %>
   <fieldset><legend><%= g.day %></legend>
     <% g.slots.forEach(function (s) { %>
-    <label style="display:inline-block;font-weight:normal;margin-right:.75rem"><input type="radio" name="start" value="<%= s.value %>" required<%= s.value === it.form.start ? ' checked' : '' %>> <%= s.label %></label>
+    <label class="slot"><input type="radio" name="start" value="<%= s.value %>" required<%= s.value === it.form.start ? ' checked' : '' %>> <%= s.label %></label>
     <% }) %>
   </fieldset>
   <% }) %>

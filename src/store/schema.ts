@@ -27,6 +27,7 @@ export interface Database {
   audit_log: AuditLogTable
   sessions: SessionsTable
   signin_links: SigninLinksTable
+  server_secrets: ServerSecretsTable
   oauth_grants: OAuthGrantsTable
   oauth_codes: OAuthCodesTable
   file_blobs: FileBlobsTable
@@ -292,6 +293,13 @@ export interface SessionsTable {
   user_id: string
   created_at: number
   expires_at: number
+}
+
+/** Secrets the server generated for itself (e.g. `cookie`), shared by every process on the database. */
+export interface ServerSecretsTable {
+  name: string
+  value: string
+  created_at: number
 }
 
 export interface SigninLinksTable {

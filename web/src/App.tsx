@@ -10,6 +10,7 @@ import { Tokens } from './pages/Tokens'
 import { OfficeProvider } from './people'
 import { setCsrfToken } from './api'
 import { realtime } from './realtime'
+import { ImagePolicyContext } from './imagePolicy'
 
 function signInUrl(): string {
   return `/login?next=${encodeURIComponent(window.location.pathname + window.location.search)}`
@@ -95,11 +96,13 @@ export function App() {
   if (!session) return <p className="loading">Loading…</p>
   return (
     <SessionContext.Provider value={session}>
-      <RouterProvider>
-        <OfficeProvider>
-          <Shell session={session} />
-        </OfficeProvider>
-      </RouterProvider>
+      <ImagePolicyContext.Provider value={{ allowedOrigins: session.imageOrigins ?? [] }}>
+        <RouterProvider>
+          <OfficeProvider>
+            <Shell session={session} />
+          </OfficeProvider>
+        </RouterProvider>
+      </ImagePolicyContext.Provider>
     </SessionContext.Provider>
   )
 }

@@ -1,6 +1,7 @@
 import { createContext, useCallback, useContext, useEffect, useMemo, useState, type ReactNode } from 'react'
 import { get } from './api'
 import { DirectoryContext } from './directory'
+import { imageAllowed, useImagePolicy } from './imagePolicy'
 import { realtime } from './realtime'
 
 export interface Person {
@@ -74,9 +75,12 @@ export function initials(name: string): string {
 
 export function Avatar({ person, size }: { person: Pick<Person, 'name' | 'imageUrl' | 'presence'>; size?: number }) {
   const style = size ? { width: size, height: size } : undefined
+  // A picture the Content-Security-Policy would block (another origin, not allowed) is not requested: initials instead.
+  const policy = useImagePolicy()
+  const picture = person.imageUrl && imageAllowed(person.imageUrl, policy) ? person.imageUrl : null
   return (
     <span className="avatar" style={style} title={`${person.name} (${person.presence})`}>
-      {person.imageUrl ? <img src={person.imageUrl} alt="" /> : <span aria-hidden="true">{initials(person.name)}</span>}
+      {picture ? <img src={picture} alt="" /> : <span aria-hidden="true">{initials(person.name)}</span>}
       <span className={`dot ${person.presence}`} aria-hidden="true" />
     </span>
   )

@@ -15,6 +15,8 @@ export interface SessionInfo {
   user: Me
   org: { id: string; name: string }
   csrfToken: string
+  /** Origins besides this one whose images messages may show. */
+  imageOrigins?: string[]
 }
 
 export const SessionContext = createContext<SessionInfo | null>(null)

@@ -2,6 +2,7 @@ import { afterEach, describe, expect, it } from 'vitest'
 import { cleanup, render } from '@testing-library/react'
 import { MessageText } from '../src/markdown/MessageText'
 import { DirectoryContext, directoryFrom } from '../src/directory'
+import { ImagePolicyContext } from '../src/imagePolicy'
 
 afterEach(cleanup)
 
@@ -47,5 +48,39 @@ describe('message text (Markdown)', () => {
     const c = show(`ping <@${bob}> and <@all>`)
     expect([...c.querySelectorAll('.mention')].map((m) => m.textContent)).toEqual(['@Bob', '@everyone'])
     expect(c.querySelector('a')).toBeNull()
+  })
+})
+
+describe('images from other origins (tracking pixels)', () => {
+  const showWith = (text: string, allowedOrigins: string[] = []) =>
+    render(
+      <ImagePolicyContext.Provider value={{ allowedOrigins }}>
+        <DirectoryContext.Provider value={directoryFrom([])}>
+          <MessageText text={text} />
+        </DirectoryContext.Provider>
+      </ImagePolicyContext.Provider>,
+    ).container
+
+  it('an image from another origin is a link, not an <img>, unless its origin is allowed', () => {
+    const c = showWith('![pixel](https://tracker.example/p.gif?u=1)')
+    expect(c.querySelector('img')).toBeNull()
+    const a = c.querySelector('a.md-image-link')!
+    expect(a.getAttribute('href')).toBe('https://tracker.example/p.gif?u=1')
+    expect(a.textContent).toBe('pixel')
+    expect(a.getAttribute('rel')).toContain('noreferrer')
+
+    const allowed = showWith('![logo](https://images.example.com/logo.png)', ['https://images.example.com'])
+    expect(allowed.querySelector('img')!.getAttribute('src')).toBe('https://images.example.com/logo.png')
+    // Another port or scheme is another origin.
+    expect(showWith('![x](http://images.example.com/logo.png)', ['https://images.example.com']).querySelector('img')).toBeNull()
+    expect(showWith('![x](https://images.example.com:8443/logo.png)', ['https://images.example.com']).querySelector('img')).toBeNull()
+  })
+
+  it('images of this origin are shown; an external image without alt text is a link labelled by its URL', () => {
+    const own = showWith(`![upload](${window.location.origin}/files/abc.png) ![rel](/files/def.png)`)
+    expect([...own.querySelectorAll('img')].map((i) => i.getAttribute('alt'))).toEqual(['upload', 'rel'])
+    const bare = showWith('![](https://tracker.example/p.gif)')
+    expect(bare.querySelector('img')).toBeNull()
+    expect(bare.querySelector('a.md-image-link')!.textContent).toBe('https://tracker.example/p.gif')
   })
 })

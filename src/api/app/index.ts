@@ -61,6 +61,7 @@ const SessionSchema = Type.Object({
   }),
   org: Type.Object({ id: Type.String(), name: Type.String() }),
   csrfToken: Type.String({ description: 'Send as x-csrf-token on writes made with the session cookie' }),
+  imageOrigins: Type.Array(Type.String(), { description: 'Origins besides this one whose images messages may show (ATRIUM_IMAGE_ORIGINS); others are shown as links' }),
 })
 
 const DryRunBody = Type.Object(
@@ -139,6 +140,7 @@ export async function appRoutes(app: FastifyInstance, opts: { ctx: Context }): P
         },
         org: { id: p.orgId, name: org?.name ?? 'Atrium' },
         csrfToken: reply.generateCsrf(),
+        imageOrigins: [...ctx.config.imageOrigins],
       }
     },
   )

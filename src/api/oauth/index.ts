@@ -6,6 +6,7 @@ import type { Context } from '../../context.js'
 import type { AccessModel, Principal } from '../../domain.js'
 import { isAppError } from '../../errors.js'
 import { SESSION_COOKIE } from '../../http/auth.js'
+import { clientAddress, type Throttle } from '../../http/throttle.js'
 import { renderPage } from '../../pages/index.js'
 
 const MODEL_CHOICES: Record<AccessModel, { label: string; help: string }> = {
@@ -26,8 +27,8 @@ const AuthorizeQuery = Type.Record(Type.String(), Type.String({ maxLength: 4096 
  * sign in first), `POST /oauth/authorize` takes their answer, `POST /oauth/token` exchanges codes
  * and refresh tokens (form-encoded, RFC 6749 error bodies).
  */
-export async function oauthRoutes(app: FastifyInstance, opts: { ctx: Context }): Promise<void> {
-  const { ctx } = opts
+export async function oauthRoutes(app: FastifyInstance, opts: { ctx: Context; throttle: Throttle }): Promise<void> {
+  const { ctx, throttle } = opts
 
   async function signedIn(request: FastifyRequest): Promise<(Principal & { model: 'personal' }) | undefined> {
     const cookie = request.cookies[SESSION_COOKIE]
@@ -78,7 +79,16 @@ export async function oauthRoutes(app: FastifyInstance, opts: { ctx: Context }):
     },
   )
 
+  // Client authentication happens here, so guesses of client secrets are charged to the caller's address.
   app.post('/oauth/token', { schema: { hide: true } }, async (request, reply) => {
+    const refusal = await throttle.address('oauth-token', clientAddress(request))
+    if (refusal) {
+      return reply
+        .code(429)
+        .header('retry-after', String(refusal.retryAfterSeconds))
+        .header('cache-control', 'no-store')
+        .send({ error: 'slow_down', error_description: `Too many token requests from this address: retry after ${refusal.retryAfterSeconds} seconds.` })
+    }
     const outcome = await exchangeToken(ctx, {
       method: request.method,
       headers: request.headers,

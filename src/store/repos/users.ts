@@ -2,6 +2,7 @@ import type { Selectable } from 'kysely'
 import type { User } from '../../domain.js'
 import type { Executor } from '../db.js'
 import type { UsersTable } from '../schema.js'
+import { normalizeEmail } from '../../email.js'
 
 export function toUser(row: Selectable<UsersTable>): User {
   return {
@@ -46,7 +47,7 @@ export async function insertUser(db: Executor, user: NewUser): Promise<User> {
     .values({
       id: user.id,
       org_id: user.orgId,
-      email: user.email.toLowerCase(),
+      email: normalizeEmail(user.email),
       name: user.name,
       is_admin: user.isAdmin ? 1 : 0,
       password_hash: user.passwordHash ?? null,
@@ -73,7 +74,7 @@ export async function findUserByEmail(db: Executor, orgId: string, email: string
     .selectFrom('users')
     .selectAll()
     .where('org_id', '=', orgId)
-    .where('email', '=', email.toLowerCase())
+    .where('email', '=', normalizeEmail(email))
     .executeTakeFirst()
   return row && toUser(row)
 }
@@ -114,7 +115,7 @@ export async function findUsersByEmail(db: Executor, orgId: string, emails: read
     .selectFrom('users')
     .selectAll()
     .where('org_id', '=', orgId)
-    .where('email', 'in', emails.map((e) => e.toLowerCase()))
+    .where('email', 'in', emails.map(normalizeEmail))
     .execute()
   return rows.map(toUser)
 }

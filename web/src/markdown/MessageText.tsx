@@ -1,6 +1,7 @@
 import Markdown, { defaultUrlTransform, type Components } from 'react-markdown'
 import remarkGfm from 'remark-gfm'
 import { Mention } from '../blockkit/mrkdwn'
+import { imageAllowed, useImagePolicy } from '../imagePolicy'
 import { safeUrl } from '../safeUrl'
 
 /**
@@ -42,8 +43,22 @@ const components: Components = {
   },
   img({ src, alt }) {
     if (typeof src !== 'string' || !src) return <>{alt}</>
-    return <img src={src} alt={alt ?? ''} loading="lazy" className="md-image" />
+    return <MessageImage src={src} alt={alt ?? ''} />
   },
+}
+
+/**
+ * An image of this origin or an allowed one is shown; any other is a link to it (labelled by its
+ * alt text), so reading a message never makes the browser fetch from a third party.
+ */
+function MessageImage({ src, alt }: { src: string; alt: string }) {
+  const policy = useImagePolicy()
+  if (imageAllowed(src, policy)) return <img src={src} alt={alt} loading="lazy" className="md-image" />
+  return (
+    <a href={src} target="_blank" rel="noopener noreferrer" className="md-image-link" title="External image, not loaded">
+      {alt || src}
+    </a>
+  )
 }
 
 export function MessageText({ text }: { text: string }) {
