@@ -11,6 +11,7 @@ import * as m0009 from './migrations/0009_office.js'
 import * as m0010 from './migrations/0010_relays.js'
 import * as m0012 from './migrations/0012_v1_send_recordings.js'
 import * as m0013 from './migrations/0013_signin_links.js'
+import * as m0014 from './migrations/0014_upload_limits.js'
 
 /**
  * The one migration set, for both dialects. Listed statically (not read from disk) so the same
@@ -28,6 +29,7 @@ const migrations: Record<string, Migration> = {
   '0010_relays': m0010,
   '0012_v1_send_recordings': m0012,
   '0013_signin_links': m0013,
+  '0014_upload_limits': m0014,
 }
 
 class StaticProvider implements MigrationProvider {
