@@ -89,6 +89,18 @@ describe(`slow clients (${dialect})`, { timeout: 60_000 }, () => {
     expect(sockets[0]!.received()).toMatch(/^HTTP\/1\.1 408/)
   })
 
+  it('a connection that sends nothing at all is closed within the header time limit', async () => {
+    const silent = await open()
+    expect(await closedWithin(silent, HEADERS_TIMEOUT_MS + 4000)).toBeLessThan(HEADERS_TIMEOUT_MS + 4000)
+  })
+
+  it('a POST whose headers arrive but whose body never starts is answered 408 and closed', async () => {
+    const s = await open()
+    s.socket.write('POST /v0/chat.post HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\nContent-Length: 100\r\n\r\n')
+    expect(await closedWithin(s, REQUEST_TIMEOUT_MS + 4000)).toBeLessThan(REQUEST_TIMEOUT_MS + 4000)
+    expect(s.received()).toMatch(/^HTTP\/1\.1 408/)
+  })
+
   it('an idle keep-alive connection is closed after the keep-alive time limit', async () => {
     const s = await open()
     s.socket.write('GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: keep-alive\r\n\r\n')

@@ -81,6 +81,25 @@ describe(`realtime sockets per person (${dialect})`, () => {
   })
 })
 
+describe(`realtime sockets and the request time limits (${dialect})`, () => {
+  it('an open realtime socket is not cut by the header or request time limit', async () => {
+    const e = await world({ headersTimeoutMs: 300, requestTimeoutMs: 600 })
+    await e.app.listen({ port: 0, host: '127.0.0.1' })
+    const base = `ws://127.0.0.1:${(e.app.server.address() as AddressInfo).port}`
+    const s = connect(base, cookieOf(await e.signedIn(await e.userWithPassword())))
+    expect(await s.ready).toBe(true)
+    let closed = false
+    void s.closed.then(() => (closed = true))
+    await new Promise((r) => setTimeout(r, 2000))
+    expect(closed).toBe(false)
+    const pong = new Promise<string>((resolve) => s.ws.on('message', (raw) => resolve(raw.toString())))
+    s.ws.send('"ping"')
+    expect(await pong).toBe('"pong"')
+    s.ws.close()
+    await s.closed
+  })
+})
+
 describe(`upload quotas (${dialect})`, () => {
   const upload = (e: TestEnv, token: string, size: number, name = 'f.bin') =>
     e.inject({
