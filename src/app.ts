@@ -16,6 +16,7 @@ import { loggerOptions } from './http/logging.js'
 import type { Config } from './config.js'
 import type { Context } from './context.js'
 import { authPlugin, installRouteTable } from './http/auth.js'
+import { limitConnectionsPerAddress } from './http/connections.js'
 import { RateLimiter } from './http/ratelimit.js'
 import { Throttle } from './http/throttle.js'
 import { loginRoutes } from './pages/login.js'
@@ -64,6 +65,15 @@ export async function buildApp(config: Config, deps: AppDeps = {}): Promise<Fast
   const app = Fastify({
     logger: loggerOptions(config.logLevel, deps.logger),
     bodyLimit: config.bodyLimit,
+    // Slow clients cannot hold the server: headers, whole requests (uploads) and idle keep-alive
+    // connections each have a time limit; Node checks them every `connectionsCheckingInterval`.
+    keepAliveTimeout: config.limits.keepAliveTimeoutMs,
+    requestTimeout: config.limits.requestTimeoutMs,
+    http: {
+      headersTimeout: config.limits.headersTimeoutMs,
+      requestTimeout: config.limits.requestTimeoutMs,
+      connectionsCheckingInterval: Math.min(1000, Math.ceil(config.limits.headersTimeoutMs / 2)),
+    },
     trustProxy: false,
     routerOptions: { ignoreTrailingSlash: true },
     ajv: { customOptions: { coerceTypes: 'array', removeAdditional: false, allErrors: true } },
@@ -71,6 +81,9 @@ export async function buildApp(config: Config, deps: AppDeps = {}): Promise<Fast
     ...(deps.compilers ? { schemaController: { compilersFactory: deps.compilers } } : {}),
   })
   if (ownsDb) app.addHook('onClose', async () => db.destroy())
+  limitConnectionsPerAddress(app.server, config.limits.maxConnectionsPerAddress, (address) =>
+    app.log.debug({ address }, `connection refused: over ATRIUM_MAX_CONNECTIONS_PER_IP (${config.limits.maxConnectionsPerAddress})`),
+  )
   const bus = deps.bus ?? (await openEventBus(config, (err) => app.log.warn({ err }, 'realtime bus: Redis unreachable; typing reaches only this process')))
   const ctx: Context = { db, config, storage: deps.storage ?? storageFor(config, db), bus }
   if (!deps.bus) app.addHook('onClose', async () => bus.close())

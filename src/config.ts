@@ -1,6 +1,7 @@
 import path from 'node:path'
 import { Type, type Static } from 'typebox'
 import Value from 'typebox/value'
+import { literalUrlProblem } from './net/outbound.js'
 
 /**
  * Every environment variable Atrium reads, with its type, default and meaning.
@@ -84,6 +85,38 @@ const EnvSchema = Type.Object({
   }),
   ATRIUM_WEBHOOK_TIMEOUT_MS: Type.Integer({ minimum: 1, default: 3000, description: 'Time limit of one webhook or interactivity request' }),
   ATRIUM_DISPATCH_INTERVAL_MS: Type.Integer({ minimum: 10, default: 1000, description: 'How often the webhook dispatcher polls the outbox' }),
+  ATRIUM_HEADERS_TIMEOUT_MS: Type.Integer({
+    minimum: 100,
+    default: 10_000,
+    description: 'Time a client has to send the request line and headers; slower connections are answered 408 and closed',
+  }),
+  ATRIUM_REQUEST_TIMEOUT_MS: Type.Integer({
+    minimum: 100,
+    default: 60_000,
+    description: 'Time a client has to send a whole request, body included (uploads); slower requests are answered 408 and closed, nothing is kept',
+  }),
+  ATRIUM_KEEP_ALIVE_TIMEOUT_MS: Type.Integer({ minimum: 100, default: 5_000, description: 'How long an idle keep-alive connection stays open' }),
+  ATRIUM_MAX_CONNECTIONS_PER_IP: Type.Integer({
+    minimum: 0,
+    default: 256,
+    description: 'Open connections one client address may hold (websockets included); more are closed at once. 0 = no limit (behind a reverse proxy every client has its address)',
+  }),
+  ATRIUM_MAX_SOCKETS_PER_USER: Type.Integer({ minimum: 1, default: 20, description: 'Realtime websockets one person may hold open in one process; more are refused (close code 1008)' }),
+  ATRIUM_UPLOAD_QUOTA_USER_BYTES: Type.Integer({
+    minimum: 0,
+    default: 1_073_741_824,
+    description: 'Bytes of uploaded files one uploader (person or app bot) may keep; more is 413 quota_exceeded. 0 = no limit',
+  }),
+  ATRIUM_UPLOAD_QUOTA_ORG_BYTES: Type.Integer({
+    minimum: 0,
+    default: 10_737_418_240,
+    description: 'Bytes of uploaded files the organization may keep; more is 413 quota_exceeded. 0 = no limit',
+  }),
+  ATRIUM_SWEEP_INTERVAL_MS: Type.Integer({
+    minimum: 1000,
+    default: 600_000,
+    description: 'How often the server purges expired sessions and sign-in links and uploads never attached to a message within a day',
+  }),
   ATRIUM_LLM_URL: Type.Optional(
     Type.String({ pattern: '^https?://[^\\s]+$', description: 'OpenAI-compatible server for transcript summaries and transcript.prompt (…/v1/chat/completions)' }),
   ),
@@ -124,6 +157,23 @@ export interface Config {
   readonly allowPrivateUrls: boolean
   readonly webhooks: WebhookConfig
   readonly llm?: LlmConfig | undefined
+  readonly limits: LimitsConfig
+}
+
+/** What one client, person or organization may hold of the server. */
+export interface LimitsConfig {
+  readonly headersTimeoutMs: number
+  readonly requestTimeoutMs: number
+  readonly keepAliveTimeoutMs: number
+  /** Open connections per client address; 0 = no limit. */
+  readonly maxConnectionsPerAddress: number
+  /** Realtime websockets per person (per process). */
+  readonly maxSocketsPerUser: number
+  /** Stored upload bytes per uploader address; 0 = no limit. */
+  readonly uploadQuotaUserBytes: number
+  /** Stored upload bytes per organization; 0 = no limit. */
+  readonly uploadQuotaOrgBytes: number
+  readonly sweepIntervalMs: number
 }
 
 export interface RateLimitConfig {
@@ -173,6 +223,8 @@ export interface LlmConfig {
   readonly apiKey: string | undefined
   readonly timeoutMs: number
   readonly chunkChars: number
+  /** Whether the endpoint may be a private, loopback or link-local address (ATRIUM_ALLOW_PRIVATE_URLS). */
+  readonly allowPrivateUrls?: boolean
 }
 
 export class ConfigError extends Error {
@@ -195,6 +247,13 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   )
   if (parsed.ATRIUM_LLM_URL !== undefined && parsed.ATRIUM_LLM_MODEL === undefined) {
     problems.push('ATRIUM_LLM_MODEL: required when ATRIUM_LLM_URL is set')
+  }
+  if (parsed.ATRIUM_HEADERS_TIMEOUT_MS > parsed.ATRIUM_REQUEST_TIMEOUT_MS) {
+    problems.push('ATRIUM_HEADERS_TIMEOUT_MS: must not exceed ATRIUM_REQUEST_TIMEOUT_MS (the headers are part of the request)')
+  }
+  if (parsed.ATRIUM_LLM_URL !== undefined) {
+    const problem = literalUrlProblem(parsed.ATRIUM_LLM_URL, parsed.ATRIUM_ALLOW_PRIVATE_URLS)
+    if (problem) problems.push(`ATRIUM_LLM_URL: ${problem}`)
   }
   if (problems.length > 0) throw new ConfigError(problems)
   return buildConfig(parsed)
@@ -244,6 +303,16 @@ function buildConfig(env: Env): Config {
       pollMs: env.ATRIUM_DISPATCH_INTERVAL_MS,
     }),
     llm: llmConfig(env),
+    limits: Object.freeze({
+      headersTimeoutMs: env.ATRIUM_HEADERS_TIMEOUT_MS,
+      requestTimeoutMs: env.ATRIUM_REQUEST_TIMEOUT_MS,
+      keepAliveTimeoutMs: env.ATRIUM_KEEP_ALIVE_TIMEOUT_MS,
+      maxConnectionsPerAddress: env.ATRIUM_MAX_CONNECTIONS_PER_IP,
+      maxSocketsPerUser: env.ATRIUM_MAX_SOCKETS_PER_USER,
+      uploadQuotaUserBytes: env.ATRIUM_UPLOAD_QUOTA_USER_BYTES,
+      uploadQuotaOrgBytes: env.ATRIUM_UPLOAD_QUOTA_ORG_BYTES,
+      sweepIntervalMs: env.ATRIUM_SWEEP_INTERVAL_MS,
+    }),
   })
 }
 
@@ -266,6 +335,7 @@ function llmConfig(env: Env): LlmConfig | undefined {
     apiKey: env.ATRIUM_LLM_API_KEY,
     timeoutMs: env.ATRIUM_LLM_TIMEOUT_MS,
     chunkChars: env.ATRIUM_LLM_CHUNK_CHARS,
+    allowPrivateUrls: env.ATRIUM_ALLOW_PRIVATE_URLS,
   }
 }
 

@@ -15,6 +15,7 @@ export const errorCatalogue = {
   group_archived: { status: 403, message: 'This group is archived: it accepts no new messages, members or settings.' },
   conflict: { status: 409, message: 'The request conflicts with the current state.' },
   payload_too_large: { status: 413, message: 'Request body exceeds the maximum allowed size.' },
+  quota_exceeded: { status: 413, message: 'The upload would exceed a storage quota.' },
   unsupported_media_type: { status: 415, message: 'Unsupported media type.' },
   rate_limited: { status: 429, message: 'Too many requests.' },
   internal: { status: 500, message: 'An internal error occurred.' },

@@ -5,6 +5,7 @@ import { createSigninLink, setPassword } from './actions/sessions.js'
 import { randomToken } from './secrets.js'
 import type { Config } from './config.js'
 import { Dispatcher } from './events/dispatcher.js'
+import { Sweeper } from './actions/sweeps.js'
 import { openDatabase } from './store/db.js'
 import { migrateToLatest } from './store/migrate.js'
 
@@ -21,6 +22,9 @@ export async function serve(config: Config): Promise<FastifyInstance> {
   // Webhook deliveries from the outbox; stops (finishing its round) before the database closes.
   const dispatcher = new Dispatcher({ db, config }, { log: app.log })
   app.addHook('preClose', async () => dispatcher.stop())
+  // Unattached uploads, expired sessions and sign-in links; safe to run in every process.
+  const sweeper = new Sweeper({ db, config }, app.log)
+  app.addHook('preClose', async () => sweeper.stop())
 
   // The first admin gets a generated password, printed once, so the web client is one step away.
   const adminPassword = boot.created ? randomToken(20) : undefined
@@ -29,6 +33,7 @@ export async function serve(config: Config): Promise<FastifyInstance> {
 
   await app.listen({ port: config.port, host: config.host })
   dispatcher.start()
+  sweeper.start()
   if (boot.created) printWelcome(config, boot.created.apiKey, adminPassword, signinLink)
 
   let closing = false

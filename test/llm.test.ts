@@ -47,7 +47,8 @@ async function fakeLlm(): Promise<FakeLlm> {
   })
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
   const port = (server.address() as AddressInfo).port
-  fake.config = { url: `http://127.0.0.1:${port}/v1/chat/completions`, model: 'test-model', apiKey: 'sk-test', timeoutMs: 5000, chunkChars: 100_000 }
+  // The fake listens on loopback, so the outbound guard must allow private addresses.
+  fake.config = { url: `http://127.0.0.1:${port}/v1/chat/completions`, model: 'test-model', apiKey: 'sk-test', timeoutMs: 5000, chunkChars: 100_000, allowPrivateUrls: true }
   fake.close = () => new Promise<void>((resolve) => server.close(() => resolve()))
   return fake
 }
@@ -165,7 +166,7 @@ describe('language model configuration', () => {
     expect(() => loadConfig({ ATRIUM_LLM_URL: 'http://127.0.0.1:11434' })).toThrow(/ATRIUM_LLM_MODEL/)
     expect(loadConfig({}).llm).toBeUndefined()
     for (const url of ['http://127.0.0.1:11434', 'http://127.0.0.1:11434/v1/', 'http://127.0.0.1:11434/v1/chat/completions']) {
-      expect(loadConfig({ ATRIUM_LLM_URL: url, ATRIUM_LLM_MODEL: 'llama3' }).llm).toMatchObject({ url: 'http://127.0.0.1:11434/v1/chat/completions', model: 'llama3', apiKey: undefined })
+      expect(loadConfig({ ATRIUM_LLM_URL: url, ATRIUM_LLM_MODEL: 'llama3', ATRIUM_ALLOW_PRIVATE_URLS: 'true' }).llm).toMatchObject({ url: 'http://127.0.0.1:11434/v1/chat/completions', model: 'llama3', apiKey: undefined })
     }
   })
 })

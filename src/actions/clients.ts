@@ -4,6 +4,7 @@ import type { AccessModel, App, Credential } from '../domain.js'
 import { fail } from '../errors.js'
 import { newId } from '../ids.js'
 import type { Scope } from '../scopes.js'
+import { checkOutboundUrl } from '../net/outbound.js'
 import { digest, issueSecret, randomToken } from '../secrets.js'
 import type { Executor } from '../store/db.js'
 import { findAppByClientId, insertApp, listApps, markAppDeleted, setAppRateLimit, setAppSigningSecret, updateAppUrls } from '../store/repos/apps.js'
@@ -47,6 +48,7 @@ export async function createApiKeyClient(
   if (name === '' || name.length > 64) fail('invalid_request', 'name: must be 1 to 64 characters')
   if (input.interactivityUrl) checkUrl('interactivityUrl', input.interactivityUrl)
   if (input.webhookUrl) checkUrl('webhookUrl', input.webhookUrl)
+  await checkDestinations(ctx, input)
   const run = async (db: Executor): Promise<CreatedApiKeyClient> => {
     const now = nowMicros()
     const signingSecret = newSigningSecret()
@@ -129,6 +131,21 @@ function checkUrl(field: string, value: string, opts: { redirect?: boolean } = {
 }
 
 /**
+ * Atrium calls a client's Interactivity and webhook URLs itself, so they pass the outbound guard
+ * when they are saved: a private or loopback destination is refused now, with the setting that
+ * allows it, rather than failing on every later click or delivery. (A name that does not resolve
+ * yet is accepted; the guard checks it again on every request.)
+ */
+async function checkDestinations(ctx: Context, urls: { interactivityUrl?: string | null; webhookUrl?: string | null }): Promise<void> {
+  for (const field of ['interactivityUrl', 'webhookUrl'] as const) {
+    const value = urls[field]
+    if (!value) continue
+    const problem = await checkOutboundUrl(value, ctx.config.allowPrivateUrls, { unresolvable: 'accept' })
+    if (problem) fail('invalid_request', `${field}: ${problem}`)
+  }
+}
+
+/**
  * Creates an API client with authorization type "OAuth": the app and its bot address, a client
  * secret (`rmc-…`, stored as a digest) unless the client is public, and exact redirect URIs.
  */
@@ -140,6 +157,7 @@ export async function createOAuthClient(ctx: Context, orgId: string, input: Crea
   input.redirectUris.forEach((u) => checkUrl('redirectUris', u, { redirect: true }))
   if (input.interactivityUrl) checkUrl('interactivityUrl', input.interactivityUrl)
   if (input.webhookUrl) checkUrl('webhookUrl', input.webhookUrl)
+  await checkDestinations(ctx, input)
   const accessModels = [...new Set(input.accessModels ?? (['organization', 'personal'] as AccessModel[]))]
   if (accessModels.length === 0) fail('invalid_request', 'accessModels: name organization, personal or both')
   const secret = input.public ? undefined : issueSecret('rmc-')
@@ -214,6 +232,7 @@ async function liveClient(db: Executor, orgId: string, clientId: string): Promis
 export async function updateClient(ctx: Context, orgId: string, clientId: string, change: ClientUrlsChange, by: string | null): Promise<App> {
   if (change.interactivityUrl) checkUrl('interactivityUrl', change.interactivityUrl)
   if (change.webhookUrl) checkUrl('webhookUrl', change.webhookUrl)
+  await checkDestinations(ctx, change)
   return ctx.db.transaction().execute(async (tx) => {
     const app = await liveClient(tx, orgId, clientId)
     let redirectUris: string[] | undefined

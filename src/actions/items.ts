@@ -5,7 +5,8 @@ import type { Item, Principal } from '../domain.js'
 import { fail } from '../errors.js'
 import { newId } from '../ids.js'
 import { storageFor, type FileStorage } from '../storage/index.js'
-import { findItem, insertItem } from '../store/repos/items.js'
+import { findItem, insertItem, lockOrganizationUploads, uploadUsage } from '../store/repos/items.js'
+import type { Executor } from '../store/db.js'
 import { microsToIso, nowMicros } from '../time.js'
 
 /** Largest upload: 10 MB (10 × 1024 × 1024 bytes). One byte more is 413. */
@@ -118,27 +119,51 @@ export async function uploadItem(ctx: Context, principal: Principal, upload: Upl
     if (!(spec.extensions as readonly string[]).some((ext) => name.toLowerCase().endsWith(ext))) name = `${name}${spec.extensions[0]}`
   }
   if (name.length > MAX_ITEM_NAME) fail('invalid_request', `Content-Disposition: the filename must be at most ${MAX_ITEM_NAME} characters`)
+  const size = upload.bytes.length
+  // Checked before the bytes are stored (a refused upload writes nothing) and again, under the
+  // organization's upload lock, in the transaction that records the item.
+  await checkQuota(ctx, ctx.db, principal, size)
   const id = newId()
   const storage = storageOf(ctx)
   await storage.put(id, upload.bytes)
   try {
-    const item = await insertItem(ctx.db, {
-      id,
-      orgId: principal.orgId,
-      uploader: principal.address,
-      type: isImageMime(mime) ? 'photo' : 'blob',
-      mime,
-      name,
-      size: upload.bytes.length,
-      width,
-      height,
-      storageKey: id,
-      createdAt: nowMicros(),
+    const item = await ctx.db.transaction().execute(async (tx) => {
+      await lockOrganizationUploads(tx, principal.orgId)
+      await checkQuota(ctx, tx, principal, size)
+      return insertItem(tx, {
+        id,
+        orgId: principal.orgId,
+        uploader: principal.address,
+        type: isImageMime(mime) ? 'photo' : 'blob',
+        mime,
+        name,
+        size,
+        width,
+        height,
+        storageKey: id,
+        createdAt: nowMicros(),
+      })
     })
     return presentItem(ctx, item)
   } catch (err) {
     await storage.delete(id)
     throw err
+  }
+}
+
+/**
+ * Upload quotas (ATRIUM_UPLOAD_QUOTA_USER_BYTES per uploader address, ATRIUM_UPLOAD_QUOTA_ORG_BYTES
+ * per organization; 0 = none): the bytes already stored plus this upload must fit.
+ */
+async function checkQuota(ctx: Context, db: Executor, principal: Principal, size: number): Promise<void> {
+  const { uploadQuotaUserBytes: perUploader, uploadQuotaOrgBytes: perOrg } = ctx.config.limits
+  if (perUploader === 0 && perOrg === 0) return
+  const usage = await uploadUsage(db, principal.orgId, principal.address)
+  if (perUploader > 0 && usage.uploader + size > perUploader) {
+    fail('quota_exceeded', `body: ${principal.address} already stores ${usage.uploader} bytes of uploads; ${size} more would exceed its quota of ${perUploader} bytes (ATRIUM_UPLOAD_QUOTA_USER_BYTES)`)
+  }
+  if (perOrg > 0 && usage.org + size > perOrg) {
+    fail('quota_exceeded', `body: the organization already stores ${usage.org} bytes of uploads; ${size} more would exceed its quota of ${perOrg} bytes (ATRIUM_UPLOAD_QUOTA_ORG_BYTES)`)
   }
 }
 

@@ -3,6 +3,7 @@ import type { ColorRule, Credential, Group, Principal, Relay, RelayLink } from '
 import { AppError, fail } from '../errors.js'
 import { checkColorRules, checkLink, checkTemplate, compileCondition, passesRelayFilter, RELAY_LIMITS, renderRelayMessage } from '../events/relays.js'
 import { isUuid, newId, parseTagged } from '../ids.js'
+import { literalUrlProblem } from '../net/outbound.js'
 import { digest, randomToken, secretMatches } from '../secrets.js'
 import type { Executor } from '../store/db.js'
 import { findApp, insertApp, setAppName } from '../store/repos/apps.js'
@@ -144,11 +145,26 @@ async function resolveRecipients(db: Executor, orgId: string, entries: readonly 
   return ids
 }
 
-function checkDefinition(input: RelaySettings): void {
+function checkDefinition(ctx: Context, input: RelaySettings): void {
   if (input.template !== undefined && input.template !== null) checkTemplate('template', input.template, RELAY_LIMITS.template)
   if (input.filter !== undefined && input.filter !== null) compileCondition('filter', input.filter)
   if (input.colorRules !== undefined) checkColorRules(input.colorRules)
-  if (input.link !== undefined && input.link !== null) checkLink(input.link)
+  if (input.link !== undefined && input.link !== null) {
+    checkLink(input.link)
+    checkLinkHost(ctx, input.link.urlTemplate)
+  }
+}
+
+/**
+ * A link template whose scheme and host are written out (no `{{…}}` before the path) names its
+ * destination now, so it passes the outbound guard's address check when saved; a host filled in
+ * from the payload is only known per message.
+ */
+function checkLinkHost(ctx: Context, urlTemplate: string): void {
+  const origin = /^[a-z][a-z0-9+.-]*:\/\/[^/?#]*/i.exec(urlTemplate.trim())?.[0]
+  if (origin === undefined || origin.includes('{{')) return
+  const problem = literalUrlProblem(`${origin}/`, ctx.config.allowPrivateUrls)
+  if (problem) fail('invalid_request', `link/urlTemplate: ${problem}`)
 }
 
 /** The target of the settings, when they name one: exactly one of group and to. */
@@ -170,7 +186,7 @@ async function requireRelay(db: Executor, orgId: string, id: string): Promise<Re
 /** Creates a relay and its bot; returns it with its URL (shown this once). */
 export async function createRelay(ctx: Context, orgId: string, createdBy: string | null, input: RelaySettings & { name: string }): Promise<IssuedRelay> {
   const name = checkName(input.name)
-  checkDefinition(input)
+  checkDefinition(ctx, input)
   if (input.group === undefined && input.to === undefined) fail('invalid_request', 'group: give a group (G-… id or name) or recipients in to')
   return ctx.db.transaction().execute(async (tx) => {
     const target = (await resolveTarget(tx, orgId, input))!
@@ -223,7 +239,7 @@ export async function listRelayViews(ctx: Context, orgId: string): Promise<Relay
 /** Changes a relay's settings; naming a new group or recipients moves it (and its bot) there. */
 export async function updateRelay(ctx: Context, orgId: string, id: string, input: RelaySettings): Promise<RelayView> {
   const name = input.name === undefined ? undefined : checkName(input.name)
-  checkDefinition(input)
+  checkDefinition(ctx, input)
   return ctx.db.transaction().execute(async (tx) => {
     const relay = await requireRelay(tx, orgId, id)
     const target = await resolveTarget(tx, orgId, input)

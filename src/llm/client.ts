@@ -1,4 +1,8 @@
 import type { LlmConfig } from '../config.js'
+import { sendOutbound } from '../net/outbound.js'
+
+/** Longest answer read from the model, in characters (a JSON body beyond it is cut, hence not JSON). */
+const MAX_ANSWER_CHARS = 4_000_000
 
 /** One message of an OpenAI-compatible chat completion. */
 export interface ChatMessage {
@@ -19,12 +23,14 @@ export class LlmError extends Error {
  * body is an LlmError; callers decide how to degrade.
  */
 export async function chatCompletion(config: LlmConfig, messages: ChatMessage[], opts: { json?: boolean } = {}): Promise<string> {
-  let res: Response
-  try {
-    res = await fetch(config.url, {
+  // Through the outbound guard like every other request Atrium makes.
+  const result = await sendOutbound(
+    config.url,
+    {
       method: 'POST',
       headers: {
         'content-type': 'application/json',
+        'user-agent': 'Atrium/1',
         ...(config.apiKey ? { authorization: `Bearer ${config.apiKey}` } : {}),
       },
       body: JSON.stringify({
@@ -34,15 +40,16 @@ export async function chatCompletion(config: LlmConfig, messages: ChatMessage[],
         stream: false,
         ...(opts.json ? { response_format: { type: 'json_object' } } : {}),
       }),
-      signal: AbortSignal.timeout(config.timeoutMs),
-    })
-  } catch (err) {
-    throw new LlmError(`language model unreachable: ${err instanceof Error ? err.message : String(err)}`)
-  }
-  if (!res.ok) throw new LlmError(`language model answered HTTP ${res.status}`)
+    },
+    { timeoutMs: config.timeoutMs, allowPrivate: config.allowPrivateUrls ?? false, maxResponseChars: MAX_ANSWER_CHARS },
+  )
+  if (result.kind === 'timeout') throw new LlmError(`language model unreachable: no answer within ${config.timeoutMs} ms`)
+  if (result.kind === 'blocked') throw new LlmError(`language model refused by the outbound guard: ${result.error}`)
+  if (result.kind === 'network') throw new LlmError(`language model unreachable: ${result.error}`)
+  if (result.status < 200 || result.status > 299) throw new LlmError(`language model answered HTTP ${result.status}`)
   let body: unknown
   try {
-    body = await res.json()
+    body = JSON.parse(result.body)
   } catch {
     throw new LlmError('language model answered with a body that is not JSON')
   }

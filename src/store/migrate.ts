@@ -12,6 +12,7 @@ import * as m0010 from './migrations/0010_relays.js'
 import * as m0012 from './migrations/0012_v1_send_recordings.js'
 import * as m0013 from './migrations/0013_signin_links.js'
 import * as m0014 from './migrations/0014_server_secrets.js'
+import * as m0015 from './migrations/0015_upload_limits.js'
 
 /**
  * The one migration set, for both dialects. Listed statically (not read from disk) so the same
@@ -30,6 +31,7 @@ const migrations: Record<string, Migration> = {
   '0012_v1_send_recordings': m0012,
   '0013_signin_links': m0013,
   '0014_server_secrets': m0014,
+  '0015_upload_limits': m0015,
 }
 
 class StaticProvider implements MigrationProvider {

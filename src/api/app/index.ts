@@ -205,12 +205,28 @@ export async function appRoutes(app: FastifyInstance, opts: { ctx: Context }): P
     async (request) => validateDryRun(request.body),
   )
 
+  // Realtime sockets per person in this process, capped by ATRIUM_MAX_SOCKETS_PER_USER.
+  const socketsPerPerson = new Map<string, number>()
+  const maxSockets = ctx.config.limits.maxSocketsPerUser
+
   app.get('/realtime', { websocket: true, schema: { hide: true }, config: { auth: ACCOUNT } }, (socket, request) => {
     const p = personal(principalOf(request))
     if (!sameOrigin(request, ctx.config.publicUrl)) {
       socket.close(1008, 'origin')
       return
     }
+    const personKey = `${p.orgId}:${p.address}`
+    const held = socketsPerPerson.get(personKey) ?? 0
+    if (held >= maxSockets) {
+      socket.close(1008, `too many realtime connections: at most ${maxSockets} per person (ATRIUM_MAX_SOCKETS_PER_USER)`)
+      return
+    }
+    socketsPerPerson.set(personKey, held + 1)
+    socket.once('close', () => {
+      const left = (socketsPerPerson.get(personKey) ?? 1) - 1
+      if (left > 0) socketsPerPerson.set(personKey, left)
+      else socketsPerPerson.delete(personKey)
+    })
     let remove: (() => void) | undefined
     let closed = false
     const connection = connections.open(p.orgId, p.address)

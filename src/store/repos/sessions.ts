@@ -24,8 +24,16 @@ export async function deleteSession(db: Executor, id: string): Promise<void> {
   await db.deleteFrom('sessions').where('id', '=', id).execute()
 }
 
-export async function deleteExpiredSessions(db: Executor, now: number): Promise<void> {
-  await db.deleteFrom('sessions').where('expires_at', '<=', now).execute()
+/** Deletes sessions that expired at or before `now`; returns how many. */
+export async function deleteExpiredSessions(db: Executor, now: number): Promise<number> {
+  const result = await db.deleteFrom('sessions').where('expires_at', '<=', now).executeTakeFirst()
+  return Number(result.numDeletedRows)
+}
+
+/** Deletes sign-in links that expired at or before `now` (used or not); returns how many. */
+export async function deleteExpiredSigninLinks(db: Executor, now: number): Promise<number> {
+  const result = await db.deleteFrom('signin_links').where('expires_at', '<=', now).executeTakeFirst()
+  return Number(result.numDeletedRows)
 }
 
 export async function insertSigninLink(db: Executor, link: { id: string; orgId: string; userId: string; createdAt: number; expiresAt: number }): Promise<void> {

@@ -1,0 +1,103 @@
+import type { Context } from '../context.js'
+import { deleteItemIfUnattached, listUnattachedItems } from '../store/repos/items.js'
+import { deleteExpiredSessions, deleteExpiredSigninLinks } from '../store/repos/sessions.js'
+import { nowMicros } from '../time.js'
+import { storageOf } from './items.js'
+
+/**
+ * Periodic clean-up, run by every server process on a timer. Each sweep is a set of conditional
+ * deletes, so processes sweeping at the same time neither fail nor delete anything twice; time is
+ * passed in (µs), so the sweeps are tested without waiting.
+ */
+
+/** An upload no message has attached is kept this long (a day), then deleted with its bytes. */
+export const UNATTACHED_ITEM_TTL_MICROS = 24 * 60 * 60 * 1_000_000
+const ITEM_BATCH = 500
+
+/**
+ * Deletes uploads older than a day that no message has attached, rows first (a row deleted here
+ * is one no message can reference any more), then their bytes. Returns how many were deleted.
+ */
+export async function sweepUnattachedItems(ctx: Context, now: number): Promise<number> {
+  const storage = storageOf(ctx)
+  let deleted = 0
+  for (;;) {
+    const candidates = await listUnattachedItems(ctx.db, now - UNATTACHED_ITEM_TTL_MICROS, ITEM_BATCH)
+    let progressed = false
+    for (const candidate of candidates) {
+      let key: string | undefined
+      try {
+        key = await deleteItemIfUnattached(ctx.db, candidate.id)
+      } catch {
+        // A message attached it at this very moment (PostgreSQL's foreign key check): it stays.
+        continue
+      }
+      progressed = true
+      if (key === undefined) continue
+      await storage.delete(key)
+      deleted++
+    }
+    if (candidates.length < ITEM_BATCH || !progressed) return deleted
+  }
+}
+
+/** Deletes sessions and sign-in links that expired at or before `now`. */
+export async function purgeExpiredSignins(ctx: Context, now: number): Promise<{ sessions: number; signinLinks: number }> {
+  const sessions = await deleteExpiredSessions(ctx.db, now)
+  const signinLinks = await deleteExpiredSigninLinks(ctx.db, now)
+  return { sessions, signinLinks }
+}
+
+export interface SweepResult {
+  items: number
+  sessions: number
+  signinLinks: number
+}
+
+/** Every sweep once, at `now`. */
+export async function runSweeps(ctx: Context, now: number = nowMicros()): Promise<SweepResult> {
+  const items = await sweepUnattachedItems(ctx, now)
+  return { items, ...(await purgeExpiredSignins(ctx, now)) }
+}
+
+/** Runs the sweeps every `ATRIUM_SWEEP_INTERVAL_MS` (first one at start) until stopped. */
+export class Sweeper {
+  private timer: NodeJS.Timeout | undefined
+  private running: Promise<unknown> | undefined
+  private stopped = true
+
+  constructor(
+    private readonly ctx: Context,
+    private readonly log?: { error: (obj: object, msg: string) => void; info: (obj: object, msg: string) => void },
+  ) {}
+
+  start(): void {
+    if (!this.stopped) return
+    this.stopped = false
+    const tick = async () => {
+      if (this.stopped) return
+      try {
+        this.running = runSweeps(this.ctx)
+        const r = (await this.running) as SweepResult
+        if (r.items + r.sessions + r.signinLinks > 0) this.log?.info({ ...r }, 'swept unattached uploads and expired sign-ins')
+      } catch (err) {
+        this.log?.error({ err }, 'sweep failed')
+      } finally {
+        this.running = undefined
+      }
+      if (!this.stopped) {
+        this.timer = setTimeout(() => void tick(), this.ctx.config.limits.sweepIntervalMs)
+        this.timer.unref()
+      }
+    }
+    this.timer = setTimeout(() => void tick(), 0)
+    this.timer.unref()
+  }
+
+  /** Stops the timer and waits for a sweep in progress. */
+  async stop(): Promise<void> {
+    this.stopped = true
+    if (this.timer) clearTimeout(this.timer)
+    await this.running?.catch(() => undefined)
+  }
+}
