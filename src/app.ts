@@ -22,6 +22,7 @@ import { oauthRoutes } from './api/oauth/index.js'
 import { accountRoutes } from './api/account/index.js'
 import { formatValidation, installErrorHandling } from './http/errors.js'
 import { metricsPlugin } from './http/metrics.js'
+import { installInputLimits } from './http/input.js'
 import { ErrorBody } from './http/schemas.js'
 import { webClient } from './http/web.js'
 import { appRoutes } from './api/app/index.js'
@@ -65,6 +66,7 @@ export async function buildApp(config: Config, deps: AppDeps = {}): Promise<Fast
 
   installRouteTable(app)
   installErrorHandling(app)
+  installInputLimits(app, config.jsonMaxDepth)
   await app.register(metricsPlugin)
   app.addSchema(ErrorBody)
 
