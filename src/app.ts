@@ -20,7 +20,7 @@ import { loginRoutes } from './pages/login.js'
 import { meetingPageRoutes } from './pages/meetings.js'
 import { oauthRoutes } from './api/oauth/index.js'
 import { accountRoutes } from './api/account/index.js'
-import { formatValidation, installErrorHandling } from './http/errors.js'
+import { formatValidation, installErrorHandling, MAX_PARAM_LENGTH, sendFrameworkError } from './http/errors.js'
 import { metricsPlugin } from './http/metrics.js'
 import { installInputLimits } from './http/input.js'
 import { ErrorBody } from './http/schemas.js'
@@ -53,7 +53,8 @@ export async function buildApp(config: Config, deps: AppDeps = {}): Promise<Fast
     logger: deps.logger ?? { level: config.logLevel, serializers: { req: requestLogSerializer } },
     bodyLimit: config.bodyLimit,
     trustProxy: false,
-    routerOptions: { ignoreTrailingSlash: true },
+    routerOptions: { ignoreTrailingSlash: true, maxParamLength: MAX_PARAM_LENGTH },
+    frameworkErrors: sendFrameworkError,
     ajv: { customOptions: { coerceTypes: 'array', removeAdditional: false, allErrors: true } },
     schemaErrorFormatter: formatValidation,
   })

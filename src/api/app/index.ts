@@ -7,6 +7,7 @@ import { validateDryRun } from '../../actions/blockkit-dry-run.js'
 import { typingAudience } from '../../actions/inbox.js'
 import { appChatRoutes } from './chat.js'
 import type { Context } from '../../context.js'
+import { fail } from '../../errors.js'
 import type { Principal } from '../../domain.js'
 import { RealtimeHub } from '../../events/realtime.js'
 import { openConnectionRegistry } from '../../events/connections.js'
@@ -203,53 +204,61 @@ export async function appRoutes(app: FastifyInstance, opts: { ctx: Context }): P
     async (request) => validateDryRun(request.body),
   )
 
-  app.get('/realtime', { websocket: true, schema: { hide: true }, config: { auth: ACCOUNT } }, (socket, request) => {
-    const p = personal(principalOf(request))
-    if (!sameOrigin(request, ctx.config.publicUrl)) {
-      socket.close(1008, 'origin')
-      return
-    }
-    let remove: (() => void) | undefined
-    let closed = false
-    const connection = connections.open(p.orgId, p.address)
-    const ping = setInterval(() => {
-      socket.ping()
-      connection.refresh()
-    }, 25_000)
-    ping.unref()
-    // Listeners are attached before any await so nothing the client sends early is lost.
-    socket.on('message', (raw: Buffer) => {
-      // The only client frame is an application-level ping; everything else goes through the API.
-      if (raw.toString() === '"ping"') socket.send('"pong"')
-    })
-    socket.on('close', () => {
-      closed = true
-      clearInterval(ping)
-      const registered = remove !== undefined
-      remove?.()
-      // Offline only when this was the person's last socket on any process.
-      void connection
-        .close()
-        .then((left) => (registered && left === 0 ? setPresence(ctx, p, 'offline') : undefined))
-        .catch(() => undefined)
-    })
-    void (async () => {
-      const unregister = await hub.add({
-        orgId: p.orgId,
-        address: p.address,
-        send: (frame) => {
-          if (!closed && socket.readyState === socket.OPEN) socket.send(JSON.stringify(frame))
-        },
+  app.route({
+    method: 'GET',
+    url: '/realtime',
+    schema: { hide: true },
+    config: { auth: ACCOUNT },
+    // A plain GET (no Upgrade) is answered like any missing page: JSON 404.
+    handler: async () => fail('not_found', 'GET /app/realtime is a WebSocket: connect with an Upgrade request.'),
+    wsHandler: (socket, request) => {
+      const p = personal(principalOf(request))
+      if (!sameOrigin(request, ctx.config.publicUrl)) {
+        socket.close(1008, 'origin')
+        return
+      }
+      let remove: (() => void) | undefined
+      let closed = false
+      const connection = connections.open(p.orgId, p.address)
+      const ping = setInterval(() => {
+        socket.ping()
+        connection.refresh()
+      }, 25_000)
+      ping.unref()
+      // Listeners are attached before any await so nothing the client sends early is lost.
+      socket.on('message', (raw: Buffer) => {
+        // The only client frame is an application-level ping; everything else goes through the API.
+        if (raw.toString() === '"ping"') socket.send('"pong"')
       })
-      if (closed) return unregister()
-      remove = unregister
-      const current = await findPresence(ctx.db, p.orgId, p.user.id)
-      if (current?.presence !== 'online' && current?.presence !== 'away') await setPresence(ctx, p, 'online').catch(() => undefined)
-      // "ready" marks the point from which the socket misses nothing; clients resync up to it.
-      if (!closed) socket.send(JSON.stringify({ type: 'ready', payload: { address: p.address } }))
-    })().catch((err: unknown) => {
-      request.log.error({ err }, 'realtime connection failed')
-      socket.close(1011, 'error')
-    })
+      socket.on('close', () => {
+        closed = true
+        clearInterval(ping)
+        const registered = remove !== undefined
+        remove?.()
+        // Offline only when this was the person's last socket on any process.
+        void connection
+          .close()
+          .then((left) => (registered && left === 0 ? setPresence(ctx, p, 'offline') : undefined))
+          .catch(() => undefined)
+      })
+      void (async () => {
+        const unregister = await hub.add({
+          orgId: p.orgId,
+          address: p.address,
+          send: (frame) => {
+            if (!closed && socket.readyState === socket.OPEN) socket.send(JSON.stringify(frame))
+          },
+        })
+        if (closed) return unregister()
+        remove = unregister
+        const current = await findPresence(ctx.db, p.orgId, p.user.id)
+        if (current?.presence !== 'online' && current?.presence !== 'away') await setPresence(ctx, p, 'online').catch(() => undefined)
+        // "ready" marks the point from which the socket misses nothing; clients resync up to it.
+        if (!closed) socket.send(JSON.stringify({ type: 'ready', payload: { address: p.address } }))
+      })().catch((err: unknown) => {
+        request.log.error({ err }, 'realtime connection failed')
+        socket.close(1011, 'error')
+      })
+    },
   })
 }

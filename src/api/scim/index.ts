@@ -94,6 +94,7 @@ export async function scimRoutes(root: FastifyInstance, opts: { ctx: Context }):
     request.log.error({ err }, 'SCIM request failed')
     return scimError(reply, 500, 'An internal error occurred.')
   })
+  root.errorSenders.set(`${app.prefix}/`, (reply, err) => scimError(reply, err.status, err.message, err.status === 400 ? 'invalidValue' : undefined, err.code))
   app.setNotFoundHandler((request, reply) => scimError(reply, 404, `No such SCIM endpoint: ${request.method} ${request.url.split('?')[0]}`))
 
   const hidden = { hide: true }
