@@ -22,25 +22,25 @@ export interface Pools {
   byName: Record<string, unknown[]>
 }
 
-/** How much of a generated value may be replaced by a hostile one. */
-export type Mode = 'valid' | 'boundary' | 'hostile'
+/**
+ * How a value is made: `valid` from the schema and the fixture's values; `boundary` with limits
+ * and limits ± 1; `hostile` with any node possibly replaced; `mutate` valid except for exactly one
+ * node replaced by a hostile value (so the rest of the request gets deep into the handler).
+ */
+export type Mode = 'valid' | 'boundary' | 'hostile' | 'mutate'
 
 const nest = (depth: number, open: string, close: string, inner = '0') => new Raw(open.repeat(depth) + inner + close.repeat(depth))
 
 /** Deeply nested JSON at the limit's edge (64 accepted, 65 refused) and far beyond it. */
 export const deepValue: fc.Arbitrary<Raw> = fc.oneof(
-  fc.constantFrom(64, 65, 3000, 20_000).map((d) => nest(d, '[', ']')),
-  fc.constantFrom(63, 65, 5000).map((d) => nest(d, '{"a":', '}')),
-  fc.constantFrom(64, 4000).map((d) => new Raw('['.repeat(d) + '{"blocks":[{"type":"section","text":{"type":"mrkdwn","text":"x"}}]}' + ']'.repeat(d))),
+  fc.constantFrom(64, 65, 3000, 20_000, 50_000).map((d) => nest(d, '[', ']')),
+  fc.constantFrom(63, 65, 20_000).map((d) => nest(d, '{"a":', '}')),
+  fc.constantFrom(64, 20_000).map((d) => new Raw('['.repeat(d) + '{"blocks":[{"type":"section","text":{"type":"mrkdwn","text":"x"}}]}' + ']'.repeat(d))),
 )
 
 export const hostileString: fc.Arbitrary<string> = fc.oneof(
-  fc.constantFrom(
-    '\u0000',
-    'a\u0000b',
-    '\ud800',
-    'x\udfffy',
-    '\udc00\ud800',
+  { weight: 3, arbitrary: fc.constantFrom('\u0000', 'a\u0000b', 'x'.repeat(64) + '\u0000', '\ud800', 'x\udfffy', '\udc00\ud800') },
+  { weight: 3, arbitrary: fc.constantFrom(
     '',
     ' ',
     '%00',
@@ -67,9 +67,9 @@ export const hostileString: fc.Arbitrary<string> = fc.oneof(
     '0000-01-01',
     '*',
     'user:read chat:write admin',
-  ),
-  fc.string({ unit: 'binary', maxLength: 40 }),
-  fc.string({ unit: 'grapheme', maxLength: 40 }),
+  ) },
+  { weight: 1, arbitrary: fc.string({ unit: 'binary', maxLength: 40 }) },
+  { weight: 1, arbitrary: fc.string({ unit: 'grapheme', maxLength: 40 }) },
 )
 
 export const hostileNumber: fc.Arbitrary<number | Raw> = fc.oneof(
@@ -106,8 +106,8 @@ export const hostileNumber: fc.Arbitrary<number | Raw> = fc.oneof(
 
 /** Any hostile value: wrong type, extreme number or string, huge or deep structure. */
 export const hostileValue: fc.Arbitrary<unknown> = fc.oneof(
-  { weight: 4, arbitrary: hostileString },
-  { weight: 4, arbitrary: hostileNumber },
+  { weight: 6, arbitrary: hostileString },
+  { weight: 5, arbitrary: hostileNumber },
   { weight: 1, arbitrary: fc.boolean() },
   { weight: 1, arbitrary: fc.constant(null) },
   { weight: 1, arbitrary: fc.constantFrom([], {}, [null], { '': null }, { '\u0000': 1 }, { __proto__: null, constructor: { prototype: 1 } }) },
@@ -159,6 +159,9 @@ function integerArb(schema: Schema, pools: Pools, mode: Mode, integer: boolean):
 
 /** A value for `schema`; in boundary and hostile modes, any node may be replaced. */
 export function valueArb(schema: Schema | undefined, pools: Pools, mode: Mode, depth = 0, name?: string): fc.Arbitrary<unknown> {
+  if (mode === 'mutate') {
+    return fc.tuple(valueArb(schema, pools, 'valid', depth, name), fc.nat(), hostileValue).map(([value, n, hostile]) => replaceNode(value, n, hostile))
+  }
   const generic = baseArb(schema ?? {}, pools, mode, depth)
   const hints = name === undefined ? undefined : pools.byName[name]
   const base = hints ? fc.oneof({ weight: 3, arbitrary: fc.constantFrom(...hints) }, { weight: 1, arbitrary: generic }) : generic
@@ -250,4 +253,34 @@ export function encodeFields(fields: unknown): string {
     for (const v of Array.isArray(value) ? value : [value]) parts.push(`${encodeSegment(key)}=${encodeSegment(toFieldText(v))}`)
   }
   return parts.join('&')
+}
+
+/** `value` with its n-th node (pre-order, modulo the count; the root only when it has no children) replaced. */
+export function replaceNode(value: unknown, n: number, replacement: unknown): unknown {
+  const paths: Array<Array<string | number>> = []
+  const stack: Array<{ node: unknown; path: Array<string | number> }> = [{ node: value, path: [] }]
+  while (stack.length > 0) {
+    const { node, path } = stack.pop()!
+    if (node === null || typeof node !== 'object' || node instanceof Raw) continue
+    for (const [key, child] of Array.isArray(node) ? node.map((x, i) => [i, x] as const) : Object.entries(node)) {
+      paths.push([...path, key])
+      stack.push({ node: child, path: [...path, key] })
+    }
+  }
+  if (paths.length === 0) return replacement
+  const path = paths[n % paths.length]!
+  const copy = copyValue(value) as Record<string | number, unknown>
+  let at = copy
+  for (const step of path.slice(0, -1)) at = at[step] as Record<string | number, unknown>
+  Object.defineProperty(at, path[path.length - 1]!, { value: replacement, enumerable: true, writable: true, configurable: true })
+  return copy
+}
+
+/** A deep copy of a generated value (Raw parts shared; own `__proto__` keys kept as data). */
+function copyValue(value: unknown): unknown {
+  if (value === null || typeof value !== 'object' || value instanceof Raw) return value
+  if (Array.isArray(value)) return value.map(copyValue)
+  const out: Record<string, unknown> = {}
+  for (const [k, v] of Object.entries(value)) Object.defineProperty(out, k, { value: copyValue(v), enumerable: true, writable: true, configurable: true })
+  return out
 }

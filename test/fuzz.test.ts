@@ -295,7 +295,7 @@ function caseArb(fx: Fx, routes: RouteEntry[]): fc.Arbitrary<Case> {
     { weight: 10, arbitrary: fc.constant<Cred>('own') },
     { weight: 3, arbitrary: fc.constantFrom<Cred>('none', 'invalid', 'malformed', 'revoked', 'foreign', 'apiKey', 'pat', 'session', 'sessionNoCsrf', 'badCookie') },
   )
-  const modeArb = fc.constantFrom<Mode>('valid', 'valid', 'boundary', 'hostile', 'hostile')
+  const modeArb = fc.constantFrom<Mode>('valid', 'valid', 'boundary', 'hostile', 'mutate', 'mutate', 'mutate')
   return fc.tuple(fc.nat(routes.length - 1), modeArb).chain(([index, mode]) => {
     const route = routes[index]!
     const key = `${index}:${mode}`
@@ -314,7 +314,7 @@ function routeCaseArb(fx: Fx, route: RouteEntry, mode: Mode, credArb: fc.Arbitra
   const paramSchemas = (schema.params?.properties ?? {}) as Record<string, Schema>
   const paramArb = fc.tuple(
     ...paramNames.map((name) =>
-      mode === 'hostile'
+      mode === 'hostile' || mode === 'mutate'
         ? fc.oneof(valueArb(paramSchemas[name] ?? { type: 'string' }, fx.pools, 'valid', 0, name), hostileString, fc.constantFrom(...BAD_SEGMENTS).map((s) => new Raw(s)))
         : valueArb(paramSchemas[name] ?? { type: 'string' }, fx.pools, 'valid', 0, name),
     ),

@@ -33,12 +33,20 @@ async function messageCount(chatId: string): Promise<number> {
 }
 
 describe('JSON nesting depth', () => {
-  it('refuses Block Kit nested a few thousand levels deep with 400, before validation walks it, and posts nothing', async () => {
+  it('refuses Block Kit and Idempotency-Key bodies nested 20,000 levels deep with 400 (the stack overflowed: 500), and posts nothing', async () => {
     const { client, group } = await world()
-    const deep = nested(5000, '{"type":"section","text":{"type":"mrkdwn","text":"x"}}')
-    const res = await postJson('/v0/chat.post', `{"chat":"${group.address}","blocks":${deep}}`, { authorization: `Bearer ${client.apiKey}`, 'idempotency-key': 'deep-1' })
-    expect(res.statusCode, res.body).toBe(400)
-    expect(res.json()).toEqual({ error: 'body: is nested deeper than 64 levels of arrays and objects', code: 'invalid_request' })
+    const deep = nested(20_000, '{"type":"section","text":{"type":"mrkdwn","text":"x"}}')
+    const refusal = { error: 'body: is nested deeper than 64 levels of arrays and objects', code: 'invalid_request' }
+    const auth = { authorization: `Bearer ${client.apiKey}` }
+    const blocks = await postJson('/v0/chat.post', `{"chat":"${group.address}","blocks":${deep}}`, auth)
+    expect(blocks.statusCode, blocks.body).toBe(400)
+    expect(blocks.json()).toEqual(refusal)
+    const inText = await postJson('/v0/chat.post', `{"chat":"${group.address}","blocks":[{"type":"section","text":${deep}}]}`, auth)
+    expect(inText.json()).toEqual(refusal)
+    // The request hash of an idempotent post walked the whole body.
+    const hashed = await postJson('/v0/chat.post', `{"chat":"${group.address}","text":"x","extra":${deep}}`, { ...auth, 'idempotency-key': 'deep-1' })
+    expect(hashed.statusCode, hashed.body).toBe(400)
+    expect(hashed.json()).toEqual(refusal)
     expect(await messageCount(group.chatId)).toBe(0)
   })
 
@@ -54,7 +62,7 @@ describe('JSON nesting depth', () => {
     const at65 = await postJson(path, `{"text":"over the limit","deep":${nested(64)}}`, { 'idempotency-key': 'relay-65' })
     expect(at65.statusCode, at65.body).toBe(400)
     expect(at65.json()).toEqual({ error: 'body: is nested deeper than 64 levels of arrays and objects', code: 'invalid_request' })
-    const far = await postJson(path, nested(20_000))
+    const far = await postJson(path, `{"text":"deep","x":${nested(20_000)}}`, { 'idempotency-key': 'relay-far' })
     expect(far.statusCode, far.body).toBe(400)
     expect(await messageCount(group.chatId)).toBe(1)
   })
