@@ -23,9 +23,10 @@ import { loginRoutes } from './pages/login.js'
 import { meetingPageRoutes } from './pages/meetings.js'
 import { oauthRoutes } from './api/oauth/index.js'
 import { accountRoutes } from './api/account/index.js'
-import { formatValidation, installErrorHandling } from './http/errors.js'
+import { formatValidation, installErrorHandling, MAX_PARAM_LENGTH, sendFrameworkError } from './http/errors.js'
 import { metricsPlugin } from './http/metrics.js'
 import { securityHeaders } from './http/security-headers.js'
+import { installInputLimits } from './http/input.js'
 import { ErrorBody } from './http/schemas.js'
 import { webClient } from './http/web.js'
 import { appRoutes } from './api/app/index.js'
@@ -75,7 +76,8 @@ export async function buildApp(config: Config, deps: AppDeps = {}): Promise<Fast
       connectionsCheckingInterval: Math.min(1000, Math.ceil(config.limits.headersTimeoutMs / 2)),
     },
     trustProxy: false,
-    routerOptions: { ignoreTrailingSlash: true },
+    routerOptions: { ignoreTrailingSlash: true, maxParamLength: MAX_PARAM_LENGTH },
+    frameworkErrors: sendFrameworkError,
     ajv: { customOptions: { coerceTypes: 'array', removeAdditional: false, allErrors: true } },
     schemaErrorFormatter: formatValidation,
     ...(deps.compilers ? { schemaController: { compilersFactory: deps.compilers } } : {}),
@@ -92,6 +94,7 @@ export async function buildApp(config: Config, deps: AppDeps = {}): Promise<Fast
 
   installRouteTable(app)
   installErrorHandling(app)
+  installInputLimits(app, config.jsonMaxDepth)
   await app.register(securityHeaders, { config })
   await app.register(metricsPlugin, { token: config.metricsToken })
   app.addSchema(ErrorBody)

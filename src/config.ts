@@ -36,6 +36,12 @@ const EnvSchema = Type.Object({
     { default: 'info' },
   ),
   ATRIUM_BODY_LIMIT: Type.Integer({ minimum: 1024, default: 1_048_576, description: 'Largest JSON request body in bytes' }),
+  ATRIUM_JSON_MAX_DEPTH: Type.Integer({
+    minimum: 1,
+    maximum: 1000,
+    default: 64,
+    description: 'Deepest nesting of arrays and objects a JSON request body may have (deeper → 400)',
+  }),
   ATRIUM_RATE_LIMIT: Type.Union([Type.Literal('on'), Type.Literal('off')], {
     default: 'on',
     description: 'off disables rate limiting (local development, benchmarks)',
@@ -143,6 +149,8 @@ export interface Config {
   readonly redisPrefix: string
   readonly logLevel: Env['ATRIUM_LOG_LEVEL']
   readonly bodyLimit: number
+  /** Deepest nesting of arrays/objects accepted in a JSON request body. */
+  readonly jsonMaxDepth: number
   readonly rateLimit: RateLimitConfig
   /**
    * Secret for signed cookies (CSRF); undefined when not configured, and then buildApp uses the
@@ -279,6 +287,7 @@ function buildConfig(env: Env): Config {
     redisPrefix: env.ATRIUM_REDIS_PREFIX,
     logLevel: env.ATRIUM_LOG_LEVEL,
     bodyLimit: env.ATRIUM_BODY_LIMIT,
+    jsonMaxDepth: env.ATRIUM_JSON_MAX_DEPTH,
     rateLimit: Object.freeze({
       enabled: env.ATRIUM_RATE_LIMIT === 'on',
       burst: env.ATRIUM_RATE_LIMIT_BURST,

@@ -6,6 +6,7 @@ import type { Context } from '../context.js'
 import { AppError } from '../errors.js'
 import { RELAY_LIMITS } from '../events/relays.js'
 import { enforce, rateLimitHeaders, type RateLimiter } from '../http/ratelimit.js'
+import { requireSafeInput } from '../http/input.js'
 import { errorResponses } from '../http/schemas.js'
 
 const Result = Type.Union([
@@ -70,6 +71,8 @@ export async function relayRoutes(app: FastifyInstance, opts: { ctx: Context; li
         enforce(outcome)
       }
       const payload = parseRelayBody(typeof request.body === 'string' ? request.body : '')
+      // Filters, templates and request hashing walk the payload: its depth and strings are checked first.
+      requireSafeInput(payload, 'body', ctx.config.jsonMaxDepth)
       return deliverRelayPayload(ctx, relay, payload, idempotencyKeyOf(request.headers))
     },
   )

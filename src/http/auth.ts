@@ -1,4 +1,4 @@
-import type { FastifyInstance, FastifyReply, FastifyRequest, HookHandlerDoneFunction } from 'fastify'
+import type { FastifyInstance, FastifyReply, FastifyRequest, FastifySchema, HookHandlerDoneFunction } from 'fastify'
 import fp from 'fastify-plugin'
 import { requireAccessModel, requireOrgAdmin, requireScopes, sessionOnPersonalApi, type ScopeRequirement } from '../access.js'
 import { authenticate } from '../actions/auth.js'
@@ -46,6 +46,8 @@ export interface RouteEntry {
   method: string
   url: string
   auth: RouteAuth | undefined
+  /** The route's request/response schemas (TypeBox), as the OpenAPI document is built from them. */
+  schema: FastifySchema | undefined
 }
 
 /**
@@ -58,7 +60,7 @@ export function installRouteTable(app: FastifyInstance): void {
   app.addHook('onRoute', (route) => {
     for (const method of Array.isArray(route.method) ? route.method : [route.method]) {
       if (method === 'HEAD' && route.exposeHeadRoute !== false && routeTable.some((r) => r.method === 'GET' && r.url === route.url)) continue
-      routeTable.push({ method, url: route.url, auth: (route.config as { auth?: RouteAuth } | undefined)?.auth })
+      routeTable.push({ method, url: route.url, auth: (route.config as { auth?: RouteAuth } | undefined)?.auth, schema: route.schema })
     }
   })
 }

@@ -18,6 +18,19 @@ const codeForStatus: Record<number, ErrorCode> = {
   429: 'rate_limited',
 }
 
+/** Answers an error in one API's error shape. */
+export type ErrorSender = (reply: FastifyReply, err: AppError) => FastifyReply
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    /**
+     * Error shapes of the APIs that have their own (Roomlio, SCIM), by path prefix, for the
+     * refusals Fastify makes before a request reaches their plugin.
+     */
+    errorSenders: Map<string, ErrorSender>
+  }
+}
+
 export function sendError(reply: FastifyReply, err: AppError): FastifyReply {
   for (const [name, value] of Object.entries(err.headers)) reply.header(name, value)
   return reply.code(err.status).type('application/json; charset=utf-8').send({ error: err.message, code: err.code })
@@ -53,6 +66,7 @@ export function formatValidation(errors: FastifySchemaValidationError[], dataVar
  * a known path called with the wrong method.
  */
 export function installErrorHandling(app: FastifyInstance): void {
+  app.decorate('errorSenders', new Map<string, ErrorSender>())
   const routes = Router()
   app.addHook('onRoute', (route) => {
     const methods = Array.isArray(route.method) ? route.method : [route.method]
@@ -96,3 +110,25 @@ export function toAppError(err: FastifyError | AppError, request: FastifyRequest
   request.log.error({ err }, 'unhandled error')
   return new AppError('internal')
 }
+
+/**
+ * Fastify's refusals made before routing (`frameworkErrors`): a path that is not valid
+ * percent-encoded UTF-8, or a path parameter longer than the router takes. A 400 in the error
+ * shape of the API the path belongs to.
+ */
+export function sendFrameworkError(err: FastifyError, request: FastifyRequest, reply: FastifyReply): FastifyReply {
+  const message =
+    err.code === 'FST_ERR_BAD_URL'
+      ? 'path: is not valid percent-encoded UTF-8'
+      : err.code === 'FST_ERR_MAX_PARAM_LENGTH'
+        ? `params: a path segment is longer than ${MAX_PARAM_LENGTH} characters`
+        : undefined
+  if (message === undefined) request.log.error({ err }, 'request refused by the router')
+  const appError = message === undefined ? new AppError('internal') : new AppError('invalid_request', message)
+  const path = request.url.split('?')[0] ?? '/'
+  for (const [prefix, send] of request.server.errorSenders) if (path.startsWith(prefix)) return send(reply, appError)
+  return sendError(reply, appError)
+}
+
+/** The router's longest path parameter (find-my-way's maxParamLength). */
+export const MAX_PARAM_LENGTH = 100

@@ -7,6 +7,7 @@ import { validateDryRun } from '../../actions/blockkit-dry-run.js'
 import { typingAudience } from '../../actions/inbox.js'
 import { appChatRoutes } from './chat.js'
 import type { Context } from '../../context.js'
+import { fail } from '../../errors.js'
 import type { Principal } from '../../domain.js'
 import { RealtimeHub } from '../../events/realtime.js'
 import { openConnectionRegistry } from '../../events/connections.js'
@@ -209,68 +210,76 @@ export async function appRoutes(app: FastifyInstance, opts: { ctx: Context }): P
   const socketsPerPerson = new Map<string, number>()
   const maxSockets = ctx.config.limits.maxSocketsPerUser
 
-  app.get('/realtime', { websocket: true, schema: { hide: true }, config: { auth: ACCOUNT } }, (socket, request) => {
-    const p = personal(principalOf(request))
-    if (!sameOrigin(request, ctx.config.publicUrl)) {
-      socket.close(1008, 'origin')
-      return
-    }
-    const personKey = `${p.orgId}:${p.address}`
-    const held = socketsPerPerson.get(personKey) ?? 0
-    if (held >= maxSockets) {
-      socket.close(1008, `too many realtime connections: at most ${maxSockets} per person (ATRIUM_MAX_SOCKETS_PER_USER)`)
-      return
-    }
-    socketsPerPerson.set(personKey, held + 1)
-    socket.once('close', () => {
-      const left = (socketsPerPerson.get(personKey) ?? 1) - 1
-      if (left > 0) socketsPerPerson.set(personKey, left)
-      else socketsPerPerson.delete(personKey)
-    })
-    let remove: (() => void) | undefined
-    let closed = false
-    const connection = connections.open(p.orgId, p.address)
-    const ping = setInterval(() => {
-      socket.ping()
-      connection.refresh()
-    }, 25_000)
-    ping.unref()
-    // Listeners are attached before any await so nothing the client sends early is lost.
-    socket.on('message', (raw: Buffer) => {
-      // The only client frame is an application-level ping; everything else goes through the API.
-      if (raw.toString() === '"ping"') socket.send('"pong"')
-    })
-    socket.on('close', () => {
-      closed = true
-      clearInterval(ping)
-      const registered = remove !== undefined
-      remove?.()
-      // Offline only when this was the person's last socket on any process.
-      void connection
-        .close()
-        .then((left) => (registered && left === 0 ? setPresence(ctx, p, 'offline') : undefined))
-        .catch(() => undefined)
-    })
-    void (async () => {
-      const unregister = await hub.add({
-        orgId: p.orgId,
-        address: p.address,
-        sessionId: p.credential.id.replace(/^session:/, ''),
-        send: (frame) => {
-          if (!closed && socket.readyState === socket.OPEN) socket.send(JSON.stringify(frame))
-        },
-        // The session was ended (password change, deactivation): 4401, like a 401 for a socket.
-        close: () => socket.close(4401, 'session ended'),
+  app.route({
+    method: 'GET',
+    url: '/realtime',
+    schema: { hide: true },
+    config: { auth: ACCOUNT },
+    // A plain GET (no Upgrade) is answered like any missing page: JSON 404.
+    handler: async () => fail('not_found', 'GET /app/realtime is a WebSocket: connect with an Upgrade request.'),
+    wsHandler: (socket, request) => {
+      const p = personal(principalOf(request))
+      if (!sameOrigin(request, ctx.config.publicUrl)) {
+        socket.close(1008, 'origin')
+        return
+      }
+      const personKey = `${p.orgId}:${p.address}`
+      const held = socketsPerPerson.get(personKey) ?? 0
+      if (held >= maxSockets) {
+        socket.close(1008, `too many realtime connections: at most ${maxSockets} per person (ATRIUM_MAX_SOCKETS_PER_USER)`)
+        return
+      }
+      socketsPerPerson.set(personKey, held + 1)
+      socket.once('close', () => {
+        const left = (socketsPerPerson.get(personKey) ?? 1) - 1
+        if (left > 0) socketsPerPerson.set(personKey, left)
+        else socketsPerPerson.delete(personKey)
       })
-      if (closed) return unregister()
-      remove = unregister
-      const current = await findPresence(ctx.db, p.orgId, p.user.id)
-      if (current?.presence !== 'online' && current?.presence !== 'away') await setPresence(ctx, p, 'online').catch(() => undefined)
-      // "ready" marks the point from which the socket misses nothing; clients resync up to it.
-      if (!closed) socket.send(JSON.stringify({ type: 'ready', payload: { address: p.address } }))
-    })().catch((err: unknown) => {
-      request.log.error({ err }, 'realtime connection failed')
-      socket.close(1011, 'error')
-    })
+      let remove: (() => void) | undefined
+      let closed = false
+      const connection = connections.open(p.orgId, p.address)
+      const ping = setInterval(() => {
+        socket.ping()
+        connection.refresh()
+      }, 25_000)
+      ping.unref()
+      // Listeners are attached before any await so nothing the client sends early is lost.
+      socket.on('message', (raw: Buffer) => {
+        // The only client frame is an application-level ping; everything else goes through the API.
+        if (raw.toString() === '"ping"') socket.send('"pong"')
+      })
+      socket.on('close', () => {
+        closed = true
+        clearInterval(ping)
+        const registered = remove !== undefined
+        remove?.()
+        // Offline only when this was the person's last socket on any process.
+        void connection
+          .close()
+          .then((left) => (registered && left === 0 ? setPresence(ctx, p, 'offline') : undefined))
+          .catch(() => undefined)
+      })
+      void (async () => {
+        const unregister = await hub.add({
+          orgId: p.orgId,
+          address: p.address,
+          sessionId: p.credential.id.replace(/^session:/, ''),
+          send: (frame) => {
+            if (!closed && socket.readyState === socket.OPEN) socket.send(JSON.stringify(frame))
+          },
+          // The session was ended (password change, deactivation): 4401, like a 401 for a socket.
+          close: () => socket.close(4401, 'session ended'),
+        })
+        if (closed) return unregister()
+        remove = unregister
+        const current = await findPresence(ctx.db, p.orgId, p.user.id)
+        if (current?.presence !== 'online' && current?.presence !== 'away') await setPresence(ctx, p, 'online').catch(() => undefined)
+        // "ready" marks the point from which the socket misses nothing; clients resync up to it.
+        if (!closed) socket.send(JSON.stringify({ type: 'ready', payload: { address: p.address } }))
+      })().catch((err: unknown) => {
+        request.log.error({ err }, 'realtime connection failed')
+        socket.close(1011, 'error')
+      })
+    },
   })
 }

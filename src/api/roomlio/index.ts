@@ -148,6 +148,7 @@ export async function roomlioRoutes(app: FastifyInstance, opts: { ctx: Context }
     }
   })
 
+  app.errorSenders.set(`${app.prefix}/`, (reply, err) => sendRoomlioError(reply, err))
   typed.setNotFoundHandler((request: FastifyRequest, reply: FastifyReply) => {
     const path = request.url.split('?')[0] ?? '/'
     const method = methodPath.exec(path)?.[1]

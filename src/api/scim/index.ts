@@ -21,6 +21,7 @@ import {
 import type { Context } from '../../context.js'
 import { AppError, errorCatalogue } from '../../errors.js'
 import { ORG_ONLY, principalOf } from '../../http/auth.js'
+import { limitedJsonParser } from '../../http/input.js'
 import { resourceTypes, schemas, serviceProviderConfig } from './discovery.js'
 
 /**
@@ -72,7 +73,7 @@ export async function scimRoutes(root: FastifyInstance, opts: { ctx: Context }):
   const { ctx } = opts
   const baseUrl = `${ctx.config.publicUrl}/scim/v2`
 
-  app.addContentTypeParser(SCIM_CONTENT_TYPE, { parseAs: 'string' }, app.getDefaultJsonParser('error', 'error'))
+  app.addContentTypeParser(SCIM_CONTENT_TYPE, { parseAs: 'string' }, limitedJsonParser(app, ctx.config.jsonMaxDepth))
   app.addHook('onSend', async (_request, reply, payload) => {
     if (reply.statusCode !== 204) reply.type(SCIM_CONTENT_TYPE)
     return payload
@@ -93,6 +94,7 @@ export async function scimRoutes(root: FastifyInstance, opts: { ctx: Context }):
     request.log.error({ err }, 'SCIM request failed')
     return scimError(reply, 500, 'An internal error occurred.')
   })
+  root.errorSenders.set(`${app.prefix}/`, (reply, err) => scimError(reply, err.status, err.message, err.status === 400 ? 'invalidValue' : undefined, err.code))
   app.setNotFoundHandler((request, reply) => scimError(reply, 404, `No such SCIM endpoint: ${request.method} ${request.url.split('?')[0]}`))
 
   const hidden = { hide: true }
