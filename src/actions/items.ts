@@ -7,6 +7,7 @@ import { newId } from '../ids.js'
 import { storageFor, type FileStorage } from '../storage/index.js'
 import { findItem, insertItem } from '../store/repos/items.js'
 import { microsToIso, nowMicros } from '../time.js'
+import { publicUrl } from '../public-url.js'
 
 /** Largest upload: 10 MB (10 × 1024 × 1024 bytes). One byte more is 413. */
 export const MAX_ITEM_BYTES = 10 * 1024 * 1024
@@ -50,7 +51,7 @@ export interface ChatItemView {
 }
 
 export function itemUrl(ctx: Context, item: Pick<Item, 'id'>): string {
-  return `${ctx.config.publicUrl}/items/${item.id}`
+  return publicUrl(ctx.config, `/items/${item.id}`)
 }
 
 export function presentItem(ctx: Context, item: Item): ChatItemView {

@@ -22,6 +22,7 @@ import type { Context } from '../../context.js'
 import { AppError, errorCatalogue } from '../../errors.js'
 import { ORG_ONLY, principalOf } from '../../http/auth.js'
 import { resourceTypes, schemas, serviceProviderConfig } from './discovery.js'
+import { publicUrl } from '../../public-url.js'
 
 /**
  * SCIM 2.0 at /scim/v2: discovery without authentication; Users and Groups with an organization
@@ -70,7 +71,7 @@ function listParams(q: { filter?: string; startIndex?: number; count?: number; e
 export async function scimRoutes(root: FastifyInstance, opts: { ctx: Context }): Promise<void> {
   const app = root.withTypeProvider<TypeBoxTypeProvider>()
   const { ctx } = opts
-  const baseUrl = `${ctx.config.publicUrl}/scim/v2`
+  const baseUrl = publicUrl(ctx.config, '/scim/v2')
 
   app.addContentTypeParser(SCIM_CONTENT_TYPE, { parseAs: 'string' }, app.getDefaultJsonParser('error', 'error'))
   app.addHook('onSend', async (_request, reply, payload) => {
