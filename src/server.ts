@@ -42,15 +42,6 @@ export async function serve(loaded: Config, options: ServeOptions = {}): Promise
   const dispatcher = new Dispatcher({ db, config }, { log: app.log })
   app.addHook('preClose', async () => dispatcher.stop())
 
-  try {
-    await app.listen({ port: config.port, host: config.host })
-  } catch (err) {
-    await app.close().catch(() => undefined)
-    throw err
-  }
-  dispatcher.start()
-  if (created) (options.print ?? ((text: string) => process.stdout.write(text)))(welcomeText({ config }, created))
-
   let closing = false
   const shutdown = (signal: NodeJS.Signals) => {
     // A terminal's Ctrl-C reaches both npm and the server, and npm passes it on again: once is enough.
@@ -73,6 +64,23 @@ export async function serve(loaded: Config, options: ServeOptions = {}): Promise
       },
     )
   }
+  // Closed by its owner (tests, embedding), not by a signal: forget the handlers. During a signalled
+  // shutdown they stay, so a repeated Ctrl-C is ignored rather than killing the process mid-close.
+  app.addHook('onClose', async () => {
+    if (closing) return
+    process.off('SIGINT', shutdown)
+    process.off('SIGTERM', shutdown)
+  })
+
+  try {
+    await app.listen({ port: config.port, host: config.host })
+  } catch (err) {
+    await app.close().catch(() => undefined)
+    throw err
+  }
+  dispatcher.start()
+  if (created) (options.print ?? ((text: string) => process.stdout.write(text)))(welcomeText({ config }, created))
+
   process.on('SIGINT', shutdown)
   process.on('SIGTERM', shutdown)
   return app
