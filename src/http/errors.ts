@@ -123,12 +123,19 @@ function bodyProblem(err: FastifyError, request: FastifyRequest): AppError | und
     case 'FST_ERR_CTP_INVALID_CONTENT_LENGTH':
       return new AppError('invalid_request', 'body: its length differs from the Content-Length header')
     default:
-      // A text/plain body reaches schema validation as a string ("must be object"): say what was meant.
-      if (err.validation && err.validationContext === 'body' && typeof request.body === 'string') {
-        return new AppError('invalid_request', `${EXPECTED_JSON}, got Content-Type: ${contentType ?? 'none'}`)
-      }
       return undefined
   }
+}
+
+/**
+ * A text/plain body reaches schema validation as a string and fails as "body: must be object":
+ * say what was meant instead.
+ */
+function textForJson(err: FastifyError | AppError, request: FastifyRequest): AppError | undefined {
+  const contentType = request.headers['content-type']
+  if (typeof request.body !== 'string' || contentType === undefined || /json/i.test(contentType)) return undefined
+  const fromSchema = err instanceof AppError ? err.code === 'invalid_request' && err.message.startsWith('body') : err.validationContext === 'body'
+  return fromSchema ? new AppError('invalid_request', `${EXPECTED_JSON}, got Content-Type: ${contentType}`) : undefined
 }
 
 /**
@@ -137,6 +144,8 @@ function bodyProblem(err: FastifyError, request: FastifyRequest): AppError | und
  * logged in full and becomes a generic `internal`.
  */
 export function toAppError(err: FastifyError | AppError, request: FastifyRequest): AppError {
+  const notJson = textForJson(err, request)
+  if (notJson) return notJson
   if (err instanceof AppError) return err
   const status = err.statusCode ?? 500
   const body = bodyProblem(err, request)
