@@ -38,6 +38,7 @@ import { setGaugeSource } from './metrics.js'
 import { countPendingDeliveries } from './store/repos/webhooks.js'
 import { cookieSecretFor } from './actions/server-secrets.js'
 import { DeferredCookieSigner } from './http/cookie-signer.js'
+import { publicUrl } from './public-url.js'
 
 export interface AppDeps {
   /** An open database; when absent buildApp opens one from config and closes it on shutdown. */
@@ -107,7 +108,7 @@ export async function buildApp(config: Config, deps: AppDeps = {}): Promise<Fast
         version: '0.1.0',
         description: 'Wire-compatible with the Roam HQ Chat API (Alpha) v0.',
       },
-      servers: [{ url: `${config.publicUrl}/v0` }],
+      servers: [{ url: publicUrl(config, '/v0') }],
       components: { securitySchemes: { bearer: { type: 'http', scheme: 'bearer' } } },
       security: [{ bearer: [] }],
     },

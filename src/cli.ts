@@ -1,6 +1,6 @@
 import path from 'node:path'
 import fs from 'node:fs'
-import { Command, CommanderError } from 'commander'
+import { Command } from 'commander'
 import { bootstrap, requireOrganization } from './actions/bootstrap.js'
 import { createApiKeyClient, createOAuthClient } from './actions/clients.js'
 import { addGroupMembers, createdGroupView, createGroup } from './actions/groups.js'
@@ -10,13 +10,13 @@ import { PASSWORD_MAX, PASSWORD_MIN, setPassword } from './actions/sessions.js'
 import { getSettings, setPersonalAccess } from './actions/settings.js'
 import type { AccessModel, CredentialStatus } from './domain.js'
 import { findUserByEmail } from './store/repos/users.js'
-import { createLobby } from './actions/lobbies.js'
+import { createLobby, lobbyUrl } from './actions/lobbies.js'
 import { importTranscript } from './actions/transcripts.js'
 import { formatFromFileName } from './transcripts/index.js'
 import { parseDateParam } from './time.js'
 import { createRoom } from './actions/roomlio.js'
 import { createRelay, deleteRelay, listRelayViews } from './actions/relays.js'
-import { ConfigError, loadConfig, type Config } from './config.js'
+import { loadConfig, type Config } from './config.js'
 import type { Context } from './context.js'
 import { AppError } from './errors.js'
 import { parseScopeList } from './scopes.js'
@@ -24,6 +24,10 @@ import { serve } from './server.js'
 import { backupSqlite } from './store/backup.js'
 import { openDatabase } from './store/db.js'
 import { migrateToLatest } from './store/migrate.js'
+import { prepareSqliteTarget } from './store/first-start.js'
+import { explainFailure, formatFailure } from './cli/errors.js'
+import { runInit } from './cli/init.js'
+import { runDoctor } from './cli/doctor.js'
 
 export interface CliIo {
   env: NodeJS.ProcessEnv
@@ -47,6 +51,7 @@ export async function runCli(argv: string[], io: CliIo = processIo): Promise<num
   /** Opens the database named by the environment, migrates it, runs `fn`, closes it. */
   async function withContext<T>(fn: (ctx: Context) => Promise<T>): Promise<T> {
     const config: Config = loadEnvConfig()
+    prepareSqliteTarget(config, { init: false })
     const db = openDatabase(config.database)
     try {
       await migrateToLatest(db)
@@ -61,18 +66,38 @@ export async function runCli(argv: string[], io: CliIo = processIo): Promise<num
     io.stdout(json ? `${JSON.stringify(value)}\n` : `${human}\n`)
   }
 
+  // With --json, a failure is one {"error": …} object on stderr (stdout stays for results).
+  const json = argv.includes('--json')
+  let exitCode = 0
   const program = new Command()
     .name('atrium')
     .description('Atrium: a self-hostable virtual-office chat server, Roam HQ API compatible')
     .exitOverride()
-    .configureOutput({ writeOut: io.stdout, writeErr: io.stderr })
-    .showHelpAfterError()
+    .configureOutput({ writeOut: io.stdout, writeErr: io.stderr, ...(json ? { outputError: () => undefined } : {}) })
+    .showHelpAfterError(!json)
 
   program
     .command('serve', { isDefault: true })
     .description('run the HTTP server (migrates and bootstraps an empty database first)')
-    .action(async () => {
-      await serve(loadEnvConfig())
+    .option('--init', 'create a new database if none exists at the configured path (see `atrium init`)')
+    .action(async (opts: { init?: boolean }) => {
+      await serve(loadEnvConfig(), { init: !!opts.init, print: io.stdout })
+    })
+
+  program
+    .command('init')
+    .description('create the database and the organization at the configured path, and print the first admin credentials')
+    .option('--json', 'print one JSON object')
+    .action(async (opts: { json?: boolean }) => {
+      exitCode = await runInit(loadEnvConfig(), { json: !!opts.json, stdout: io.stdout })
+    })
+
+  program
+    .command('doctor')
+    .description('check the configuration, database, Redis, public URL, private-URL policy and clock')
+    .option('--json', 'print one JSON object')
+    .action(async (opts: { json?: boolean }) => {
+      exitCode = await runDoctor(io.env, { json: !!opts.json, stdout: io.stdout })
     })
 
   program
@@ -428,7 +453,7 @@ export async function runCli(argv: string[], io: CliIo = processIo): Promise<num
             horizonDays,
             availability: [{ days: opts.days.split(','), start: opts.from, end: opts.to }],
           })
-          return { lobby: l, url: `${ctx.config.publicUrl}/l/${l.handle}${l.slug ? `/${l.slug}` : ''}` }
+          return { lobby: l, url: lobbyUrl(ctx, l) }
         })
         output(
           !!opts.json,
@@ -508,15 +533,13 @@ export async function runCli(argv: string[], io: CliIo = processIo): Promise<num
 
   try {
     await program.parseAsync(argv, { from: 'user' })
-    return 0
+    return exitCode
   } catch (err: unknown) {
-    if (err instanceof CommanderError) return err.exitCode
-    if (err instanceof ConfigError || err instanceof AppError) {
-      io.stderr(`atrium: ${err.message}\n`)
-      return 2
-    }
-    io.stderr(`atrium: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`)
-    return 1
+    const failure = explainFailure(err, io.env)
+    // Help and version output end as CommanderErrors with exit code 0; usage errors are already printed.
+    if (failure.exitCode === 0 || (failure.code === 'usage' && !json)) return failure.exitCode
+    io.stderr(formatFailure(failure, { json, env: io.env }))
+    return failure.exitCode
   }
 }
 

@@ -2,6 +2,8 @@ import path from 'node:path'
 import { Type, type Static } from 'typebox'
 import Value from 'typebox/value'
 import { literalUrlProblem } from './net/outbound.js'
+import { describeEnvProblems } from './config-problems.js'
+import { publicBaseUrl } from './public-url.js'
 
 /**
  * Every environment variable Atrium reads, with its type, default and meaning.
@@ -16,18 +18,20 @@ const EnvSchema = Type.Object({
   ATRIUM_DATABASE_URL: Type.Optional(
     Type.String({
       pattern: '^(postgres(ql)?://|sqlite:)',
+      expected: 'postgres://user@host:5432/db, or sqlite:<path to a file>',
       description: 'postgres://… for PostgreSQL, or sqlite:<file>; default is SQLite under ATRIUM_DATA_DIR',
     }),
   ),
   ATRIUM_DATA_DIR: Type.String({ minLength: 1, default: './data', description: 'Directory for the SQLite file and uploads' }),
   ATRIUM_PUBLIC_URL: Type.Optional(
-    Type.String({ pattern: '^https?://[^\\s]+$', description: 'Base URL clients use to reach this server' }),
+    Type.String({ pattern: '^https?://[^\\s]+$', expected: 'an http:// or https:// URL without spaces', description: 'Base URL clients use to reach this server' }),
   ),
   ATRIUM_REDIS_URL: Type.Optional(
-    Type.String({ pattern: '^rediss?://', description: 'Redis for shared rate limits and realtime fan-out' }),
+    Type.String({ pattern: '^rediss?://', expected: 'a redis:// or rediss:// URL', description: 'Redis for shared rate limits and realtime fan-out' }),
   ),
   ATRIUM_REDIS_PREFIX: Type.String({
     pattern: '^[A-Za-z0-9_.:-]{1,64}$',
+    expected: '1 to 64 letters, digits or _ . : -',
     default: 'atrium',
     description: 'Prefix of every Redis key and channel, so several deployments can share one Redis',
   }),
@@ -51,6 +55,8 @@ const EnvSchema = Type.Object({
   ATRIUM_COOKIE_SECRET: Type.Optional(
     Type.String({
       minLength: 32,
+      secret: true,
+      expected: 'at least 32 characters',
       description: 'Signs CSRF cookies. Default: generated once and kept (a 0600 file `cookie-secret` in ATRIUM_DATA_DIR on SQLite, the database on PostgreSQL), so restarts and every process of a deployment share it',
     }),
   ),
@@ -81,6 +87,7 @@ const EnvSchema = Type.Object({
   }),
   ATRIUM_WEBHOOK_RETRY_SCHEDULE: Type.String({
     pattern: '^(none|\\d+(,\\d+)*)$',
+    expected: 'none, or whole numbers of seconds separated by commas (e.g. 5,300,1800)',
     default: '5,300,1800,7200,18000',
     description: 'Seconds between webhook delivery attempts, comma-separated; `none` never retries (Roam behaviour)',
   }),
@@ -124,12 +131,18 @@ const EnvSchema = Type.Object({
     description: 'How often the server purges expired sessions and sign-in links and uploads never attached to a message within a day',
   }),
   ATRIUM_LLM_URL: Type.Optional(
-    Type.String({ pattern: '^https?://[^\\s]+$', description: 'OpenAI-compatible server for transcript summaries and transcript.prompt (…/v1/chat/completions)' }),
+    Type.String({ pattern: '^https?://[^\\s]+$', expected: 'an http:// or https:// URL without spaces', description: 'OpenAI-compatible server for transcript summaries and transcript.prompt (…/v1/chat/completions)' }),
   ),
   ATRIUM_LLM_MODEL: Type.Optional(Type.String({ minLength: 1, description: 'Model name sent to ATRIUM_LLM_URL (required with it)' })),
-  ATRIUM_LLM_API_KEY: Type.Optional(Type.String({ minLength: 1, description: 'Bearer key for ATRIUM_LLM_URL, if it needs one' })),
+  ATRIUM_LLM_API_KEY: Type.Optional(Type.String({ minLength: 1, secret: true, description: 'Bearer key for ATRIUM_LLM_URL, if it needs one' })),
   ATRIUM_LLM_TIMEOUT_MS: Type.Integer({ minimum: 1000, default: 60_000, description: 'Time limit for one language-model call' }),
   ATRIUM_LLM_CHUNK_CHARS: Type.Integer({ minimum: 1000, default: 12_000, description: 'Largest transcript excerpt sent in one language-model call' }),
+  ATRIUM_SHUTDOWN_GRACE_MS: Type.Integer({
+    minimum: 0,
+    maximum: 3_600_000,
+    default: 10_000,
+    description: 'On SIGTERM/SIGINT, how long in-flight requests and webhook deliveries may take to finish before their connections are cut',
+  }),
 })
 
 type Env = Static<typeof EnvSchema>
@@ -165,6 +178,10 @@ export interface Config {
   readonly allowPrivateUrls: boolean
   readonly webhooks: WebhookConfig
   readonly llm?: LlmConfig | undefined
+  /** ATRIUM_PUBLIC_URL as given (without trailing slashes); undefined when links use the listening address. */
+  readonly explicitPublicUrl?: string | undefined
+  /** How long a graceful shutdown waits for in-flight work before cutting connections. */
+  readonly shutdownGraceMs: number
   readonly limits: LimitsConfig
 }
 
@@ -250,11 +267,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     if (value !== undefined && value !== '') raw[key] = value
   }
   const parsed = Value.Default(EnvSchema, Value.Convert(EnvSchema, raw)) as Env
-  const problems = Value.Errors(EnvSchema, parsed).map(
-    (e) => `${e.instancePath.slice(1) || 'environment'}: ${e.message} (got ${JSON.stringify(raw[e.instancePath.slice(1)])})`,
-  )
+  const problems = describeEnvProblems(EnvSchema.properties, parsed, raw)
   if (parsed.ATRIUM_LLM_URL !== undefined && parsed.ATRIUM_LLM_MODEL === undefined) {
-    problems.push('ATRIUM_LLM_MODEL: required when ATRIUM_LLM_URL is set')
+    problems.push('ATRIUM_LLM_MODEL is not set; expected a model name, required when ATRIUM_LLM_URL is set')
   }
   if (parsed.ATRIUM_HEADERS_TIMEOUT_MS > parsed.ATRIUM_REQUEST_TIMEOUT_MS) {
     problems.push('ATRIUM_HEADERS_TIMEOUT_MS: must not exceed ATRIUM_REQUEST_TIMEOUT_MS (the headers are part of the request)')
@@ -276,13 +291,15 @@ function buildConfig(env: Env): Config {
       : url.startsWith('sqlite:')
         ? { dialect: 'sqlite', file: url === 'sqlite::memory:' ? ':memory:' : path.resolve(url.slice('sqlite:'.length)) }
         : { dialect: 'postgres', url }
-  const publicUrl = (env.ATRIUM_PUBLIC_URL ?? `http://${urlHost(env.HOST)}:${env.PORT}`).replace(/\/+$/, '')
+  const explicitPublicUrl = env.ATRIUM_PUBLIC_URL?.replace(/\/+$/, '')
+  const publicUrl = publicBaseUrl(explicitPublicUrl, env.HOST, env.PORT)
   return Object.freeze({
     port: env.PORT,
     host: env.HOST,
     dataDir,
     database,
     publicUrl,
+    explicitPublicUrl,
     redisUrl: env.ATRIUM_REDIS_URL,
     redisPrefix: env.ATRIUM_REDIS_PREFIX,
     logLevel: env.ATRIUM_LOG_LEVEL,
@@ -322,6 +339,7 @@ function buildConfig(env: Env): Config {
       uploadQuotaOrgBytes: env.ATRIUM_UPLOAD_QUOTA_ORG_BYTES,
       sweepIntervalMs: env.ATRIUM_SWEEP_INTERVAL_MS,
     }),
+    shutdownGraceMs: env.ATRIUM_SHUTDOWN_GRACE_MS,
   })
 }
 
@@ -346,11 +364,6 @@ function llmConfig(env: Env): LlmConfig | undefined {
     chunkChars: env.ATRIUM_LLM_CHUNK_CHARS,
     allowPrivateUrls: env.ATRIUM_ALLOW_PRIVATE_URLS,
   }
-}
-
-function urlHost(host: string): string {
-  if (host === '0.0.0.0' || host === '::') return '127.0.0.1'
-  return host.includes(':') ? `[${host}]` : host
 }
 
 /** Names and descriptions of every variable, for `atrium config` and the README. */

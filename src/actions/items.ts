@@ -8,6 +8,7 @@ import { storageFor, type FileStorage } from '../storage/index.js'
 import { findItem, insertItem, lockOrganizationUploads, uploadUsage } from '../store/repos/items.js'
 import type { Executor } from '../store/db.js'
 import { microsToIso, nowMicros } from '../time.js'
+import { publicUrl } from '../public-url.js'
 
 /** Largest upload: 10 MB (10 × 1024 × 1024 bytes). One byte more is 413. */
 export const MAX_ITEM_BYTES = 10 * 1024 * 1024
@@ -51,7 +52,7 @@ export interface ChatItemView {
 }
 
 export function itemUrl(ctx: Context, item: Pick<Item, 'id'>): string {
-  return `${ctx.config.publicUrl}/items/${item.id}`
+  return publicUrl(ctx.config, `/items/${item.id}`)
 }
 
 export function presentItem(ctx: Context, item: Item): ChatItemView {

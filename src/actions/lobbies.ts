@@ -26,6 +26,7 @@ import { microsToIso, nowMicros, parseDateParam } from '../time.js'
 import { pageOf, resolveDateRange, type DateRangeQuery } from './daterange.js'
 import { insertLinkFor, meetingLinkUrl } from './meetinglinks.js'
 import { normalizeEmail } from '../email.js'
+import { publicUrl } from '../public-url.js'
 
 /**
  * Lobbies: public booking pages (`<public URL>/l/<handle>[/<slug>]`) offering a host's free slots.
@@ -121,7 +122,7 @@ function checkHorizon(days: number): void {
 }
 
 export function lobbyUrl(ctx: Context, lobby: Pick<Lobby, 'handle' | 'slug'>): string {
-  return `${ctx.config.publicUrl}/l/${lobby.handle}${lobby.slug ? `/${lobby.slug}` : ''}`
+  return publicUrl(ctx.config, `/l/${lobby.handle}${lobby.slug ? `/${lobby.slug}` : ''}`)
 }
 
 /** Wire shape of `LobbyConfiguration`. */

@@ -8,6 +8,7 @@ import { findMeetingLink, insertMeetingLink, updateMeetingLink } from '../store/
 import { findUser, findUserByEmail } from '../store/repos/users.js'
 import { microsToIso, nowMicros, parseDateParam } from '../time.js'
 import { normalizeEmail } from '../email.js'
+import { publicUrl } from '../public-url.js'
 
 /**
  * Meeting links: a named, optionally scheduled meeting with a host and a public page on this
@@ -24,7 +25,7 @@ export interface MeetingLinkInput {
 }
 
 export function meetingLinkUrl(ctx: Context, id: string): string {
-  return `${ctx.config.publicUrl}/m/${id}`
+  return publicUrl(ctx.config, `/m/${id}`)
 }
 
 function checkName(name: string): string {

@@ -1,4 +1,5 @@
 import type { Config } from '../config.js'
+import { publicUrl } from '../public-url.js'
 
 /**
  * Plain renderings of stored messages for the facades that only carry text (Roomlio `body`,
@@ -43,5 +44,5 @@ export function blocksToText(blocksJson: string | null): string {
 
 /** The public URL of an uploaded item (where item.upload serves it). */
 export function itemUrl(config: Config, itemId: string): string {
-  return `${config.publicUrl}/items/${itemId}`
+  return publicUrl(config, `/items/${itemId}`)
 }

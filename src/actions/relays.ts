@@ -12,6 +12,7 @@ import { countRelayOutcome, findRelay, findRelayByLookup, insertRelay, listRelay
 import { findUser, findUserByEmail } from '../store/repos/users.js'
 import { microsToIso, nowMicros } from '../time.js'
 import { postMessage } from './messages.js'
+import { publicUrl } from '../public-url.js'
 
 /**
  * Webhook relays: an administrator names a target (a group's channel, or recipients who get a DM
@@ -101,7 +102,7 @@ function issueToken(): { token: string; lookup: string; hash: string } {
 }
 
 export function relayUrl(ctx: Context, token: string): string {
-  return `${ctx.config.publicUrl}/relay/${token}`
+  return publicUrl(ctx.config, `/relay/${token}`)
 }
 
 // ---- validation --------------------------------------------------------------------------------

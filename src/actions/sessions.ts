@@ -10,6 +10,7 @@ import { nowMicros } from '../time.js'
 import { recordAudit } from './audit.js'
 import { requireOrganization } from './bootstrap.js'
 import { endUserSessions } from './signout.js'
+import { publicUrl } from '../public-url.js'
 
 /** A browser session lasts this long after sign-in. */
 export const SESSION_LIFETIME_SECONDS = 7 * 24 * 3600
@@ -169,7 +170,7 @@ export async function createSigninLink(ctx: Context, orgId: string, userId: stri
   const now = nowMicros()
   const expiresAt = now + lifetimeSeconds * 1_000_000
   await insertSigninLink(ctx.db, { id: digest(token), orgId, userId, createdAt: now, expiresAt })
-  return { url: `${ctx.config.publicUrl}/login/link?token=${token}`, expiresAt }
+  return { url: publicUrl(ctx.config, `/login/link?token=${token}`), expiresAt }
 }
 
 /** Redeems a sign-in link: a new session, once; a used, expired or unknown link fails the same way. */

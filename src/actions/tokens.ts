@@ -1,6 +1,7 @@
 import type { Context } from '../context.js'
 import type { Principal } from '../domain.js'
 import { findOrganization } from '../store/repos/organizations.js'
+import { publicUrl } from '../public-url.js'
 
 export interface TokenDescription {
   addr: string
@@ -19,8 +20,8 @@ export async function describeToken(ctx: Context, principal: Principal): Promise
     roam: {
       id: org.externalId,
       name: org.name,
-      imageUrl: org.imageUrl ?? `${ctx.config.publicUrl}/avatars/org/image.svg`,
-      iconUrl: org.iconUrl ?? `${ctx.config.publicUrl}/avatars/org/icon.svg`,
+      imageUrl: org.imageUrl ?? publicUrl(ctx.config, '/avatars/org/image.svg'),
+      iconUrl: org.iconUrl ?? publicUrl(ctx.config, '/avatars/org/icon.svg'),
     },
   }
 }

@@ -91,6 +91,65 @@ export function installErrorHandling(app: FastifyInstance): void {
   })
 
   app.setErrorHandler((err: FastifyError | AppError, request, reply) => sendError(reply, toAppError(err, request)))
+
+  // Fastify's own JSON parser (with its prototype-poisoning checks), but a body that does not parse
+  // says where: JSON.parse runs again on the failing text only, for its message and position.
+  const parseJson = app.getDefaultJsonParser('error', 'error')
+  app.removeContentTypeParser('application/json')
+  app.addContentTypeParser('application/json', { parseAs: 'string' }, (request, body, done) => {
+    parseJson(request, body as string, (err, value) => {
+      if (err && (err as FastifyError).code === 'FST_ERR_CTP_INVALID_JSON_BODY') return done(jsonSyntaxError(String(body)), undefined)
+      done(err, value)
+    })
+  })
+}
+
+/** `body: invalid JSON: Expected ',' or '}' after property value (line 1, column 10)`. */
+function jsonSyntaxError(text: string): AppError {
+  let detail = 'it does not parse'
+  try {
+    JSON.parse(text)
+  } catch (err) {
+    const message = err instanceof Error ? err.message : String(err)
+    const at = /in JSON at position (\d+)/.exec(message)
+    if (at) {
+      const before = text.slice(0, Number(at[1]))
+      const line = before.split('\n').length
+      const column = before.length - before.lastIndexOf('\n')
+      detail = `${message.slice(0, at.index).trim()} (line ${line}, column ${column})`
+    } else {
+      detail = message
+    }
+  }
+  return new AppError('invalid_request', `body: invalid JSON: ${detail}`)
+}
+
+const EXPECTED_JSON = 'body: expected JSON (Content-Type: application/json)'
+
+/** What Fastify's body parsing refused, said as what was expected instead. */
+function bodyProblem(err: FastifyError, request: FastifyRequest): AppError | undefined {
+  const contentType = request.headers['content-type']
+  switch (err.code) {
+    case 'FST_ERR_CTP_INVALID_MEDIA_TYPE':
+      return new AppError('unsupported_media_type', `${EXPECTED_JSON}, got ${contentType ? `Content-Type: ${contentType}` : 'no Content-Type'}`)
+    case 'FST_ERR_CTP_EMPTY_JSON_BODY':
+      return new AppError('invalid_request', `${EXPECTED_JSON}, got an empty body`)
+    case 'FST_ERR_CTP_INVALID_CONTENT_LENGTH':
+      return new AppError('invalid_request', 'body: its length differs from the Content-Length header')
+    default:
+      return undefined
+  }
+}
+
+/**
+ * A text/plain body reaches schema validation as a string and fails as "body: must be object":
+ * say what was meant instead.
+ */
+function textForJson(err: FastifyError | AppError, request: FastifyRequest): AppError | undefined {
+  const contentType = request.headers['content-type']
+  if (typeof request.body !== 'string' || contentType === undefined || /json/i.test(contentType)) return undefined
+  const fromSchema = err instanceof AppError ? err.code === 'invalid_request' && err.message.startsWith('body') : err.validationContext === 'body'
+  return fromSchema ? new AppError('invalid_request', `${EXPECTED_JSON}, got Content-Type: ${contentType}`) : undefined
 }
 
 /**
@@ -99,8 +158,12 @@ export function installErrorHandling(app: FastifyInstance): void {
  * logged in full and becomes a generic `internal`.
  */
 export function toAppError(err: FastifyError | AppError, request: FastifyRequest): AppError {
+  const notJson = textForJson(err, request)
+  if (notJson) return notJson
   if (err instanceof AppError) return err
   const status = err.statusCode ?? 500
+  const body = bodyProblem(err, request)
+  if (body) return body
   if (err.validation) return formatValidation(err.validation, err.validationContext ?? 'body') as AppError
   const code = codeForStatus[status]
   if (status < 500 && code) {

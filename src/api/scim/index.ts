@@ -23,6 +23,7 @@ import { AppError, errorCatalogue } from '../../errors.js'
 import { ORG_ONLY, principalOf } from '../../http/auth.js'
 import { limitedJsonParser } from '../../http/input.js'
 import { resourceTypes, schemas, serviceProviderConfig } from './discovery.js'
+import { publicUrl } from '../../public-url.js'
 
 /**
  * SCIM 2.0 at /scim/v2: discovery without authentication; Users and Groups with an organization
@@ -71,7 +72,7 @@ function listParams(q: { filter?: string; startIndex?: number; count?: number; e
 export async function scimRoutes(root: FastifyInstance, opts: { ctx: Context }): Promise<void> {
   const app = root.withTypeProvider<TypeBoxTypeProvider>()
   const { ctx } = opts
-  const baseUrl = `${ctx.config.publicUrl}/scim/v2`
+  const baseUrl = publicUrl(ctx.config, '/scim/v2')
 
   app.addContentTypeParser(SCIM_CONTENT_TYPE, { parseAs: 'string' }, limitedJsonParser(app, ctx.config.jsonMaxDepth))
   app.addHook('onSend', async (_request, reply, payload) => {
