@@ -12,7 +12,7 @@ import { scimRoutes } from './api/scim/index.js'
 import { roomlioRoutes } from './api/roomlio/index.js'
 import { v1Routes } from './api/v1/index.js'
 import { relayRoutes, requestLogSerializer } from './api/relay.js'
-import type { Config } from './config.js'
+import { fastifyTrustProxy, type Config } from './config.js'
 import type { Context } from './context.js'
 import { authPlugin, installRouteTable } from './http/auth.js'
 import { RateLimiter } from './http/ratelimit.js'
@@ -51,7 +51,7 @@ export async function buildApp(config: Config, deps: AppDeps = {}): Promise<Fast
   const app = Fastify({
     logger: deps.logger ?? { level: config.logLevel, serializers: { req: requestLogSerializer } },
     bodyLimit: config.bodyLimit,
-    trustProxy: false,
+    trustProxy: fastifyTrustProxy(config.trustProxy),
     routerOptions: { ignoreTrailingSlash: true },
     ajv: { customOptions: { coerceTypes: 'array', removeAdditional: false, allErrors: true } },
     schemaErrorFormatter: formatValidation,
