@@ -33,6 +33,8 @@ export interface CliIo {
   stderr: (text: string) => void
   /** Whether stderr is a terminal (progress bars are drawn only then). */
   stderrIsTTY?: boolean
+  /** The stream behind `stdout`, for commands that write much and wait for it to drain. */
+  stdoutStream?: NodeJS.WritableStream
 }
 
 const processIo: CliIo = {
@@ -40,6 +42,7 @@ const processIo: CliIo = {
   stdout: (text) => process.stdout.write(text),
   stderr: (text) => process.stderr.write(text),
   stderrIsTTY: process.stderr.isTTY,
+  stdoutStream: process.stdout,
 }
 
 /**

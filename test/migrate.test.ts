@@ -19,6 +19,12 @@ async function withCliDb<T>(fn: (db: Db) => Promise<T>): Promise<T> {
   }
 }
 
+/** Whether the database (its own schema, on PostgreSQL) has the table. */
+async function tableExists(db: Db, name: string): Promise<boolean> {
+  if (dialect === 'postgres') return (await sql<{ t: string | null }>`select to_regclass(${name})::text as t`.execute(db)).rows[0]?.t != null
+  return (await sql<{ n: number }>`select count(*) as n from sqlite_master where type = 'table' and name = ${name}`.execute(db)).rows[0]?.n === 1
+}
+
 const applied = () => withCliDb(async (db) => (await sql<{ name: string }>`select name from kysely_migration order by name`.execute(db)).rows.map((r) => r.name))
 
 beforeEach(async () => {
@@ -75,8 +81,7 @@ describe(`atrium migrate (${dialect})`, () => {
     expect(res.err).not.toMatch(/\n\s+at /) // a message, not a stack trace
     // Not even the pending migration ran.
     expect(await applied()).toEqual(before)
-    const tables = await withCliDb(async (db) => (await db.introspection.getTables()).map((t) => t.name))
-    expect(tables).not.toContain('signin_links')
+    expect(await withCliDb((db) => tableExists(db, 'signin_links'))).toBe(false)
 
     // Every other command refuses the same way, before touching anything.
     const other = await h.cli('user', 'add', '--email', 'ada@example.com', '--name', 'Ada')

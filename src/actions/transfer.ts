@@ -81,7 +81,7 @@ function withholdSecrets(table: string, row: Row): Row {
 export async function exportOrganization(
   ctx: Context,
   org: Organization,
-  write: (line: string) => void,
+  write: (line: string) => void | Promise<void>,
   progress: Progress = () => {},
 ): Promise<Record<string, number>> {
   const schema = (await migrationStatus(ctx.db)).current
@@ -98,7 +98,7 @@ export async function exportOrganization(
       exportedAt: microsToIso(nowMicros()),
       counts: planned,
     }
-    write(JSON.stringify(header))
+    await write(JSON.stringify(header))
     const written: Record<string, number> = {}
     const fileKeys: string[] = []
     const storage = storageOf(ctx)
@@ -106,7 +106,7 @@ export async function exportOrganization(
     for (const table of TRANSFER_TABLES) {
       written[table.name] = 0
       for await (const row of organizationRows(tx, table, org.id)) {
-        write(JSON.stringify({ type: 'row', table: table.name, row: withholdSecrets(table.name, row) } satisfies TransferLine))
+        await write(JSON.stringify({ type: 'row', table: table.name, row: withholdSecrets(table.name, row) } satisfies TransferLine))
         if (table.name === 'items') fileKeys.push(String(row.storage_key))
         written[table.name]!++
         progress(++done, total, table.name)
@@ -117,14 +117,14 @@ export async function exportOrganization(
     for (const key of fileKeys) {
       const bytes = await storage.get(key)
       if (bytes) {
-        write(JSON.stringify({ type: 'file', key, base64: bytes.toString('base64') } satisfies TransferLine))
+        await write(JSON.stringify({ type: 'file', key, base64: bytes.toString('base64') } satisfies TransferLine))
         written.files++
       } else {
         written.missingFiles++
       }
       progress(++done, total, 'files')
     }
-    write(JSON.stringify({ type: 'end', counts: written } satisfies TransferLine))
+    await write(JSON.stringify({ type: 'end', counts: written } satisfies TransferLine))
     return written
   })
 }

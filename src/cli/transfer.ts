@@ -1,3 +1,4 @@
+import { once } from 'node:events'
 import fs from 'node:fs'
 import readline from 'node:readline'
 import type { Command } from 'commander'
@@ -72,9 +73,16 @@ export function registerTransfer(program: Command, { io, withContext, output }: 
     .option('--org <id>', 'organization id or Roam id (default: the only organization)')
     .action(async (opts: { org?: string }) => {
       const bar = progressBar(io, 'export')
+      // Wait for a slow reader (a pipe, ssh) instead of holding the whole export in memory.
+      const stream = io.stdoutStream
+      const write = stream
+        ? async (line: string) => {
+            if (!stream.write(`${line}\n`)) await once(stream, 'drain')
+          }
+        : (line: string) => io.stdout(`${line}\n`)
       const counts = await withContext(async (ctx) => {
         const org = await findExportOrganization(ctx, opts.org)
-        return exportOrganization(ctx, org, (line) => io.stdout(`${line}\n`), bar.tick)
+        return exportOrganization(ctx, org, write, bar.tick)
       })
       bar.done()
       if (counts.missingFiles) io.stderr(`atrium: warning: ${counts.missingFiles} uploaded file(s) were missing from the file storage and are not in the export\n`)
