@@ -130,6 +130,21 @@ describe('atrium restore', () => {
     }
   })
 
+  it.skipIf(dialect !== 'sqlite')('refuses a backup made by a newer Atrium (exit 1), writing nothing', async () => {
+    expect((await cli('migrate')).code).toBe(0)
+    const file = path.join(dir, 'newer.backup')
+    expect((await cli('backup', file)).code).toBe(0)
+    const copy = new SQLite(file)
+    copy.prepare('insert into kysely_migration (name, timestamp) values (?, ?)').run('9000_from_a_newer_atrium', new Date().toISOString())
+    copy.close()
+    const target = path.join(dir, 'target')
+    env = { ATRIUM_DATA_DIR: target }
+    const res = await cli('restore', file)
+    expect(res.code).toBe(1)
+    expect(res.err).toContain('9000_from_a_newer_atrium')
+    expect(fs.existsSync(target) ? fs.readdirSync(target) : []).toEqual([])
+  })
+
   it.skipIf(dialect !== 'sqlite')('refuses a file that is not an Atrium backup, writing nothing', async () => {
     const junk = path.join(dir, 'junk.db')
     fs.writeFileSync(junk, 'not a database at all, just some text that is long enough to have a header')

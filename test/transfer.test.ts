@@ -7,6 +7,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import { buildApp } from '../src/app.js'
 import { runCli } from '../src/cli.js'
 import { loadConfig } from '../src/config.js'
+import { openDatabase } from '../src/store/db.js'
 import { cliHarness, type CliHarness } from './cli-harness.js'
 import { dialect, pgUrl } from './helpers.js'
 import { organizationRows, TRANSFER_TABLES } from '../src/store/repos/transfer.js'
@@ -114,6 +115,12 @@ describe(`atrium export / import (${dialect} → the other dialect)`, () => {
     const config = loadConfig({ ...target.env, ATRIUM_RATE_LIMIT: 'off' })
     const app = await buildApp(config, { logger: false })
     try {
+      // The secrets shown are the ones webhooks are now signed with.
+      const db = openDatabase(config.database)
+      const stored = await db.selectFrom('apps').select(['client_id as clientId', 'signing_secret as signingSecret']).execute().finally(() => db.destroy())
+      expect(stored.map((a) => ({ ...a })).sort((a, b) => a.clientId.localeCompare(b.clientId))).toEqual(
+        secrets.map((x: { clientId: string; signingSecret: string }) => ({ clientId: x.clientId, signingSecret: x.signingSecret })).sort((a: { clientId: string }, b: { clientId: string }) => a.clientId.localeCompare(b.clientId)),
+      )
       expect(await snapshot(app, apiKey, group, itemId)).toEqual(before)
       // Writes go on where they stopped: the next message key is above every moved one.
       const posted = await app.inject({ method: 'POST', url: '/v0/chat.post', headers: { authorization: `Bearer ${apiKey}` }, payload: { chat: group, text: 'after the move', sync: true } })
