@@ -13,7 +13,7 @@ import { roomlioRoutes } from './api/roomlio/index.js'
 import { v1Routes } from './api/v1/index.js'
 import { relayRoutes } from './api/relay.js'
 import { loggerOptions } from './http/logging.js'
-import type { Config } from './config.js'
+import { fastifyTrustProxy, type Config } from './config.js'
 import type { Context } from './context.js'
 import { authPlugin, installRouteTable } from './http/auth.js'
 import { limitConnectionsPerAddress } from './http/connections.js'
@@ -76,7 +76,7 @@ export async function buildApp(config: Config, deps: AppDeps = {}): Promise<Fast
       requestTimeout: config.limits.requestTimeoutMs,
       connectionsCheckingInterval: Math.min(1000, Math.ceil(config.limits.headersTimeoutMs / 2)),
     },
-    trustProxy: false,
+    trustProxy: fastifyTrustProxy(config.trustProxy),
     routerOptions: { ignoreTrailingSlash: true, maxParamLength: MAX_PARAM_LENGTH },
     frameworkErrors: sendFrameworkError,
     ajv: { customOptions: { coerceTypes: 'array', removeAdditional: false, allErrors: true } },

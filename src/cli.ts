@@ -1,4 +1,3 @@
-import path from 'node:path'
 import fs from 'node:fs'
 import { Command } from 'commander'
 import { bootstrap, requireOrganization } from './actions/bootstrap.js'
@@ -21,24 +20,33 @@ import type { Context } from './context.js'
 import { AppError } from './errors.js'
 import { parseScopeList } from './scopes.js'
 import { serve } from './server.js'
-import { backupSqlite } from './store/backup.js'
 import { openDatabase } from './store/db.js'
 import { migrateToLatest } from './store/migrate.js'
 import { prepareSqliteTarget } from './store/first-start.js'
 import { explainFailure, formatFailure } from './cli/errors.js'
 import { runInit } from './cli/init.js'
 import { runDoctor } from './cli/doctor.js'
+import type { CliTools } from './cli/tools.js'
+import { registerMigrate } from './cli/migrate.js'
+import { registerBackup } from './cli/backup.js'
+import { registerTransfer } from './cli/transfer.js'
 
 export interface CliIo {
   env: NodeJS.ProcessEnv
   stdout: (text: string) => void
   stderr: (text: string) => void
+  /** Whether stderr is a terminal (progress bars are drawn only then). */
+  stderrIsTTY?: boolean
+  /** The stream behind `stdout`, for commands that write much and wait for it to drain. */
+  stdoutStream?: NodeJS.WritableStream
 }
 
 const processIo: CliIo = {
   env: process.env,
   stdout: (text) => process.stdout.write(text),
   stderr: (text) => process.stderr.write(text),
+  stderrIsTTY: process.stderr.isTTY,
+  stdoutStream: process.stdout,
 }
 
 /**
@@ -100,14 +108,8 @@ export async function runCli(argv: string[], io: CliIo = processIo): Promise<num
       exitCode = await runDoctor(io.env, { json: !!opts.json, stdout: io.stdout })
     })
 
-  program
-    .command('migrate')
-    .description('apply pending database migrations')
-    .option('--json', 'print one JSON object')
-    .action(async (opts: { json?: boolean }) => {
-      const applied = await withContext(async (ctx) => migrateToLatest(ctx.db))
-      output(!!opts.json, { applied }, applied.length ? `applied: ${applied.join(', ')}` : 'database is up to date')
-    })
+  const tools: CliTools = { io, loadConfig: loadEnvConfig, withContext, output }
+  registerMigrate(program, tools)
 
   const user = program.command('user').description('manage users')
   user
@@ -372,19 +374,8 @@ export async function runCli(argv: string[], io: CliIo = processIo): Promise<num
       output(!!opts.json, { ...result }, `personal-access: ${result.personalAccess}`)
     })
 
-  program
-    .command('backup <file>')
-    .description('copy the SQLite database to <file> while the server runs (PostgreSQL: use pg_dump)')
-    .option('--json', 'print one JSON object')
-    .action(async (file: string, opts: { json?: boolean }) => {
-      const config = loadEnvConfig()
-      if (config.database.dialect !== 'sqlite') {
-        throw new AppError('invalid_request', 'backup copies SQLite databases; for PostgreSQL use pg_dump (see the README, Operations)')
-      }
-      if (config.database.file === ':memory:') throw new AppError('invalid_request', 'an in-memory database cannot be backed up')
-      const result = await backupSqlite(config.database.file, file)
-      output(!!opts.json, { file: path.resolve(file), bytes: result.bytes }, `backed up ${config.database.file} to ${path.resolve(file)} (${result.bytes} bytes)`)
-    })
+  registerBackup(program, tools)
+  registerTransfer(program, tools)
 
   const meeting = program.command('meeting').description('record meetings')
   meeting

@@ -1,6 +1,7 @@
 import path from 'node:path'
 import { Type, type Static } from 'typebox'
 import Value from 'typebox/value'
+import ipaddr from 'ipaddr.js'
 import { literalUrlProblem } from './net/outbound.js'
 import { describeEnvProblems } from './config-problems.js'
 import { publicBaseUrl } from './public-url.js'
@@ -26,6 +27,12 @@ const EnvSchema = Type.Object({
   ATRIUM_PUBLIC_URL: Type.Optional(
     Type.String({ pattern: '^https?://[^\\s]+$', expected: 'an http:// or https:// URL without spaces', description: 'Base URL clients use to reach this server' }),
   ),
+  ATRIUM_TRUST_PROXY: Type.String({
+    minLength: 1,
+    default: 'false',
+    description:
+      'Which peers may set X-Forwarded-For/-Proto/-Host: false (none), true (any), a number of proxy hops, or comma-separated addresses/CIDRs of your proxies',
+  }),
   ATRIUM_REDIS_URL: Type.Optional(
     Type.String({ pattern: '^rediss?://', expected: 'a redis:// or rediss:// URL', description: 'Redis for shared rate limits and realtime fan-out' }),
   ),
@@ -158,6 +165,8 @@ export interface Config {
   readonly database: DatabaseConfig
   readonly publicUrl: string
   readonly redisUrl: string | undefined
+  /** Fastify's `trustProxy`: whose X-Forwarded-* headers are believed (client address, protocol, host). */
+  readonly trustProxy: TrustProxy
   /** Prefix of Redis keys and channels (`<prefix>:rl:…`, `<prefix>:realtime`). */
   readonly redisPrefix: string
   readonly logLevel: Env['ATRIUM_LOG_LEVEL']
@@ -199,6 +208,37 @@ export interface LimitsConfig {
   /** Stored upload bytes per organization; 0 = no limit. */
   readonly uploadQuotaOrgBytes: number
   readonly sweepIntervalMs: number
+}
+
+/** false: no proxy; true: any peer; a number: that many proxy hops; else the proxies' addresses/CIDRs. */
+export type TrustProxy = boolean | number | string[]
+
+/** ATRIUM_TRUST_PROXY → TrustProxy, or a problem naming what is wrong. */
+function parseTrustProxy(value: string): TrustProxy | { problem: string } {
+  const v = value.trim().toLowerCase()
+  if (v === 'false') return false
+  if (v === 'true') return true
+  if (/^\d+$/.test(v)) return Number(v)
+  const entries = v.split(',').map((e) => e.trim()).filter((e) => e !== '')
+  const bad = entries.filter((e) => !(ipaddr.isValid(e) || isCidr(e)))
+  if (entries.length === 0 || bad.length > 0) {
+    return { problem: `ATRIUM_TRUST_PROXY: expected false, true, a number of hops, or comma-separated IP addresses/CIDRs (not ${bad.map((b) => JSON.stringify(b)).join(', ') || 'empty'})` }
+  }
+  return entries
+}
+
+/** The form Fastify's `trustProxy` option takes: a number of hops becomes "trust the nearest n". */
+export function fastifyTrustProxy(t: TrustProxy): boolean | string[] | ((address: string, hop: number) => boolean) {
+  return typeof t === 'number' ? (_address, hop) => hop < t : t
+}
+
+function isCidr(value: string): boolean {
+  try {
+    ipaddr.parseCIDR(value)
+    return true
+  } catch {
+    return false
+  }
 }
 
 export interface RateLimitConfig {
@@ -278,11 +318,13 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     const problem = literalUrlProblem(parsed.ATRIUM_LLM_URL, parsed.ATRIUM_ALLOW_PRIVATE_URLS)
     if (problem) problems.push(`ATRIUM_LLM_URL: ${problem}`)
   }
+  const trustProxy = typeof parsed.ATRIUM_TRUST_PROXY === 'string' ? parseTrustProxy(parsed.ATRIUM_TRUST_PROXY) : false
+  if (typeof trustProxy === 'object' && !Array.isArray(trustProxy)) problems.push(trustProxy.problem)
   if (problems.length > 0) throw new ConfigError(problems)
-  return buildConfig(parsed)
+  return buildConfig(parsed, trustProxy as TrustProxy)
 }
 
-function buildConfig(env: Env): Config {
+function buildConfig(env: Env, trustProxy: TrustProxy): Config {
   const dataDir = path.resolve(env.ATRIUM_DATA_DIR)
   const url = env.ATRIUM_DATABASE_URL
   const database: DatabaseConfig =
@@ -301,6 +343,7 @@ function buildConfig(env: Env): Config {
     publicUrl,
     explicitPublicUrl,
     redisUrl: env.ATRIUM_REDIS_URL,
+    trustProxy,
     redisPrefix: env.ATRIUM_REDIS_PREFIX,
     logLevel: env.ATRIUM_LOG_LEVEL,
     bodyLimit: env.ATRIUM_BODY_LIMIT,

@@ -1,4 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
+import { knownMigrations } from '../src/store/migrate.js'
 import { cliHarness, type CliHarness } from './cli-harness.js'
 import { dialect, TestEnv } from './helpers.js'
 
@@ -50,7 +51,11 @@ describe(`atrium CLI (${dialect})`, () => {
     expect(again.err).toContain('already exists')
   })
 
-  it('migrate --json reports an up-to-date database', async () => {
+  it('migrate --json reports what it applied, then an up-to-date database', async () => {
+    const first = await cli('migrate', '--json')
+    expect(first.code).toBe(0)
+    // The CLI's SQLite file starts empty; the test's PostgreSQL schema arrives migrated.
+    expect(JSON.parse(first.out)).toEqual({ applied: h.fresh.config.database.dialect === 'sqlite' ? knownMigrations() : [] })
     const res = await cli('migrate', '--json')
     expect(res.code).toBe(0)
     expect(JSON.parse(res.out)).toEqual({ applied: [] })

@@ -1,4 +1,5 @@
 import { CommanderError } from 'commander'
+import { SchemaTooNewError } from '../store/migrate.js'
 import { ConfigError } from '../config.js'
 import { maskUrlPassword } from '../config-problems.js'
 import { AppError } from '../errors.js'
@@ -29,6 +30,7 @@ export function explainFailure(err: unknown, env: NodeJS.ProcessEnv): Failure {
   if (err instanceof AppError) return { lines: [err.message], code: err.code, exitCode: 2 }
   if (err instanceof CommanderError) return { lines: [err.message.replace(/^error: /, '')], code: 'usage', exitCode: err.exitCode }
   if (err instanceof StartupError) return { lines: [err.message], code: 'startup', exitCode: 1, stack }
+  if (err instanceof SchemaTooNewError) return { lines: [err.message], code: 'schema_too_new', exitCode: 1 }
   const known = environmentProblem(err as ErrnoLike, env)
   if (known) return { lines: [known], code: 'environment', exitCode: 1, stack }
   const message = err instanceof Error ? err.message : String(err)

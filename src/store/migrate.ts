@@ -34,6 +34,11 @@ const migrations: Record<string, Migration> = {
   '0015_upload_limits': m0015,
 }
 
+/** Names of the migrations this code knows, oldest first (the last one is its schema version). */
+export function knownMigrations(): string[] {
+  return Object.keys(migrations).sort()
+}
+
 class StaticProvider implements MigrationProvider {
   async getMigrations(): Promise<Record<string, Migration>> {
     return migrations
@@ -58,8 +63,55 @@ async function migratorFor(db: Kysely<any>): Promise<Migrator> {
   })
 }
 
+/**
+ * The database was migrated by a newer Atrium: it has applied migrations this code does not know.
+ * Running older code on it (or migrating it "back") could misread or damage data, so nothing runs;
+ * the way back is the backup taken before the upgrade.
+ */
+export class SchemaTooNewError extends Error {
+  constructor(readonly status: MigrationStatus) {
+    super(
+      `the database schema is at ${status.current} (applied by a newer Atrium: ${status.unknown.join(', ')}); ` +
+        `this Atrium knows schema versions up to ${status.latest} and does not run on a newer database. ` +
+        'Run the newer Atrium again, or restore the backup taken before the upgrade (see README, Upgrading).',
+    )
+    this.name = 'SchemaTooNewError'
+  }
+}
+
+export interface MigrationStatus {
+  /** The newest migration the database has applied (its schema version), or null on an empty database. */
+  current: string | null
+  /** The newest migration this code knows. */
+  latest: string
+  applied: string[]
+  /** Known here, not yet applied. */
+  pending: string[]
+  /** Applied to the database but unknown here: the database was migrated by a newer Atrium. */
+  unknown: string[]
+}
+
+/** Where the database stands against this code's migrations (one query; no change). */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+export async function migrationStatus(db: Kysely<any>): Promise<MigrationStatus> {
+  const applied = (await appliedMigrations(db)).sort()
+  const known = knownMigrations()
+  const done = new Set(applied)
+  return {
+    current: applied[applied.length - 1] ?? null,
+    latest: known[known.length - 1]!,
+    applied,
+    pending: known.filter((name) => !done.has(name)),
+    unknown: applied.filter((name) => !(name in migrations)),
+  }
+}
+
+/** Applies pending migrations; refuses (SchemaTooNewError, nothing changed) a database newer than this code. */
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 export async function migrateToLatest(db: Kysely<any>): Promise<string[]> {
+  const status = await migrationStatus(db)
+  if (status.unknown.length > 0) throw new SchemaTooNewError(status)
+  if (status.pending.length === 0) return []
   const migrator = await migratorFor(db)
   const result: MigrationResultSet = await retryVanishedSchema(() => migrator.migrateToLatest())
   if (result.error) {
@@ -78,14 +130,17 @@ export async function migrateToLatest(db: Kysely<any>): Promise<string[]> {
  */
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 export async function pendingMigrations(db: Kysely<any>): Promise<string[]> {
+  const applied = new Set(await appliedMigrations(db))
+  return Object.keys(migrations).filter((name) => !applied.has(name))
+}
+
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+async function appliedMigrations(db: Kysely<any>): Promise<string[]> {
   const exists =
     dialectOf(db) === 'postgres'
       ? (await sql<{ t: string | null }>`select to_regclass('kysely_migration')::text as t`.execute(db)).rows[0]?.t != null
       : (await sql<{ n: number }>`select count(*) as n from sqlite_master where type = 'table' and name = 'kysely_migration'`.execute(db)).rows[0]?.n === 1
-  const applied = exists
-    ? new Set((await sql<{ name: string }>`select name from kysely_migration`.execute(db)).rows.map((r) => r.name))
-    : new Set<string>()
-  return Object.keys(migrations).filter((name) => !applied.has(name))
+  return exists ? (await sql<{ name: string }>`select name from kysely_migration`.execute(db)).rows.map((r) => r.name) : []
 }
 
 /**

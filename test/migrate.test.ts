@@ -1,0 +1,95 @@
+import { afterEach, beforeEach, describe, expect, it } from 'vitest'
+import { sql } from 'kysely'
+import { loadConfig } from '../src/config.js'
+import { openDatabase, type Db } from '../src/store/db.js'
+import { knownMigrations } from '../src/store/migrate.js'
+import { cliHarness, type CliHarness } from './cli-harness.js'
+import { dialect } from './helpers.js'
+
+let h: CliHarness
+
+/** The database the CLI works on (its SQLite file, or the test's PostgreSQL schema). */
+async function withCliDb<T>(fn: (db: Db) => Promise<T>): Promise<T> {
+  if (h.fresh.config.database.dialect !== 'sqlite') return fn(h.fresh.db)
+  const db = openDatabase(loadConfig(h.env).database)
+  try {
+    return await fn(db)
+  } finally {
+    await db.destroy()
+  }
+}
+
+/** Whether the database (its own schema, on PostgreSQL) has the table. */
+async function tableExists(db: Db, name: string): Promise<boolean> {
+  if (dialect === 'postgres') return (await sql<{ t: string | null }>`select to_regclass(${name})::text as t`.execute(db)).rows[0]?.t != null
+  return (await sql<{ n: number }>`select count(*) as n from sqlite_master where type = 'table' and name = ${name}`.execute(db)).rows[0]?.n === 1
+}
+
+const applied = () => withCliDb(async (db) => (await sql<{ name: string }>`select name from kysely_migration order by name`.execute(db)).rows.map((r) => r.name))
+
+beforeEach(async () => {
+  h = await cliHarness()
+})
+afterEach(async () => {
+  await h.drop()
+})
+
+describe(`atrium migrate (${dialect})`, () => {
+  const known = knownMigrations()
+  const latest = known[known.length - 1]!
+  const previous = known[known.length - 2]!
+
+  it('--status names the schema version and the pending migrations; migrate applies them', async () => {
+    expect((await h.cli('migrate')).code).toBe(0)
+    // Take the newest migration back out, as if the database were one version behind.
+    await withCliDb(async (db) => {
+      await sql`delete from kysely_migration where name = ${latest}`.execute(db)
+      await sql`drop table signin_links`.execute(db)
+    })
+    const behind = await h.cli('migrate', '--status', '--json')
+    expect(behind.err).toBe('')
+    expect(behind.code).toBe(0)
+    expect(JSON.parse(behind.out)).toEqual({ current: previous, latest, applied: known.slice(0, -1), pending: [latest], newer: [], upToDate: false })
+    const human = await h.cli('migrate', '--status')
+    expect(human.out).toContain(`database schema: ${previous}`)
+    expect(human.out).toContain(`pending: ${latest}`)
+    // --status changed nothing.
+    expect(await applied()).toEqual(known.slice(0, -1))
+
+    const run = await h.cli('migrate', '--json')
+    expect(JSON.parse(run.out)).toEqual({ applied: [latest] })
+    const now = await h.cli('migrate', '--status', '--json')
+    expect(JSON.parse(now.out)).toMatchObject({ current: latest, pending: [], upToDate: true })
+    expect((await h.cli('migrate', '--status')).out).toContain('up to date')
+  })
+
+  it('refuses a database migrated by a newer Atrium, naming both versions, and changes nothing', async () => {
+    expect((await h.cli('migrate')).code).toBe(0)
+    const future = '9000_from_a_newer_atrium'
+    await withCliDb(async (db) => {
+      await sql`delete from kysely_migration where name = ${latest}`.execute(db)
+      await sql`drop table signin_links`.execute(db)
+      await sql`insert into kysely_migration (name, timestamp) values (${future}, ${new Date().toISOString()})`.execute(db)
+    })
+    const before = await applied()
+
+    const res = await h.cli('migrate')
+    expect(res.code).toBe(1)
+    expect(res.out).toBe('')
+    expect(res.err).toContain(`the database schema is at ${future}`)
+    expect(res.err).toContain(`up to ${latest}`)
+    expect(res.err).not.toMatch(/\n\s+at /) // a message, not a stack trace
+    // Not even the pending migration ran.
+    expect(await applied()).toEqual(before)
+    expect(await withCliDb((db) => tableExists(db, 'signin_links'))).toBe(false)
+
+    // Every other command refuses the same way, before touching anything.
+    const other = await h.cli('user', 'add', '--email', 'ada@example.com', '--name', 'Ada')
+    expect(other.code).toBe(1)
+    expect(other.err).toContain(future)
+
+    const status = await h.cli('migrate', '--status', '--json')
+    expect(status.code).toBe(0)
+    expect(JSON.parse(status.out)).toMatchObject({ current: future, latest, newer: [future], upToDate: false })
+  })
+})
