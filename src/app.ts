@@ -2,7 +2,6 @@ import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastif
 import cookie from '@fastify/cookie'
 import csrf from '@fastify/csrf-protection'
 import formbody from '@fastify/formbody'
-import swagger from '@fastify/swagger'
 import { adminRoutes } from './api/admin/index.js'
 import { v0Routes } from './api/v0/index.js'
 import { avatarRoutes } from './api/avatars.js'
@@ -22,6 +21,7 @@ import { oauthRoutes } from './api/oauth/index.js'
 import { accountRoutes } from './api/account/index.js'
 import { formatValidation, installErrorHandling } from './http/errors.js'
 import { metricsPlugin } from './http/metrics.js'
+import { apiDocuments } from './http/openapi.js'
 import { ErrorBody } from './http/schemas.js'
 import { webClient } from './http/web.js'
 import { appRoutes } from './api/app/index.js'
@@ -68,21 +68,7 @@ export async function buildApp(config: Config, deps: AppDeps = {}): Promise<Fast
   await app.register(metricsPlugin)
   app.addSchema(ErrorBody)
 
-  await app.register(swagger, {
-    openapi: {
-      openapi: '3.0.3',
-      info: {
-        title: 'Atrium API (Roam HQ Chat API v0 compatible)',
-        version: '0.1.0',
-        description: 'Wire-compatible with the Roam HQ Chat API (Alpha) v0.',
-      },
-      servers: [{ url: `${config.publicUrl}/v0` }],
-      components: { securitySchemes: { bearer: { type: 'http', scheme: 'bearer' } } },
-      security: [{ bearer: [] }],
-    },
-    transform: ({ schema, url }) => ({ schema, url: url.replace(/^\/v0(?=\/)/, '') }),
-    refResolver: { buildLocalReference: (json, _baseUri, _fragment, i) => (typeof json.$id === 'string' ? json.$id : `def-${i}`) },
-  })
+  await app.register(apiDocuments, { ctx })
 
   await app.register(cookie, { secret: config.cookieSecret })
   await app.register(formbody, { bodyLimit: 65_536 })
@@ -103,7 +89,6 @@ export async function buildApp(config: Config, deps: AppDeps = {}): Promise<Fast
   await app.register(roomlioRoutes, { prefix: '/rpc', ctx })
   await app.register(v1Routes, { prefix: '/v1', ctx })
 
-  app.get('/v0/openapi.json', { schema: { hide: true } }, async () => app.swagger())
   await app.register(healthRoutes, { ctx })
   await app.register(appRoutes, { prefix: '/app', ctx })
   await app.register(webClient, { root: deps.webRoot })

@@ -79,6 +79,8 @@ export interface Config {
   readonly dataDir: string
   readonly database: DatabaseConfig
   readonly publicUrl: string
+  /** True when ATRIUM_PUBLIC_URL was set; otherwise publicUrl is only the listening address. */
+  readonly publicUrlConfigured: boolean
   readonly redisUrl: string | undefined
   /** Prefix of Redis keys and channels (`<prefix>:rl:…`, `<prefix>:realtime`). */
   readonly redisPrefix: string
@@ -162,6 +164,7 @@ function buildConfig(env: Env): Config {
     dataDir,
     database,
     publicUrl,
+    publicUrlConfigured: env.ATRIUM_PUBLIC_URL !== undefined,
     redisUrl: env.ATRIUM_REDIS_URL,
     redisPrefix: env.ATRIUM_REDIS_PREFIX,
     logLevel: env.ATRIUM_LOG_LEVEL,
