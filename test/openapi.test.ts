@@ -146,6 +146,9 @@ describe('API documents', () => {
     expect(docs.admin.paths['/clients.list']!.get!.security).toEqual([{ bearer: [] }, { oauth2: [] }, { session: [] }])
     expect(docs.admin.components.securitySchemes!.session).toMatchObject({ type: 'apiKey', in: 'cookie', name: 'atrium_session' })
     expect(docs.scim.paths['/ServiceProviderConfig']!.get!.security).toEqual([])
+    // The token endpoint: HTTP Basic, or the client's credentials in the form (or none, with PKCE).
+    expect(docs.oauth.paths['/oauth/token']!.post!.security).toEqual([{ clientBasic: [] }, {}])
+    expect(docs.oauth.components.securitySchemes!.clientBasic).toMatchObject({ type: 'http', scheme: 'basic' })
     // Each document carries only its own components.
     expect(Object.keys(docs.v0.components.schemas ?? {})).not.toContain('RoomlioError')
     expect(Object.keys(docs.roomlio.components.schemas ?? {})).toEqual(['RoomlioError'])

@@ -227,7 +227,8 @@ export const apiDocuments = fp(async (app: FastifyInstance, opts: { ctx: Context
         return {
           schema: {
             ...shown,
-            security: securityOf(auth, surface),
+            // A route may state its own (OAuth endpoints: the client's credentials, the session).
+            security: shown.security ?? securityOf(auth, surface),
             ...(auth ? { 'x-atrium-access': { models: [...auth.models], ...(auth.admin ? { admin: true } : {}), ...(auth.session ? { session: auth.session } : {}) } } : {}),
           } as never,
           url: url.slice(surface.base.length),

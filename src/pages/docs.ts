@@ -92,7 +92,7 @@ function operations(doc: Json, base: string): Operation[] {
       const who = security.length === 0 ? 'No credentials' : [
         access.admin ? 'Organization administrators' : '',
         Array.isArray(access.models) ? `${(access.models as string[]).join(' or ')} access` : '',
-        `via ${schemes.join(', ')}`,
+        `via ${schemes.join(', ')}${security.some((req) => Object.keys(req).length === 0) ? ', or without' : ''}`,
       ].filter((s) => s !== '').join(' · ')
       const responses = Object.entries((op.responses ?? {}) as Record<string, Json>).map(([status, r]) => {
         const [type, m] = Object.entries((r.content ?? {}) as Record<string, Json>)[0] ?? []

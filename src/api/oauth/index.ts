@@ -48,6 +48,9 @@ const ConsentForm = Type.Object(
   { additionalProperties: AnyParam },
 )
 
+/** The consent page needs the signed-in browser session (or sends the browser to sign in). */
+const SIGNED_IN: Array<Record<string, string[]>> = [{ session: [] }, {}]
+
 const Html = (description: string) => ({ description, content: { 'text/html': { schema: Type.String() } } })
 const Redirect = (description: string) => ({ description, type: 'null', headers: { location: Type.String({ description: 'Where the browser goes next' }) } })
 
@@ -104,6 +107,7 @@ export async function oauthRoutes(app: FastifyInstance, opts: { ctx: Context }):
     {
       schema: {
         summary: 'Authorization endpoint: the consent page',
+        security: SIGNED_IN,
         description: 'Shows the signed-in user the consent page, or sends the browser to sign in first. Parameters a client cannot be told about (unknown client, unregistered redirect URI) are shown on an error page.',
         querystring: AuthorizeQuery,
         response: {
@@ -141,6 +145,7 @@ export async function oauthRoutes(app: FastifyInstance, opts: { ctx: Context }):
     {
       schema: {
         summary: "The consent page's answer",
+        security: SIGNED_IN,
         description: 'The consent form: the authorization request\'s parameters, allowed (true or false), access_model and the page\'s CSRF token. Redirects to the client\'s redirect URI with code and state, or with error.',
         consumes: ['application/x-www-form-urlencoded'],
         body: ConsentForm,
@@ -178,6 +183,8 @@ export async function oauthRoutes(app: FastifyInstance, opts: { ctx: Context }):
       attachValidation: true,
       schema: {
         summary: 'Token endpoint',
+        // client_secret_basic, or the client's id (and secret) in the form.
+        security: [{ clientBasic: [] }, {}],
         description: 'Exchanges an authorization code (with its PKCE verifier) or a refresh token for an access token and a new refresh token. Answers are never cached.',
         consumes: ['application/x-www-form-urlencoded'],
         body: TokenRequest,
