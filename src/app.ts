@@ -2,7 +2,6 @@ import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastif
 import cookie from '@fastify/cookie'
 import csrf from '@fastify/csrf-protection'
 import formbody from '@fastify/formbody'
-import swagger from '@fastify/swagger'
 import { adminRoutes } from './api/admin/index.js'
 import { v0Routes } from './api/v0/index.js'
 import { avatarRoutes } from './api/avatars.js'
@@ -27,6 +26,7 @@ import { formatValidation, installErrorHandling, MAX_PARAM_LENGTH, sendFramework
 import { metricsPlugin } from './http/metrics.js'
 import { securityHeaders } from './http/security-headers.js'
 import { installInputLimits } from './http/input.js'
+import { apiDocuments } from './http/openapi.js'
 import { ErrorBody } from './http/schemas.js'
 import { webClient } from './http/web.js'
 import { appRoutes } from './api/app/index.js'
@@ -38,7 +38,6 @@ import { setGaugeSource } from './metrics.js'
 import { countPendingDeliveries } from './store/repos/webhooks.js'
 import { cookieSecretFor } from './actions/server-secrets.js'
 import { DeferredCookieSigner } from './http/cookie-signer.js'
-import { publicUrl } from './public-url.js'
 
 export interface AppDeps {
   /** An open database; when absent buildApp opens one from config and closes it on shutdown. */
@@ -100,21 +99,7 @@ export async function buildApp(config: Config, deps: AppDeps = {}): Promise<Fast
   await app.register(metricsPlugin, { token: config.metricsToken })
   app.addSchema(ErrorBody)
 
-  await app.register(swagger, {
-    openapi: {
-      openapi: '3.0.3',
-      info: {
-        title: 'Atrium API (Roam HQ Chat API v0 compatible)',
-        version: '0.1.0',
-        description: 'Wire-compatible with the Roam HQ Chat API (Alpha) v0.',
-      },
-      servers: [{ url: publicUrl(config, '/v0') }],
-      components: { securitySchemes: { bearer: { type: 'http', scheme: 'bearer' } } },
-      security: [{ bearer: [] }],
-    },
-    transform: ({ schema, url }) => ({ schema, url: url.replace(/^\/v0(?=\/)/, '') }),
-    refResolver: { buildLocalReference: (json, _baseUri, _fragment, i) => (typeof json.$id === 'string' ? json.$id : `def-${i}`) },
-  })
+  await app.register(apiDocuments, { ctx })
 
   const cookieSigner = new DeferredCookieSigner(() => cookieSecretFor(config, db))
   await cookieSigner.ready().catch((err: unknown) => app.log.warn({ err }, 'cookie secret: not loaded yet; retried on each request'))
@@ -140,7 +125,6 @@ export async function buildApp(config: Config, deps: AppDeps = {}): Promise<Fast
   await app.register(roomlioRoutes, { prefix: '/rpc', ctx })
   await app.register(v1Routes, { prefix: '/v1', ctx })
 
-  app.get('/v0/openapi.json', { schema: { hide: true } }, async () => app.swagger())
   await app.register(healthRoutes, { ctx })
   await app.register(appRoutes, { prefix: '/app', ctx })
   await app.register(webClient, { root: deps.webRoot })

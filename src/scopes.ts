@@ -29,6 +29,32 @@ export const SCOPES = [
 
 export type Scope = (typeof SCOPES)[number]
 
+/** What each scope lets a token do, as shown to people (API documents, the API reference). */
+export const SCOPE_DESCRIPTIONS: Readonly<Record<Scope, string>> = {
+  'chat:read': 'List chats and look up addresses',
+  'chat:write': 'Post, edit and delete messages, react, type (also covers chat:send_message)',
+  'chat:send_message': 'Post messages and react',
+  'chat:history': 'Read the messages of chats',
+  'item:write': 'Upload files to attach to messages',
+  'group:write': 'Create, rename and archive groups; change their members',
+  'groups:read': 'List groups and their members',
+  'user:read': 'List and look up people',
+  'user:read.email': "Read people's email addresses",
+  'user:read.status': "Read people's status",
+  'user:write': 'Provision people and groups (SCIM)',
+  'userauditlog:read': 'Read the user audit log',
+  'transcript:read': 'Read meeting transcripts and ask questions about them',
+  'meetings:read': 'List meetings',
+  'meeting:write': 'Create meeting links',
+  'meetinglink:read': 'Read meeting links',
+  'meetinglink:write': 'Create and change meeting links',
+  'lobby:read': 'List lobbies and their bookings',
+  'webhook:read': 'List webhook subscriptions',
+  'webhook:write': 'Subscribe and unsubscribe webhooks',
+  'recordings:read': 'List meeting recordings',
+  'admin:compliance:read': 'Export all message events (compliance)',
+}
+
 const known = new Set<string>(SCOPES)
 
 export function isScope(value: string): value is Scope {

@@ -583,6 +583,15 @@ const ROWS: Row[] = [
   { method: 'GET', path: '/readyz', access: { kind: 'public', status: 200 } },
   { method: 'GET', path: '/metrics', access: { kind: 'public', status: 200 } },
   { method: 'GET', path: '/v0/openapi.json', access: { kind: 'public', status: 200 } },
+  { method: 'GET', path: '/v1/openapi.json', access: { kind: 'public', status: 200 } },
+  { method: 'GET', path: '/scim/v2/openapi.json', access: { kind: 'public', status: 200 } },
+  { method: 'GET', path: '/rpc/openapi.json', access: { kind: 'public', status: 200 } },
+  { method: 'GET', path: '/oauth/openapi.json', access: { kind: 'public', status: 200 } },
+  { method: 'GET', path: '/admin/openapi.json', access: { kind: 'public', status: 200 } },
+  { method: 'GET', path: '/.well-known/oauth-authorization-server', access: { kind: 'public', status: 200 } },
+  { method: 'GET', path: '/docs', access: { kind: 'public', status: 200 } },
+  { method: 'GET', path: '/docs/:surface', access: { kind: 'public', status: 200 }, request: () => ({ path: '/docs/v0' }) },
+  { method: 'GET', path: '/docs/reference.css', access: { kind: 'public', status: 200 } },
   { method: 'GET', path: '/avatars/org/:kind', access: { kind: 'public', status: 200 }, request: () => ({}) },
 
   // public pages (meeting links, lobbies, bookings, files, the web client)

@@ -7,13 +7,13 @@ import type { Browser, TestEnv } from './helpers.js'
 export const REDIRECT = 'http://127.0.0.1:9876/callback'
 
 /** An openid-client configuration whose HTTP calls go to the test app (no sockets). */
-export function oauthClient(env: TestEnv, clientId: string, clientSecret?: string): oidc.Configuration {
+export function oauthClient(env: TestEnv, clientId: string, clientSecret?: string, auth: 'post' | 'basic' = 'post'): oidc.Configuration {
   const base = env.ctx.config.publicUrl
   const config = new oidc.Configuration(
     { issuer: base, authorization_endpoint: `${base}/oauth/authorize`, token_endpoint: `${base}/oauth/token` },
     clientId,
     clientSecret ? { client_secret: clientSecret } : {},
-    clientSecret ? oidc.ClientSecretPost(clientSecret) : oidc.None(),
+    clientSecret ? (auth === 'basic' ? oidc.ClientSecretBasic(clientSecret) : oidc.ClientSecretPost(clientSecret)) : oidc.None(),
   )
   oidc.allowInsecureRequests(config)
   config[oidc.customFetch] = async (url, options) => {

@@ -101,6 +101,26 @@ describe('OAuth 2.0 with PKCE', () => {
     await expect(oidc.refreshTokenGrant(config, refreshed.refresh_token!)).rejects.toMatchObject({ error: 'invalid_grant' })
   })
 
+  it('confidential clients may authenticate with HTTP Basic, id and secret form-urlencoded as RFC 6749 §2.3.1 says', async () => {
+    const admin = await env.userWithPassword({ isAdmin: true })
+    const created = await env.oauthClient({ scopes: ['chat:read'] })
+    // openid-client encodes every character but letters and digits ('_' of app_…, '-' and '.' of the secret).
+    const config = oauthClient(env, created.app.clientId, created.clientSecret, 'basic')
+    const browser = await env.signedIn(admin)
+    const tokens = await oidc.authorizationCodeGrant(config, await consent(browser, oidc.buildAuthorizationUrl(config, { redirect_uri: REDIRECT }), { model: 'organization' }))
+    expect(tokens.access_token).toMatch(/^rmo-/)
+    expect((await env.get('/v0/token.info', { token: tokens.access_token })).json().addr).toBe(`B-${created.app.botId}`)
+    expect((await oidc.refreshTokenGrant(config, tokens.refresh_token!)).access_token).toMatch(/^rmo-/)
+    // Credentials sent without encoding still work, and a wrong secret is refused either way.
+    const raw = (id: string, secret: string) => `Basic ${Buffer.from(`${id}:${secret}`).toString('base64')}`
+    const send = (authorization: string) =>
+      env.inject({ method: 'POST', url: '/oauth/token', headers: { authorization, 'content-type': 'application/x-www-form-urlencoded' }, payload: 'grant_type=refresh_token&refresh_token=rmr-x.y' })
+    expect((await send(raw(created.app.clientId, created.clientSecret!))).json()).toMatchObject({ error: 'invalid_grant' })
+    const wrong = await send(raw(created.app.clientId, `${created.clientSecret!}x`))
+    expect(wrong.statusCode).toBe(401)
+    expect(wrong.json()).toMatchObject({ error: 'invalid_client' })
+  })
+
   it('personal installs wait for an administrator under the approval policy', async () => {
     const user = await env.userWithPassword()
     const admin = await env.admin()

@@ -365,9 +365,11 @@ export async function exchangeToken(
   input: { method: string; headers: Record<string, string | string[] | undefined>; query: Record<string, unknown>; body: unknown },
 ): Promise<TokenOutcome> {
   const server = new OAuth2Server({ model: storageModel(ctx, { authenticateClient: true }) as unknown as OAuth2Server.AuthorizationCodeModel })
+  const authorization = input.headers.authorization
+  const headers = typeof authorization === 'string' ? { ...input.headers, authorization: decodeBasicCredentials(authorization) } : input.headers
   const request = new OAuth2Server.Request({
     method: input.method,
-    headers: input.headers as Record<string, string>,
+    headers: headers as Record<string, string>,
     query: input.query as Record<string, string>,
     body: typeof input.body === 'object' && input.body !== null ? (input.body as Record<string, unknown>) : {},
   })
@@ -391,6 +393,28 @@ export async function exchangeToken(
     }
     throw err
   }
+}
+
+/**
+ * RFC 6749 §2.3.1: with HTTP Basic, the client id and secret are form-urlencoded before being
+ * joined with ':' (spec-following clients such as openid-client encode even '-', '.' and '_').
+ * The library compares them as sent, so they are decoded here first. Atrium's ids and secrets
+ * have no '%' or '+', so credentials sent without encoding decode to themselves.
+ */
+function decodeBasicCredentials(header: string): string {
+  const match = /^Basic\s+([A-Za-z0-9+/]+=*)\s*$/i.exec(header)
+  if (!match) return header
+  const pair = Buffer.from(match[1]!, 'base64').toString('utf8')
+  const colon = pair.indexOf(':')
+  if (colon < 0) return header
+  const decode = (part: string): string => {
+    try {
+      return decodeURIComponent(part.replace(/\+/g, ' '))
+    } catch {
+      return part
+    }
+  }
+  return `Basic ${Buffer.from(`${decode(pair.slice(0, colon))}:${decode(pair.slice(colon + 1))}`, 'utf8').toString('base64')}`
 }
 
 function stringHeaders(h: Record<string, unknown> | undefined): Record<string, string> {

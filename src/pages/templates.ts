@@ -35,6 +35,7 @@ const layout = `<!doctype html>
 <meta name="csrf-token" content="<%= it.csrfToken %>">
 <title><%= it.title %> · <%= it.siteName %></title>
 <style>${LAYOUT_STYLE}</style>
+<% if (it.stylesheet) { %><link rel="stylesheet" href="<%= it.stylesheet %>"><% } %>
 </head>
 <body>
 <main>
@@ -135,7 +136,51 @@ const booking = `<% layout('@layout', it) %>
 <p><a href="<%= it.icsUrl %>">Add to calendar (.ics)</a></p>
 `
 
+/** The API reference: the surfaces and where their documents are. */
+const apiIndex = `<% layout('@layout', it) %>
+<h1>API reference</h1>
+<p>Each API is described by an OpenAPI 3.1 document generated from the schemas the server validates with.</p>
+<nav class="surfaces" aria-label="APIs">
+<ul>
+<% it.surfaces.forEach(function (s) { %>
+  <li><a href="/docs/<%= s.id %>"><strong><%= s.title %></strong></a> — <%= s.description %><br>
+  <span class="muted">Base URL <code><%= s.server %></code> · document <a href="<%= s.document %>"><code><%= s.document %></code></a></span></li>
+<% }) %>
+</ul>
+</nav>
+<p>OAuth 2.0 authorization server metadata (RFC 8414): <a href="<%= it.metadata %>"><code><%= it.metadata %></code></a></p>
+<p class="muted">Not in any document: <%= it.outside.join('; ') %>.</p>
+`
+
+/** One API's operations, rendered from its OpenAPI document. */
+const apiSurface = `<% layout('@layout', it) %>
+<p><a href="/docs">API reference</a></p>
+<h1><%= it.surface.title %></h1>
+<p><%= it.surface.description %></p>
+<p class="muted">Base URL <code><%= it.surface.server %></code> · OpenAPI document <a href="<%= it.surface.document %>"><code><%= it.surface.document %></code></a></p>
+<ul class="ops">
+<% it.operations.forEach(function (op) { %>
+<li class="op" id="<%= op.anchor %>">
+  <h3><span class="method"><%= op.method %></span> <span class="path"><%= op.path %></span><%= op.deprecated ? ' (deprecated)' : '' %></h3>
+  <% if (op.summary) { %><p><%= op.summary %></p><% } %>
+  <% if (op.description) { %><p class="muted"><%= op.description %></p><% } %>
+  <p><strong>Access:</strong> <%= op.access %><% if (op.scopes.length > 0) { %> · <strong>Scopes:</strong> <% op.scopes.forEach(function (set, i) { %><%= i > 0 ? ' or ' : '' %><% set.forEach(function (scope, j) { %><%= j > 0 ? ' + ' : '' %><code><%= scope %></code><% }) %><% }) %><% } %></p>
+  <% if (op.fields.length > 0) { %>
+  <table>
+    <thead><tr><th>Parameter</th><th>In</th><th>Type</th><th>Required</th><th>Description</th></tr></thead>
+    <tbody><% op.fields.forEach(function (f) { %><tr><td><code><%= f.name %></code></td><td><%= f.where %></td><td><code><%= f.type %></code></td><td><%= f.required ? 'yes' : 'no' %></td><td><%= f.description %></td></tr><% }) %></tbody>
+  </table>
+  <% } %>
+  <% if (op.bodyType) { %><p class="muted">Body: <code><%= op.bodyType %></code></p><% } %>
+  <p class="muted">Responses: <% op.responses.forEach(function (r, i) { %><%= i > 0 ? ', ' : '' %><%= r.status %><%= r.type ? ' (' + r.type + ')' : '' %><% }) %></p>
+</li>
+<% }) %>
+</ul>
+`
+
 export const templates: Record<string, string> = {
+  apiIndex,
+  apiSurface,
   layout,
   csrf,
   login,

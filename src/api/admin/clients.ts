@@ -59,7 +59,7 @@ function scopeList(scopes: string[]): Scope[] {
 export default async function clientRoutes(app: AdminApp): Promise<void> {
   app.get(
     '/clients.list',
-    { schema: { hide: true, response: { 200: Type.Object({ clients: Type.Array(Client) }), ...errorResponses(401, 403) } }, config: { auth: ADMIN_READ } },
+    { schema: { summary: 'API clients of the organization (API keys and OAuth clients)', response: { 200: Type.Object({ clients: Type.Array(Client) }), ...errorResponses(401, 403) } }, config: { auth: ADMIN_READ } },
     async (request) => ({ clients: (await listClients(app.ctx, principalOf(request).orgId)).map(clientView) }),
   )
 
@@ -67,7 +67,7 @@ export default async function clientRoutes(app: AdminApp): Promise<void> {
     '/clients.create',
     {
       schema: {
-        hide: true,
+        summary: 'Create an API key client or an OAuth client; its secret is shown once',
         body: Type.Object(
           {
             name: Type.String({ minLength: 1, maxLength: 64 }),
@@ -124,7 +124,7 @@ export default async function clientRoutes(app: AdminApp): Promise<void> {
 
   app.post(
     '/clients.delete',
-    { schema: { hide: true, body: Type.Object({ clientId: Type.String({ minLength: 1, maxLength: 64 }) }, { additionalProperties: false }), response: { 200: Type.Object({}), ...errorResponses(400, 401, 403, 404) } }, config: { auth: ADMIN_WRITE } },
+    { schema: { summary: 'Delete an API client and revoke its credentials', body: Type.Object({ clientId: Type.String({ minLength: 1, maxLength: 64 }) }, { additionalProperties: false }), response: { 200: Type.Object({}), ...errorResponses(400, 401, 403, 404) } }, config: { auth: ADMIN_WRITE } },
     async (request) => {
       const p = principalOf(request)
       await deleteClient(app.ctx, p.orgId, request.body.clientId, p.model === 'personal' ? p.user.id : null)
@@ -136,7 +136,7 @@ export default async function clientRoutes(app: AdminApp): Promise<void> {
     '/clients.update',
     {
       schema: {
-        hide: true,
+        summary: "Change an API client's interactivity URL, webhook URL or redirect URIs",
         body: Type.Object(
           {
             clientId: Type.String({ minLength: 1, maxLength: 64 }),
@@ -161,7 +161,7 @@ export default async function clientRoutes(app: AdminApp): Promise<void> {
     '/clients.rotateSecret',
     {
       schema: {
-        hide: true,
+        summary: 'Issue a new webhook signing secret; the old one stops working',
         body: Type.Object({ clientId: Type.String({ minLength: 1, maxLength: 64 }) }, { additionalProperties: false }),
         response: {
           200: Type.Object({ client: Client, signingSecret: Type.String({ description: 'The new webhook signing secret (whsec_…), shown once' }) }),
@@ -181,7 +181,7 @@ export default async function clientRoutes(app: AdminApp): Promise<void> {
     '/clients.setRateLimit',
     {
       schema: {
-        hide: true,
+        summary: "Set or clear an API client's own rate limit",
         body: Type.Object(
           {
             clientId: Type.String({ minLength: 1, maxLength: 64 }),

@@ -27,7 +27,7 @@ function groupView(g: Group) {
 export default async function adminGroupRoutes(app: AdminApp): Promise<void> {
   app.get(
     '/groups.list',
-    { schema: { hide: true, response: { 200: Type.Object({ groups: Type.Array(AdminGroup) }), ...errorResponses(401, 403) } }, config: { auth: ADMIN_READ } },
+    { schema: { summary: 'Every group of the organization, private ones included', response: { 200: Type.Object({ groups: Type.Array(AdminGroup) }), ...errorResponses(401, 403) } }, config: { auth: ADMIN_READ } },
     async (request) => ({ groups: (await listAllGroups(app.ctx, principalOf(request).orgId)).map(groupView) }),
   )
 
@@ -35,7 +35,7 @@ export default async function adminGroupRoutes(app: AdminApp): Promise<void> {
     '/groups.create',
     {
       schema: {
-        hide: true,
+        summary: 'Create a group',
         body: Type.Object(
           {
             name: Type.String({ maxLength: 200 }),

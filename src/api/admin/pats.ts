@@ -19,7 +19,7 @@ export default async function patRoutes(app: AdminApp): Promise<void> {
   app.get(
     '/pats.list',
     {
-      schema: { hide: true, querystring: Type.Object({ status: Type.Optional(Status) }), response: { 200: Type.Object({ tokens: Type.Array(PersonalAccessItem) }), ...errorResponses(400, 401, 403) } },
+      schema: { summary: 'Personal access tokens and OAuth grants of the organization, by status', querystring: Type.Object({ status: Type.Optional(Status) }), response: { 200: Type.Object({ tokens: Type.Array(PersonalAccessItem) }), ...errorResponses(400, 401, 403) } },
       config: { auth: ADMIN_READ },
     },
     async (request) => ({ tokens: await listPersonalAccess(app.ctx, principalOf(request).orgId, request.query.status ? { status: request.query.status } : {}) }),
@@ -28,14 +28,14 @@ export default async function patRoutes(app: AdminApp): Promise<void> {
   for (const decision of ['approve', 'reject'] as const) {
     app.post(
       `/pats.${decision}`,
-      { schema: { hide: true, body: IdBody, response: { 200: PersonalAccessItem, ...errorResponses(400, 401, 403, 404, 409) } }, config: { auth: ADMIN_WRITE } },
+      { schema: { summary: `${decision === 'approve' ? 'Approve' : 'Reject'} a pending personal access token or grant`, body: IdBody, response: { 200: PersonalAccessItem, ...errorResponses(400, 401, 403, 404, 409) } }, config: { auth: ADMIN_WRITE } },
       async (request) => decidePersonalAccess(app.ctx, admin(request), request.body.id, decision),
     )
   }
 
   app.post(
     '/pats.revoke',
-    { schema: { hide: true, body: IdBody, response: { 200: PersonalAccessItem, ...errorResponses(400, 401, 403, 404) } }, config: { auth: ADMIN_WRITE } },
+    { schema: { summary: 'Revoke a personal access token or grant', body: IdBody, response: { 200: PersonalAccessItem, ...errorResponses(400, 401, 403, 404) } }, config: { auth: ADMIN_WRITE } },
     async (request) => revokePersonalAccess(app.ctx, admin(request), request.body.id, { ownOnly: false }),
   )
 }

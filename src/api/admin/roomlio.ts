@@ -21,7 +21,7 @@ export default async function roomlioAdminRoutes(app: AdminApp): Promise<void> {
     '/room.create',
     {
       schema: {
-        hide: true,
+        summary: 'Create a Roomlio room (a group with a room key)',
         body: Type.Object({
           roomKey: Type.String({ minLength: 1, maxLength: ROOM_KEY_MAX }),
           name: Type.String({ minLength: 1, maxLength: ROOM_NAME_MAX }),

@@ -18,7 +18,7 @@ export default async function roomRoutes(app: AdminApp): Promise<void> {
     '/rooms.create',
     {
       schema: {
-        hide: true,
+        summary: 'Add a room to the office floor',
         body: Type.Object(
           {
             name: Type.String({ minLength: 1, maxLength: ROOM_NAME_MAX }),
@@ -38,7 +38,7 @@ export default async function roomRoutes(app: AdminApp): Promise<void> {
     '/rooms.update',
     {
       schema: {
-        hide: true,
+        summary: 'Rename or move a room',
         body: Type.Object(
           {
             id: Type.String({ minLength: 1, maxLength: 64 }),
@@ -58,7 +58,7 @@ export default async function roomRoutes(app: AdminApp): Promise<void> {
     '/rooms.delete',
     {
       schema: {
-        hide: true,
+        summary: 'Remove a room from the office floor',
         body: Type.Object({ id: Type.String({ minLength: 1, maxLength: 64 }) }, { additionalProperties: false }),
         response: { 200: Type.Object({}), ...errorResponses(400, 401, 403, 404) },
       },

@@ -10,14 +10,14 @@ const Settings = Type.Object({ personalAccess: Policy })
 export default async function settingsRoutes(app: AdminApp): Promise<void> {
   app.get(
     '/settings.info',
-    { schema: { hide: true, response: { 200: Settings, ...errorResponses(401, 403) } }, config: { auth: ADMIN_READ } },
+    { schema: { summary: 'The organization\'s settings', response: { 200: Settings, ...errorResponses(401, 403) } }, config: { auth: ADMIN_READ } },
     async (request) => getSettings(app.ctx, principalOf(request).orgId),
   )
 
   app.post(
     '/settings.update',
     {
-      schema: { hide: true, body: Type.Object({ personalAccess: Policy }, { additionalProperties: false }), response: { 200: Settings, ...errorResponses(400, 401, 403) } },
+      schema: { summary: 'Change the personal access policy', body: Type.Object({ personalAccess: Policy }, { additionalProperties: false }), response: { 200: Settings, ...errorResponses(400, 401, 403) } },
       config: { auth: ADMIN_WRITE },
     },
     async (request) => {

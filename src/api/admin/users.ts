@@ -14,7 +14,7 @@ export default async function adminUserRoutes(app: AdminApp): Promise<void> {
     '/users.create',
     {
       schema: {
-        hide: true,
+        summary: 'Add a person to the organization',
         body: Type.Object(
           { email: Type.String({ maxLength: 320 }), name: Type.String({ maxLength: 200 }), isAdmin: Type.Optional(Type.Boolean()) },
           { additionalProperties: false },

@@ -164,7 +164,7 @@ export async function roomlioRoutes(app: FastifyInstance, opts: { ctx: Context }
       `${prefix}/RoomHistory`,
       {
         schema: {
-          hide: true,
+          summary: "A room's messages, a page at a time from a cursor or an instant",
           body: Type.Object({
             ...RoomRefProps,
             ...Paging,
@@ -188,7 +188,7 @@ export async function roomlioRoutes(app: FastifyInstance, opts: { ctx: Context }
       `${prefix}/RoomCreate`,
       {
         schema: {
-          hide: true,
+          summary: 'Create a room',
           body: Type.Object({
             roomKey: OptString('Your own room identifier, unique in the organization', ROOM_KEY_MAX),
             roomName: Type.String({ minLength: 1, maxLength: ROOM_NAME_MAX }),
@@ -215,7 +215,7 @@ export async function roomlioRoutes(app: FastifyInstance, opts: { ctx: Context }
       `${prefix}/RoomList`,
       {
         schema: {
-          hide: true,
+          summary: 'List rooms',
           body: Type.Object({ ...Paging }),
           response: {
             200: Type.Object({ rooms: Type.Array(Room), hasMore: Type.Boolean(), nextCursor: Type.String() }),

@@ -5,7 +5,7 @@ import { SCIM_MAX_RESULTS, SCIM_SCHEMA } from '../../actions/scim.js'
 export function serviceProviderConfig(baseUrl: string) {
   return {
     schemas: [SCIM_SCHEMA.serviceProviderConfig],
-    documentationUri: `${baseUrl.replace(/\/scim\/v2$/, '')}/v0/openapi.json`,
+    documentationUri: `${baseUrl.replace(/\/scim\/v2$/, '')}/docs/scim`,
     patch: { supported: true },
     bulk: { supported: false, maxOperations: 0, maxPayloadSize: 0 },
     filter: { supported: true, maxResults: SCIM_MAX_RESULTS },

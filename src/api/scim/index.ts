@@ -24,6 +24,7 @@ import { ORG_ONLY, principalOf } from '../../http/auth.js'
 import { limitedJsonParser } from '../../http/input.js'
 import { resourceTypes, schemas, serviceProviderConfig } from './discovery.js'
 import { publicUrl } from '../../public-url.js'
+import { DiscoveryDocument, ListResponse, ScimError as ScimErrorBody, ScimGroup, ScimUser, scimErrors } from './schemas.js'
 
 /**
  * SCIM 2.0 at /scim/v2: discovery without authentication; Users and Groups with an organization
@@ -98,64 +99,83 @@ export async function scimRoutes(root: FastifyInstance, opts: { ctx: Context }):
   root.errorSenders.set(`${app.prefix}/`, (reply, err) => scimError(reply, err.status, err.message, err.status === 400 ? 'invalidValue' : undefined, err.code))
   app.setNotFoundHandler((request, reply) => scimError(reply, 404, `No such SCIM endpoint: ${request.method} ${request.url.split('?')[0]}`))
 
-  const hidden = { hide: true }
+  // actions/scim.ts builds every body field by field; the response schemas describe them (for
+  // the API document) and the bodies are sent as built.
+  app.setReplySerializer((payload) => JSON.stringify(payload))
+  for (const schema of [ScimUser, ScimGroup, ScimErrorBody]) app.addSchema(schema)
+  const User = Type.Ref('ScimUser')
+  const Group = Type.Ref('ScimGroup')
+  const Deleted = { description: 'Deleted', type: 'null' }
+  const doc = (summary: string, response: Record<number, unknown>, extra: Record<string, unknown> = {}) => ({
+    summary,
+    ...extra,
+    ...('body' in extra ? { consumes: [SCIM_CONTENT_TYPE, 'application/json'] } : {}),
+    produces: [SCIM_CONTENT_TYPE],
+    response,
+  })
+  const discovery = (summary: string, ...errors: number[]) => doc(summary, { 200: DiscoveryDocument, ...scimErrors(...errors) })
+  const discoveryList = (summary: string) => doc(summary, { 200: ListResponse(DiscoveryDocument) })
 
-  app.get('/ServiceProviderConfig', { schema: hidden }, async () => serviceProviderConfig(baseUrl))
-  app.get('/ResourceTypes', { schema: hidden }, async () => {
+  app.get('/ServiceProviderConfig', { schema: discovery('What this service provider supports') }, async () => serviceProviderConfig(baseUrl))
+  app.get('/ResourceTypes', { schema: discoveryList('Resource types: User and Group') }, async () => {
     const all = resourceTypes(baseUrl)
     return { schemas: [SCIM_SCHEMA.list], totalResults: all.length, startIndex: 1, itemsPerPage: all.length, Resources: all }
   })
-  app.get('/ResourceTypes/:id', { schema: { ...hidden, params: IdParams } }, async (request) => {
+  app.get('/ResourceTypes/:id', { schema: { ...discovery('A resource type', 404), params: IdParams } }, async (request) => {
     const found = resourceTypes(baseUrl).find((r) => r.id === request.params.id)
     if (!found) throw new ScimError('not_found', undefined, `ResourceType ${request.params.id} not found`)
     return found
   })
-  app.get('/Schemas', { schema: hidden }, async () => {
+  app.get('/Schemas', { schema: discoveryList('The schemas of the resources and their attributes') }, async () => {
     const all = schemas(baseUrl)
     return { schemas: [SCIM_SCHEMA.list], totalResults: all.length, startIndex: 1, itemsPerPage: all.length, Resources: all }
   })
-  app.get('/Schemas/:id', { schema: { ...hidden, params: Type.Object({ id: Type.String({ minLength: 1, maxLength: 128 }) }) } }, async (request) => {
+  app.get('/Schemas/:id', { schema: { ...discovery('A schema', 404), params: Type.Object({ id: Type.String({ minLength: 1, maxLength: 128 }) }) } }, async (request) => {
     const found = schemas(baseUrl).find((s) => s.id === request.params.id)
     if (!found) throw new ScimError('not_found', undefined, `Schema ${request.params.id} not found`)
     return found
   })
 
-  app.get('/Users', { schema: { ...hidden, querystring: ListQuery }, config: READ }, async (request) =>
+  const userBody = { body: AnyBody, description: 'A SCIM User resource (urn:ietf:params:scim:schemas:core:2.0:User); checked attribute by attribute.' }
+  const patchBody = { body: AnyBody, description: 'A SCIM PatchOp (urn:ietf:params:scim:api:messages:2.0:PatchOp).' }
+  const groupBody = { body: AnyBody, description: 'A SCIM Group resource (urn:ietf:params:scim:schemas:core:2.0:Group); checked attribute by attribute.' }
+
+  app.get('/Users', { schema: { ...doc('List or filter people', { 200: ListResponse(User), ...scimErrors(400, 401, 403) }), querystring: ListQuery }, config: READ }, async (request) =>
     listScimUsers(ctx, principalOf(request).orgId, listParams(request.query), baseUrl),
   )
-  app.post('/Users', { schema: { ...hidden, body: AnyBody }, config: WRITE }, async (request, reply) =>
+  app.post('/Users', { schema: doc('Add a person', { 201: User, ...scimErrors(400, 401, 403, 409) }, userBody), config: WRITE }, async (request, reply) =>
     reply.code(201).send(await createScimUser(ctx, principalOf(request), request.body, baseUrl)),
   )
-  app.get('/Users/:id', { schema: { ...hidden, params: IdParams }, config: READ }, async (request) =>
+  app.get('/Users/:id', { schema: { ...doc('A person', { 200: User, ...scimErrors(401, 403, 404) }), params: IdParams }, config: READ }, async (request) =>
     getScimUser(ctx, principalOf(request).orgId, request.params.id, baseUrl),
   )
-  app.put('/Users/:id', { schema: { ...hidden, params: IdParams, body: AnyBody }, config: WRITE }, async (request) =>
+  app.put('/Users/:id', { schema: { ...doc('Replace a person', { 200: User, ...scimErrors(400, 401, 403, 404, 409) }, userBody), params: IdParams }, config: WRITE }, async (request) =>
     replaceScimUser(ctx, principalOf(request), request.params.id, request.body, baseUrl),
   )
-  app.patch('/Users/:id', { schema: { ...hidden, params: IdParams, body: AnyBody }, config: WRITE }, async (request) =>
+  app.patch('/Users/:id', { schema: { ...doc('Change a person (active, name, role, …)', { 200: User, ...scimErrors(400, 401, 403, 404, 409) }, patchBody), params: IdParams }, config: WRITE }, async (request) =>
     patchScimUser(ctx, principalOf(request), request.params.id, request.body, baseUrl),
   )
-  app.delete('/Users/:id', { schema: { ...hidden, params: IdParams }, config: WRITE }, async (request, reply) => {
+  app.delete('/Users/:id', { schema: { ...doc('Deactivate a person', { 204: Deleted, ...scimErrors(401, 403, 404) }), params: IdParams }, config: WRITE }, async (request, reply) => {
     await deleteScimUser(ctx, principalOf(request), request.params.id)
     return reply.code(204).send()
   })
 
-  app.get('/Groups', { schema: { ...hidden, querystring: ListQuery }, config: READ }, async (request) =>
+  app.get('/Groups', { schema: { ...doc('List or filter groups', { 200: ListResponse(Group), ...scimErrors(400, 401, 403) }), querystring: ListQuery }, config: READ }, async (request) =>
     listScimGroups(ctx, principalOf(request).orgId, listParams(request.query), baseUrl),
   )
-  app.post('/Groups', { schema: { ...hidden, body: AnyBody }, config: WRITE }, async (request, reply) =>
+  app.post('/Groups', { schema: doc('Create a group', { 201: Group, ...scimErrors(400, 401, 403, 409) }, groupBody), config: WRITE }, async (request, reply) =>
     reply.code(201).send(await createScimGroup(ctx, principalOf(request), request.body, baseUrl)),
   )
-  app.get('/Groups/:id', { schema: { ...hidden, params: IdParams, querystring: ListQuery }, config: READ }, async (request) =>
+  app.get('/Groups/:id', { schema: { ...doc('A group', { 200: Group, ...scimErrors(401, 403, 404) }), params: IdParams, querystring: ListQuery }, config: READ }, async (request) =>
     getScimGroup(ctx, principalOf(request).orgId, request.params.id, baseUrl, listParams(request.query)),
   )
-  app.put('/Groups/:id', { schema: { ...hidden, params: IdParams, body: AnyBody }, config: WRITE }, async (request) =>
+  app.put('/Groups/:id', { schema: { ...doc('Replace a group', { 200: Group, ...scimErrors(400, 401, 403, 404, 409) }, groupBody), params: IdParams }, config: WRITE }, async (request) =>
     replaceScimGroup(ctx, principalOf(request), request.params.id, request.body, baseUrl),
   )
-  app.patch('/Groups/:id', { schema: { ...hidden, params: IdParams, body: AnyBody }, config: WRITE }, async (request) =>
+  app.patch('/Groups/:id', { schema: { ...doc('Change a group (name, members)', { 200: Group, ...scimErrors(400, 401, 403, 404, 409) }, patchBody), params: IdParams }, config: WRITE }, async (request) =>
     patchScimGroup(ctx, principalOf(request), request.params.id, request.body, baseUrl),
   )
-  app.delete('/Groups/:id', { schema: { ...hidden, params: IdParams }, config: WRITE }, async (request, reply) => {
+  app.delete('/Groups/:id', { schema: { ...doc('Archive a group', { 204: Deleted, ...scimErrors(401, 403, 404) }), params: IdParams }, config: WRITE }, async (request, reply) => {
     await deleteScimGroup(ctx, principalOf(request), request.params.id)
     return reply.code(204).send()
   })

@@ -44,7 +44,7 @@ async function groupRoutes(app: V1App): Promise<void> {
   app.get(
     '/groups.list',
     {
-      schema: { hide: true, response: { 200: Type.Array(Group), ...errorResponses(401, 403) } },
+      schema: { summary: 'List groups', response: { 200: Type.Array(Group), ...errorResponses(401, 403) } },
       config: { auth: { scopes: [['groups:read']], models: ORG_ONLY } },
     },
     async (request) => listGroupsV1(app.ctx, principalOf(request)),
@@ -62,7 +62,7 @@ async function chatRoutes(app: V1App): Promise<void> {
     '/chat.sendMessage',
     {
       schema: {
-        hide: true,
+        summary: 'Send a message to a group',
         body: Type.Object({
           recipients: Type.Array(Type.String(), { description: 'Exactly one group id (bare UUID, addressId of groups.list)' }),
           text: Type.String({ description: 'Markdown unless markdown is false; a line break is two newlines' }),
@@ -93,7 +93,7 @@ async function recordingRoutes(app: V1App): Promise<void> {
     '/recording.list',
     {
       schema: {
-        hide: true,
+        summary: 'List meeting recordings',
         querystring: Type.Object(DateRangeQuery),
         response: { 200: Type.Object({ recordings: Type.Array(Recording), nextCursor: Type.Optional(Type.String()) }), ...errorResponses(400, 401, 403) },
       },
@@ -108,9 +108,13 @@ async function exportRoutes(app: V1App): Promise<void> {
     '/messageevent.export',
     {
       schema: {
-        hide: true,
+        summary: "Export a day's message events",
+        description: 'Every message event of the organization on that UTC day, one JSON object per line, streamed.',
         body: Type.Object({ date: Type.String({ description: 'UTC day, YYYY-MM-DD' }) }),
-        response: errorResponses(400, 401, 403),
+        response: {
+          200: { description: 'Newline-delimited JSON, one message event a line', content: { 'application/x-ndjson': { schema: Type.String() } } },
+          ...errorResponses(400, 401, 403),
+        },
       },
       config: { auth: { scopes: [['admin:compliance:read']], models: ORG_ONLY } },
     },
@@ -118,18 +122,21 @@ async function exportRoutes(app: V1App): Promise<void> {
       const chunks = exportMessageEvents(app.ctx, principalOf(request).orgId, request.body.date)
       const stream = Readable.from(chunks, { objectMode: false })
       stream.on('error', (err) => request.log.error({ err }, 'message event export failed while streaming'))
-      return reply.type('application/x-ndjson').header('cache-control', 'no-store').send(stream)
+      // The 200 schema describes the lines for the document; the body is the stream itself.
+      return reply.type('application/x-ndjson').header('cache-control', 'no-store').send(stream as unknown as string)
     },
   )
 }
 
 async function testRoutes(app: V1App): Promise<void> {
   // Roam's connectivity check: no authentication, 200 "Valid".
-  app.get('/test', { schema: { hide: true } }, async (_request, reply) => reply.type('text/plain; charset=utf-8').send('Valid'))
+  const test = { summary: 'Connectivity check', response: { 200: { description: 'The text Valid', content: { 'text/plain': { schema: Type.Literal('Valid') } } } } }
+  app.get('/test', { schema: test }, async (_request, reply) => reply.type('text/plain; charset=utf-8').send('Valid'))
 }
 
 async function magicastRoutes(app: V1App): Promise<void> {
   const none = async (request: { url: string }, reply: Parameters<typeof sendError>[0]) =>
     sendError(reply, new AppError('not_found', `Atrium has no Magicast feature: ${request.url.split('?')[0]} is not available`))
-  for (const path of ['/magicast.list', '/magicast.info']) app.get(path, { schema: { hide: true } }, none)
+  const schema = { summary: 'Not available: Atrium has no Magicast feature', deprecated: true, response: errorResponses(404) }
+  for (const path of ['/magicast.list', '/magicast.info']) app.get(path, { schema }, none)
 }
