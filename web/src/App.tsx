@@ -10,6 +10,7 @@ import { Tokens } from './pages/Tokens'
 import { OfficeProvider } from './people'
 import { setCsrfToken } from './api'
 import { realtime } from './realtime'
+import { ConnectionNotice } from './components/ConnectionNotice'
 
 function signInUrl(): string {
   return `/login?next=${encodeURIComponent(window.location.pathname + window.location.search)}`
@@ -92,7 +93,13 @@ export function App() {
       })
   }, [])
   if (error) return <p role="alert">Atrium is unreachable: {error}</p>
-  if (!session) return <p className="loading">Loading…</p>
+  if (!session)
+    return (
+      <>
+        <p className="loading">Loading…</p>
+        <ConnectionNotice />
+      </>
+    )
   return (
     <SessionContext.Provider value={session}>
       <RouterProvider>
@@ -100,6 +107,7 @@ export function App() {
           <Shell session={session} />
         </OfficeProvider>
       </RouterProvider>
+      <ConnectionNotice />
     </SessionContext.Provider>
   )
 }
