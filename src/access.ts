@@ -316,6 +316,24 @@ export function requireCanManageGroup(role: GroupRole | undefined, hasAdmins: bo
   if (role === undefined) fail('forbidden', 'App does not have admin access to this group: it is not a member.')
 }
 
+/**
+ * People managing members in the web client (a signed-in person, not an app): organization
+ * administrators manage every group's members, anyone else only those of a group they are an
+ * admin of. The member list itself is visible to administrators and to whoever the API rule
+ * lets see it (public group, or a member of it).
+ */
+export function canPersonManageGroupMembers(orgAdmin: boolean, role: GroupRole | undefined): boolean {
+  return orgAdmin || role === 'admin'
+}
+
+export function requirePersonCanManageGroupMembers(orgAdmin: boolean, role: GroupRole | undefined): void {
+  if (!canPersonManageGroupMembers(orgAdmin, role)) fail('forbidden', 'Only an administrator or an admin of this group may change its members.')
+}
+
+export function requirePersonCanSeeGroupMembers(orgAdmin: boolean, group: Group, role: GroupRole | undefined): void {
+  if (!orgAdmin && !canSeeGroupMembers(group, role)) fail('forbidden', 'You are not a member of this group.')
+}
+
 /** An archived group is read-only: no new messages, members or settings. */
 export function canWriteToGroup(group: Group): boolean {
   return group.archivedAt === null

@@ -2,7 +2,7 @@ import fs from 'node:fs'
 import { Command } from 'commander'
 import { bootstrap, requireOrganization } from './actions/bootstrap.js'
 import { createApiKeyClient, createOAuthClient } from './actions/clients.js'
-import { addGroupMembers, createdGroupView, createGroup } from './actions/groups.js'
+import { addGroupMembers, createdGroupView, createGroup, listNamedGroupMembers, removeGroupMembers } from './actions/groups.js'
 import { addUser, deactivateUser, findUserByReference, listAllUsers, userView } from './actions/users.js'
 import { createPat, decidePersonalAccess, listPersonalAccess, revokePersonalAccess } from './actions/pats.js'
 import { PASSWORD_MAX, PASSWORD_MIN, setPassword } from './actions/sessions.js'
@@ -194,8 +194,8 @@ export async function runCli(argv: string[], io: CliIo = processIo): Promise<num
     .command('add')
     .description('add members or admins to a group')
     .requiredOption('--group <id>', 'G-… id')
-    .option('--members <list>', 'comma-separated U-… ids')
-    .option('--admins <list>', 'comma-separated U-… ids')
+    .option('--members <list>', 'comma-separated U-… user ids and B-… bot ids (an app joins a group by its bot)')
+    .option('--admins <list>', 'comma-separated U-… user ids and B-… bot ids')
     .option('--json', 'print one JSON object')
     .action(async (opts: { group: string; members?: string; admins?: string; json?: boolean }) => {
       const members = list(opts.members)
@@ -205,6 +205,32 @@ export async function runCli(argv: string[], io: CliIo = processIo): Promise<num
         await addGroupMembers(ctx, org.id, { kind: 'provisioning' }, { group: opts.group, members, admins })
       })
       output(!!opts.json, { group: opts.group, members, admins }, `added ${members.length + admins.length} to ${opts.group}`)
+    })
+
+  group
+    .command('remove')
+    .description('remove members (people or bots) from a group')
+    .requiredOption('--group <id>', 'G-… id')
+    .requiredOption('--members <list>', 'comma-separated U-… user ids and B-… bot ids')
+    .option('--json', 'print one JSON object')
+    .action(async (opts: { group: string; members: string; json?: boolean }) => {
+      const members = list(opts.members)
+      await withContext(async (ctx) => {
+        const org = await requireOrganizationOrBootstrap(ctx)
+        await removeGroupMembers(ctx, org.id, { kind: 'provisioning' }, { group: opts.group, members })
+      })
+      output(!!opts.json, { group: opts.group, members }, `removed ${members.length} from ${opts.group}`)
+    })
+
+  group
+    .command('members')
+    .description("list a group's members: people, and apps' bots by their app's name")
+    .requiredOption('--group <id>', 'G-… id')
+    .option('--json', 'print one JSON object')
+    .action(async (opts: { group: string; json?: boolean }) => {
+      const members = await withContext(async (ctx) => listNamedGroupMembers(ctx, (await requireOrganizationOrBootstrap(ctx)).id, opts.group))
+      const human = members.map((m) => `${m.id}  ${m.kind === 'bot' ? `${m.name} (app)` : `${m.name} <${m.email}>`}  ${m.role}`).join('\n')
+      output(!!opts.json, { group: opts.group, members }, human || 'no members')
     })
 
   const client = program.command('client').description('manage API clients')

@@ -59,6 +59,16 @@ const EnvSchema = Type.Object({
   }),
   ATRIUM_RATE_LIMIT_BURST: Type.Integer({ minimum: 1, default: 10, description: 'Requests a credential may make at once' }),
   ATRIUM_RATE_LIMIT_PER_SECOND: Type.Number({ exclusiveMinimum: 0, default: 1, description: 'Sustained requests per second per credential' }),
+  ATRIUM_SESSION_RATE_LIMIT_BURST: Type.Integer({
+    minimum: 1,
+    default: 600,
+    description: 'Requests the web client of one signed-in person (all their tabs together) may make at once',
+  }),
+  ATRIUM_SESSION_RATE_LIMIT_PER_SECOND: Type.Number({
+    exclusiveMinimum: 0,
+    default: 20,
+    description: 'Sustained requests per second for one signed-in person\'s web client (all tabs together)',
+  }),
   ATRIUM_COOKIE_SECRET: Type.Optional(
     Type.String({
       minLength: 32,
@@ -174,6 +184,11 @@ export interface Config {
   /** Deepest nesting of arrays/objects accepted in a JSON request body. */
   readonly jsonMaxDepth: number
   readonly rateLimit: RateLimitConfig
+  /**
+   * The budget of a signed-in browser (session cookie), per person rather than per session so
+   * several tabs share it; separate from every API credential's budget.
+   */
+  readonly sessionRateLimit: { readonly burst: number; readonly perSecond: number }
   /**
    * Secret for signed cookies (CSRF); undefined when not configured, and then buildApp uses the
    * deployment's generated one (see actions/server-secrets.ts).
@@ -354,6 +369,7 @@ function buildConfig(env: Env, trustProxy: TrustProxy): Config {
       perSecond: env.ATRIUM_RATE_LIMIT_PER_SECOND,
       keyPrefix: `${env.ATRIUM_REDIS_PREFIX}:rl`,
     }),
+    sessionRateLimit: Object.freeze({ burst: env.ATRIUM_SESSION_RATE_LIMIT_BURST, perSecond: env.ATRIUM_SESSION_RATE_LIMIT_PER_SECOND }),
     cookieSecret: env.ATRIUM_COOKIE_SECRET,
     metricsToken: env.ATRIUM_METRICS_TOKEN,
     imageOrigins: Object.freeze(env.ATRIUM_IMAGE_ORIGINS === '' ? [] : env.ATRIUM_IMAGE_ORIGINS.split(',').map((o) => new URL(o).origin)),

@@ -445,6 +445,37 @@ const ROWS: Row[] = [
     },
   },
   { method: 'POST', path: '/app/poll.results', access: { kind: 'account' }, request: async (fx) => ({ body: { chat: fx.shared.chatAddress, timestamp: (await poll(fx)).timestamp } }) },
+  {
+    method: 'GET',
+    path: '/app/group.members',
+    access: { kind: 'account' },
+    request: (fx) => ({ query: { group: fx.shared.address } }),
+    resources: {
+      publicGroup: { request: (fx) => ({ query: { group: fx.publicGroup } }), expect: { session: 200 } },
+      privateGroup: { request: (fx) => ({ query: { group: fx.privateGroup } }), expect: { session: 403 } },
+    },
+  },
+  {
+    method: 'POST',
+    path: '/app/group.add',
+    access: { kind: 'account' },
+    // The session's person is an admin of this group (organization administrators manage every group).
+    request: async (fx) => ({ body: { group: (await fx.env.group({ admins: [`U-${fx.user.id}`] })).address, members: [`U-${fx.other.id}`, fx.interactiveBot] } }),
+    resources: {
+      publicGroup: { request: (fx) => ({ body: { group: fx.publicGroup, members: [`U-${fx.other.id}`] } }), expect: { session: 403 } },
+      privateGroup: { request: (fx) => ({ body: { group: fx.privateGroup, members: [`U-${fx.other.id}`] } }), expect: { session: 403 } },
+    },
+  },
+  {
+    method: 'POST',
+    path: '/app/group.remove',
+    access: { kind: 'account' },
+    request: async (fx) => ({ body: { group: (await fx.env.group({ admins: [`U-${fx.user.id}`], members: [`U-${fx.other.id}`] })).address, members: [`U-${fx.other.id}`] } }),
+    resources: {
+      publicGroup: { request: (fx) => ({ body: { group: fx.publicGroup, members: [`U-${fx.other.id}`] } }), expect: { session: 403 } },
+      privateGroup: { request: (fx) => ({ body: { group: fx.privateGroup, members: [`U-${fx.other.id}`] } }), expect: { session: 403 } },
+    },
+  },
   { method: 'GET', path: '/app/office.info', access: { kind: 'account' } },
   { method: 'POST', path: '/app/room.enter', access: { kind: 'account' }, request: async (fx) => ({ body: { room: (await fx.as('adminPat', 'POST', '/admin/rooms.create', { name: 'Studio' })).json().id } }) },
   { method: 'POST', path: '/app/room.leave', access: { kind: 'account' } },

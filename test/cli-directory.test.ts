@@ -67,6 +67,26 @@ describe(`atrium user and group commands (${dialect})`, () => {
     expect(rows).toEqual([{ address: bob.id, role: 'admin' }, { address: ada.id, role: 'member' }])
   })
 
+  it('an app joins and leaves a group by its bot; group members names it after the app', { timeout: 90_000 }, async () => {
+    const ada = await json('user', 'add', '--email', 'ada@example.com', '--name', 'Ada')
+    const client = await json('client', 'create', '--name', 'Deploy bot', '--scopes', 'chat:write')
+    const group = await json('group', 'create', '--name', 'Deploys', '--members', 'ada@example.com', '--private')
+    expect(await json('group', 'add', '--group', group.id, '--members', client.botId)).toEqual({ group: group.id, members: [client.botId], admins: [] })
+    const listed = await json('group', 'members', '--group', group.id)
+    expect(listed.members).toEqual([
+      { id: ada.id, kind: 'user', name: 'Ada', role: 'member', email: 'ada@example.com' },
+      { id: client.botId, kind: 'bot', name: 'Deploy bot', role: 'member', email: null },
+    ])
+    const human = await cli('group', 'members', '--group', group.id)
+    expect(human.out).toContain(`${client.botId}  Deploy bot (app)  member`)
+    expect(await json('group', 'remove', '--group', group.id, '--members', client.botId)).toEqual({ group: group.id, members: [client.botId] })
+    const rows = await withCliDb((db) => db.selectFrom('group_members').select('address').where('group_id', '=', group.id.slice(2)).execute())
+    expect(rows).toEqual([{ address: ada.id }])
+    const unknown = await cli('group', 'add', '--group', group.id, '--members', 'B-00000000-0000-4000-8000-000000000000', '--json')
+    expect(unknown.code).toBe(2)
+    expect(unknown.err).toContain('no bot "B-00000000-0000-4000-8000-000000000000"')
+  })
+
   it('reports bad input with exit code 2, naming it', { timeout: 90_000 }, async () => {
     await json('user', 'add', '--email', 'ada@example.com', '--name', 'Ada')
     const unknown = await cli('group', 'create', '--name', 'X', '--members', 'nobody@example.com', '--json')

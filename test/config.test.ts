@@ -41,4 +41,12 @@ describe('configuration', () => {
     expect(() => loadConfig({ ATRIUM_REDIS_PREFIX: 'x'.repeat(65) })).toThrow(/ATRIUM_REDIS_PREFIX/)
     expect(loadConfig({ ATRIUM_REDIS_PREFIX: 'x'.repeat(64) }).redisPrefix).toHaveLength(64)
   })
+
+  it('sizes the web client\'s per-person budget with ATRIUM_SESSION_RATE_LIMIT_* (default 600 at once, 20 per second)', () => {
+    expect(loadConfig({}).sessionRateLimit).toEqual({ burst: 600, perSecond: 20 })
+    expect(loadConfig({ ATRIUM_SESSION_RATE_LIMIT_BURST: '1', ATRIUM_SESSION_RATE_LIMIT_PER_SECOND: '0.5' }).sessionRateLimit).toEqual({ burst: 1, perSecond: 0.5 })
+    expect(() => loadConfig({ ATRIUM_SESSION_RATE_LIMIT_BURST: '0' })).toThrow(/ATRIUM_SESSION_RATE_LIMIT_BURST/)
+    expect(() => loadConfig({ ATRIUM_SESSION_RATE_LIMIT_BURST: 'many' })).toThrow(/ATRIUM_SESSION_RATE_LIMIT_BURST/)
+    expect(() => loadConfig({ ATRIUM_SESSION_RATE_LIMIT_PER_SECOND: '0' })).toThrow(/ATRIUM_SESSION_RATE_LIMIT_PER_SECOND/)
+  })
 })

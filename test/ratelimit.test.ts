@@ -9,14 +9,18 @@ describe('rate limits', () => {
     for (const env of envs.splice(0)) await env.close()
   })
 
-  const limited = async (extra: { burst?: number; perSecond?: number; redis?: boolean } = {}) => {
+  const limited = async (extra: { burst?: number; perSecond?: number; redis?: boolean; session?: { burst: number; perSecond: number } } = {}) => {
     const rateLimit = {
       enabled: true,
       burst: extra.burst ?? 10,
       perSecond: extra.perSecond ?? 1,
       keyPrefix: `atrium-test:${randomBytes(6).toString('hex')}`,
     }
-    const env = await TestEnv.create({ rateLimit, ...(extra.redis ? { redisUrl: 'redis://127.0.0.1:6379' } : {}) })
+    const env = await TestEnv.create({
+      rateLimit,
+      ...(extra.session ? { sessionRateLimit: extra.session } : {}),
+      ...(extra.redis ? { redisUrl: 'redis://127.0.0.1:6379' } : {}),
+    })
     envs.push(env)
     return env
   }
@@ -120,5 +124,56 @@ describe('rate limits', () => {
       expect(res.statusCode).toBe(200)
       expect(res.headers['ratelimit-limit']).toBeUndefined()
     }
+  })
+
+  describe('signed-in browsers', () => {
+    it('are charged to a budget of their own per person, shared by all their sessions, refused at its edge', async () => {
+      const env = await limited({ burst: 2, perSecond: 0.1, session: { burst: 5, perSecond: 0.1 } })
+      const person = await env.userWithPassword()
+      const tab = await env.signedIn(person)
+      for (let i = 1; i <= 5; i++) {
+        const res = await tab.get('/app/session')
+        expect(res.statusCode).toBe(200)
+        expect(res.headers['ratelimit-limit']).toBe('5')
+        expect(res.headers['ratelimit-remaining']).toBe(String(5 - i))
+      }
+      const refused = await tab.get('/app/session')
+      expect(refused.statusCode).toBe(429)
+      expect(refused.headers['retry-after']).toBe('10')
+      expect(refused.json()).toMatchObject({ error: expect.stringContaining('retry after 10 seconds') })
+      // A second sign-in of the same person (another browser, another tab) shares the budget.
+      const otherSession = await env.signedIn(person)
+      expect((await otherSession.get('/app/session')).statusCode).toBe(429)
+      // The web client's v0 reads with the session are the same budget.
+      expect((await otherSession.get('/v0/token.info')).statusCode).toBe(429)
+      // Someone else has their own.
+      const colleague = await env.signedIn(await env.userWithPassword())
+      const theirs = await colleague.get('/app/session')
+      expect(theirs.statusCode).toBe(200)
+      expect(theirs.headers['ratelimit-remaining']).toBe('4')
+    })
+
+    it('never spend an API credential\'s budget, and API traffic never spends theirs', async () => {
+      const env = await limited({ burst: 2, perSecond: 0.1, session: { burst: 40, perSecond: 0.1 } })
+      const person = await env.userWithPassword({ isAdmin: true })
+      const { apiKey } = await env.apiClient()
+      const pat = await env.personalToken(person)
+      const browser = await env.signedIn(person)
+      for (let i = 0; i < 30; i++) expect((await browser.get(i % 2 ? '/app/session' : '/app/office.info')).statusCode).toBe(200)
+      // The person's own personal access token is an API credential: full API budget, API policy.
+      const viaPat = await env.get('/v0/token.info', { token: pat })
+      expect(viaPat.statusCode).toBe(200)
+      expect(viaPat.headers['ratelimit-limit']).toBe('2')
+      expect(viaPat.headers['ratelimit-remaining']).toBe('1')
+      const viaKey = await env.get('/v0/token.info', { token: apiKey })
+      expect(viaKey.headers['ratelimit-remaining']).toBe('1')
+      // Spend the API key; the browser is unaffected.
+      await env.get('/v0/token.info', { token: apiKey })
+      expect((await env.get('/v0/token.info', { token: apiKey })).statusCode).toBe(429)
+      const still = await browser.get('/app/session')
+      expect(still.statusCode).toBe(200)
+      expect(still.headers['ratelimit-limit']).toBe('40')
+      expect(still.headers['ratelimit-remaining']).toBe('9')
+    })
   })
 })

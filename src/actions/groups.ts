@@ -6,6 +6,10 @@ import {
   requireCanRemoveGroupMembers,
   requireGroupWritable,
   requireNotGroupAdmin,
+  canPersonManageGroupMembers,
+  canWriteToGroup,
+  requirePersonCanManageGroupMembers,
+  requirePersonCanSeeGroupMembers,
 } from '../access.js'
 import type { Context } from '../context.js'
 import type { Group, GroupRole, User } from '../domain.js'
@@ -23,13 +27,15 @@ import {
   hasGroupAdmins,
   insertGroup,
   insertGroupMembersIfAbsent,
+  listAllGroupMembers,
   listGroupMembers,
   listGroups,
   renameGroupRow,
   upsertGroupMembers,
 } from '../store/repos/groups.js'
 import { findGroupByRoomKey } from '../store/repos/rooms.js'
-import { findUsers, findUsersByEmail } from '../store/repos/users.js'
+import { findAppsByBots, listApps } from '../store/repos/apps.js'
+import { findUsers, findUsersByEmail, listUsers } from '../store/repos/users.js'
 import { microsToIso, nowMicros } from '../time.js'
 import { normalizeEmail } from '../email.js'
 
@@ -39,7 +45,13 @@ import { normalizeEmail } from '../email.js'
  * command line, the admin API): it manages any group without being in it; `by` is the acting
  * administrator's address, when there is one, recorded as the group's creator.
  */
-export type GroupActor = { kind: 'app'; address: string } | { kind: 'provisioning'; by?: string }
+export type GroupActor = { kind: 'app'; address: string } | { kind: 'provisioning'; by?: string } | PersonActor
+
+/**
+ * A signed-in person managing members in the web client: the person rules of access.ts
+ * (organization administrators, or an admin of the group), not the app rules.
+ */
+export type PersonActor = { kind: 'person'; address: string; orgAdmin: boolean }
 
 export const GROUP_NAME_MAX = 64
 export const GROUP_DESCRIPTION_MAX = 1024
@@ -69,9 +81,11 @@ export function parseGroupId(field: string, value: string): string {
 }
 
 /**
- * Resolves the entries of a members/admins list to user addresses. Entries are `U-…` ids, or
- * also emails when `allowEmails`; the acting app may name its own bot address. Every entry must
- * be an active user of the organization, else a 400 naming the entry.
+ * Resolves the entries of a members/admins list to member addresses. Entries are `U-…` user ids
+ * or `B-…` bot ids (an app's bot is a group member like a person: Roam lets an organization app
+ * into the private groups it is added to), or also emails when `allowEmails`; the acting app may
+ * name its own bot address. Every user must be an active user of the organization and every bot
+ * the bot of a live app of it, else a 400 naming the entry.
  */
 async function resolveEntries(
   db: Executor,
@@ -82,6 +96,7 @@ async function resolveEntries(
 ): Promise<string[]> {
   const emails: string[] = []
   const ids: string[] = []
+  const bots: string[] = []
   for (const raw of entries) {
     const entry = raw.trim()
     if (opts.self !== undefined && entry === opts.self) continue
@@ -90,17 +105,28 @@ async function resolveEntries(
       continue
     }
     const parsed = parseTagged(entry)
-    if (!parsed || parsed.tag !== 'U') {
-      fail('invalid_request', opts.allowEmails ? `${field}: "${raw}" is neither an email address nor a user id (U-…)` : `${field}: "${raw}" is not a user id (U-…)`)
+    if (!parsed || (parsed.tag !== 'U' && parsed.tag !== 'B')) {
+      fail(
+        'invalid_request',
+        opts.allowEmails
+          ? `${field}: "${raw}" is neither an email address nor a user id (U-…) or bot id (B-…)`
+          : `${field}: "${raw}" is not a user id (U-…) or bot id (B-…)`,
+      )
     }
-    ids.push(parsed.uuid)
+    ;(parsed.tag === 'U' ? ids : bots).push(parsed.uuid)
   }
   const byEmail = new Map((await findUsersByEmail(db, orgId, emails)).map((u) => [u.email, u]))
   const byId = new Map((await findUsers(db, orgId, ids)).map((u) => [u.id, u]))
+  const liveBots = new Set((await findAppsByBots(db, orgId, bots)).map((a) => a.botId))
   const out: string[] = []
   for (const raw of entries) {
     const entry = raw.trim()
     if (opts.self !== undefined && entry === opts.self) {
+      out.push(entry)
+      continue
+    }
+    if (entry.startsWith('B-') && !(opts.allowEmails && entry.includes('@'))) {
+      if (!liveBots.has(entry.slice(2))) fail('invalid_request', `${field}: no bot "${raw}" in this organization`)
       out.push(entry)
       continue
     }
@@ -160,10 +186,10 @@ export async function createGroup(ctx: Context, orgId: string, actor: GroupActor
   checkListSize('members', memberEntries)
   checkListSize('admins', adminEntries)
   // API callers name at least one person; provisioning may create an empty group and fill it later.
-  if (actor.kind === 'app' && memberEntries.length + adminEntries.length === 0) {
+  if (actor.kind !== 'provisioning' && memberEntries.length + adminEntries.length === 0) {
     fail('invalid_request', 'members: at least one member or admin is required')
   }
-  const self = actor.kind === 'app' ? actor.address : undefined
+  const self = actor.kind === 'provisioning' ? undefined : actor.address
   const roomKey = input.roomKey || null
   return inTransaction(ctx, async (db) => {
     if (roomKey !== null && (await findGroupByRoomKey(db, orgId, roomKey))) fail('conflict', `roomKey: a room with key "${roomKey}" already exists`)
@@ -208,7 +234,7 @@ async function requireGroup(db: Executor, orgId: string, field: string, id: stri
 }
 
 async function roleOf(db: Executor, group: Group, actor: GroupActor): Promise<GroupRole | undefined> {
-  return actor.kind === 'app' ? findGroupRole(db, group.id, actor.address) : undefined
+  return actor.kind === 'provisioning' ? undefined : findGroupRole(db, group.id, actor.address)
 }
 
 /** `group.rename`: an admin (or, without admins, any member). Archived groups refuse. */
@@ -216,7 +242,7 @@ export async function renameGroup(ctx: Context, orgId: string, actor: GroupActor
   const name = checkName('name', newName)
   await inTransaction(ctx, async (db) => {
     const group = await requireGroup(db, orgId, 'id', id, 'not_found')
-    if (actor.kind === 'app') requireCanManageGroup(await roleOf(db, group, actor), await hasGroupAdmins(db, group.id))
+    if (actor.kind !== 'provisioning') requireCanManageGroup(await roleOf(db, group, actor), await hasGroupAdmins(db, group.id))
     requireGroupWritable(group)
     await renameGroupRow(db, group.id, name)
   })
@@ -231,7 +257,7 @@ export async function renameGroup(ctx: Context, orgId: string, actor: GroupActor
 export async function archiveGroup(ctx: Context, orgId: string, actor: GroupActor, id: string, opts: { removeMembers?: boolean } = {}): Promise<void> {
   await inTransaction(ctx, async (db) => {
     const group = await requireGroup(db, orgId, 'id', id, 'not_found')
-    if (actor.kind === 'app') requireCanManageGroup(await roleOf(db, group, actor), await hasGroupAdmins(db, group.id))
+    if (actor.kind !== 'provisioning') requireCanManageGroup(await roleOf(db, group, actor), await hasGroupAdmins(db, group.id))
     await archiveGroupRow(db, group.id, nowMicros())
     if (opts.removeMembers) await deleteAllGroupMembers(db, group.id)
   })
@@ -260,6 +286,7 @@ export async function listMembersOfGroup(
 ): Promise<{ members: string[]; nextCursor?: string }> {
   const group = await requireGroup(ctx.db, orgId, 'group', input.group, 'invalid_request')
   if (actor.kind === 'app') requireCanListGroupMembers(group, await roleOf(ctx.db, group, actor))
+  else if (actor.kind === 'person') requirePersonCanSeeGroupMembers(actor.orgAdmin, group, await roleOf(ctx.db, group, actor))
   const after = input.cursor !== undefined ? decodeMemberCursor(input.cursor) : undefined
   const rows = await listGroupMembers(ctx.db, group.id, { limit: input.limit + 1, ...(after !== undefined ? { after } : {}) })
   const page = rows.slice(0, input.limit)
@@ -271,7 +298,7 @@ export async function listMembersOfGroup(
 
 /**
  * `group.add`: adds members (the group is public or the app is in it) and admins (the app is an
- * admin of the group). Entries are `U-…` ids only. Adding an existing member again is a no-op;
+ * admin of the group). Entries are `U-…` user ids or `B-…` bot ids. Adding an existing member again is a no-op;
  * listing an existing member in `admins` promotes them; listing an admin in `members` leaves
  * them an admin (demoting is not supported).
  */
@@ -292,7 +319,7 @@ export async function addGroupMembers(
       const role = await roleOf(db, group, actor)
       requireCanAddGroupMembers(group, role)
       if (adminEntries.length > 0) requireCanAddGroupAdmins(role)
-    }
+    } else if (actor.kind === 'person') requirePersonCanManageGroupMembers(actor.orgAdmin, await roleOf(db, group, actor))
     requireGroupWritable(group)
     const members = await resolveEntries(db, orgId, 'members', memberEntries, { allowEmails: false })
     const admins = await resolveEntries(db, orgId, 'admins', adminEntries, { allowEmails: false })
@@ -305,7 +332,7 @@ export async function addGroupMembers(
 
 /**
  * `group.remove`: removes members (the group is public or the app is in it). Entries are `U-…`
- * ids of users of the organization; users not in the group are ignored. Removing an admin is not
+ * ids of users or `B-…` ids of bots of the organization; those not in the group are ignored. Removing an admin is not
  * supported (400), so nothing is removed when any entry is an admin.
  */
 export async function removeGroupMembers(ctx: Context, orgId: string, actor: GroupActor, input: { group: string; members: string[] }): Promise<void> {
@@ -314,24 +341,111 @@ export async function removeGroupMembers(ctx: Context, orgId: string, actor: Gro
     const group = await requireGroup(db, orgId, 'group', input.group, 'invalid_request')
     if (input.members.length === 0) fail('invalid_request', 'members: name at least one member to remove')
     if (actor.kind === 'app') requireCanRemoveGroupMembers(group, await roleOf(db, group, actor))
+    else if (actor.kind === 'person') requirePersonCanManageGroupMembers(actor.orgAdmin, await roleOf(db, group, actor))
     requireGroupWritable(group)
-    const addresses = await resolveUserIdsAnyState(db, orgId, 'members', input.members)
+    const addresses = await resolveMembersAnyState(db, orgId, 'members', input.members)
     const roles = await findGroupRoles(db, group.id, addresses)
-    if (actor.kind === 'app') for (const address of addresses) requireNotGroupAdmin(address, roles.get(address))
+    if (actor.kind !== 'provisioning') for (const address of addresses) requireNotGroupAdmin(address, roles.get(address))
     await deleteGroupMembers(db, group.id, addresses)
   })
 }
 
-/** `U-…` ids of users of the organization, deactivated or not (removal must work for both). */
-async function resolveUserIdsAnyState(db: Executor, orgId: string, field: string, entries: readonly string[]): Promise<string[]> {
-  const ids: string[] = []
+/**
+ * Member addresses for removal: `U-…` ids of users of the organization, deactivated or not, and
+ * `B-…` ids of its apps' bots, deleted apps included (removal must work for all of them).
+ */
+async function resolveMembersAnyState(db: Executor, orgId: string, field: string, entries: readonly string[]): Promise<string[]> {
+  const users: string[] = []
+  const bots: string[] = []
   for (const raw of entries) {
     const parsed = parseTagged(raw.trim())
-    if (!parsed || parsed.tag !== 'U') fail('invalid_request', `${field}: "${raw}" is not a user id (U-…)`)
-    ids.push(parsed.uuid)
+    if (!parsed || (parsed.tag !== 'U' && parsed.tag !== 'B')) fail('invalid_request', `${field}: "${raw}" is not a user id (U-…) or bot id (B-…)`)
+    ;(parsed.tag === 'U' ? users : bots).push(parsed.uuid)
   }
-  const known = new Set((await findUsers(db, orgId, ids)).map((u) => u.id))
-  const missing = entries.find((raw) => !known.has(raw.trim().slice(2)))
-  if (missing !== undefined) fail('invalid_request', `${field}: no user "${missing}" in this organization`)
-  return [...new Set(ids.map((id) => tag('U', id)))]
+  const known = new Set([
+    ...(await findUsers(db, orgId, users)).map((u) => tag('U', u.id)),
+    ...(await findAppsByBots(db, orgId, bots, { includeDeleted: true })).map((a) => tag('B', a.botId)),
+  ])
+  const addresses = entries.map((raw) => raw.trim())
+  const missing = addresses.findIndex((a) => !known.has(a))
+  if (missing !== -1) fail('invalid_request', `${field}: no ${addresses[missing]!.startsWith('B-') ? 'bot' : 'user'} "${entries[missing]}" in this organization`)
+  return [...new Set(addresses)]
+}
+
+/** One member of a group as the web client shows it: a person, or an app's bot named after its app. */
+export interface GroupMemberView {
+  id: string
+  kind: 'user' | 'bot'
+  name: string
+  role: GroupRole
+  email: string | null
+}
+
+export interface GroupMembersPanel {
+  group: { id: string; name: string; private: boolean; archived: boolean }
+  /** Whether the caller may add and remove members (and the group takes changes). */
+  canManage: boolean
+  members: GroupMemberView[]
+  /** People and apps' bots the caller may add (empty unless `canManage`). */
+  candidates: Array<Omit<GroupMemberView, 'role'>>
+}
+
+const byMemberName = (a: { kind: string; name: string; id: string }, b: { kind: string; name: string; id: string }) =>
+  b.kind.localeCompare(a.kind) || a.name.localeCompare(b.name) || a.id.localeCompare(b.id)
+
+/** Member rows with names (people first, then bots by their app's name), leaving out deactivated people and deleted apps' bots. */
+async function namedMembers(db: Executor, orgId: string, rows: ReadonlyArray<{ address: string; role: GroupRole }>): Promise<GroupMemberView[]> {
+  const userIds = rows.filter((r) => r.address.startsWith('U-')).map((r) => r.address.slice(2))
+  const botIds = rows.filter((r) => r.address.startsWith('B-')).map((r) => r.address.slice(2))
+  const users = new Map((await findUsers(db, orgId, userIds)).filter((u) => u.active).map((u) => [tag('U', u.id), u]))
+  const apps = new Map((await findAppsByBots(db, orgId, botIds)).map((a) => [tag('B', a.botId), a]))
+  const members: GroupMemberView[] = []
+  for (const r of rows) {
+    const user = users.get(r.address)
+    const app = apps.get(r.address)
+    if (user) members.push({ id: r.address, kind: 'user', name: user.name, role: r.role, email: user.email })
+    else if (app) members.push({ id: r.address, kind: 'bot', name: app.name, role: r.role, email: null })
+  }
+  return members.sort(byMemberName)
+}
+
+/** Every member of a group with names, for the organization's own tools (the command line). */
+export async function listNamedGroupMembers(ctx: Context, orgId: string, groupRef: string): Promise<GroupMemberView[]> {
+  const group = await requireGroup(ctx.db, orgId, 'group', groupRef, 'not_found')
+  return namedMembers(ctx.db, orgId, await listAllGroupMembers(ctx.db, group.id))
+}
+
+/** Most people offered as candidates in one panel (the organization's first, in join order). */
+const CANDIDATE_PEOPLE_MAX = 5000
+
+/**
+ * The web client's member panel of a group: its people and bots with names (bots by their app's
+ * name), and, for those who may manage members, who could be added: active people and the bots of
+ * the organization's API clients (a relay's bot belongs to its relay). Deactivated people and
+ * deleted apps' bots are left out, as in `group.members`.
+ */
+export async function groupMembersPanel(ctx: Context, orgId: string, actor: PersonActor, groupRef: string): Promise<GroupMembersPanel> {
+  const group = await requireGroup(ctx.db, orgId, 'group', groupRef, 'not_found')
+  const role = await roleOf(ctx.db, group, actor)
+  requirePersonCanSeeGroupMembers(actor.orgAdmin, group, role)
+  const rows = await listAllGroupMembers(ctx.db, group.id)
+  const members = await namedMembers(ctx.db, orgId, rows)
+  const canManage = canPersonManageGroupMembers(actor.orgAdmin, role) && canWriteToGroup(group)
+  const candidates: GroupMembersPanel['candidates'] = []
+  if (canManage) {
+    const inGroup = new Set(rows.map((r) => r.address))
+    for (const u of await listUsers(ctx.db, orgId, { limit: CANDIDATE_PEOPLE_MAX })) {
+      if (!inGroup.has(tag('U', u.id))) candidates.push({ id: tag('U', u.id), kind: 'user', name: u.name, email: u.email })
+    }
+    for (const a of await listApps(ctx.db, orgId)) {
+      if (!inGroup.has(tag('B', a.botId))) candidates.push({ id: tag('B', a.botId), kind: 'bot', name: a.name, email: null })
+    }
+    candidates.sort(byMemberName)
+  }
+  return {
+    group: { id: tag('G', group.id), name: group.name, private: group.private, archived: group.archivedAt !== null },
+    canManage,
+    members,
+    candidates,
+  }
 }

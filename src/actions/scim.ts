@@ -12,6 +12,7 @@ import {
   listGroups,
   renameGroupRow,
 } from '../store/repos/groups.js'
+import { findAppsByBots } from '../store/repos/apps.js'
 import { findUser, findUserByEmail, findUsers, findUsersByExternalId, listUsers } from '../store/repos/users.js'
 import { microsToIso, nowMicros } from '../time.js'
 import { archiveGroup, createGroup, GROUP_NAME_MAX } from './groups.js'
@@ -407,7 +408,8 @@ export interface ScimGroup {
   schemas: string[]
   id: string
   displayName: string
-  members?: Array<{ value: string; type: 'User' }>
+  /** People (`type: "User"`) and apps' bots (`B-…`, with their app's name as `display`). */
+  members?: Array<{ value: string; type?: 'User'; display?: string }>
   meta: { resourceType: 'Group'; created: string; location: string }
 }
 
@@ -415,9 +417,7 @@ const PROVISIONING = { kind: 'provisioning' } as const
 
 async function scimGroup(db: Executor, group: Group, baseUrl: string, withMembers = true): Promise<ScimGroup> {
   const id = tag('G', group.id)
-  const members = withMembers
-    ? (await listAllGroupMembers(db, group.id)).filter((m) => m.address.startsWith('U-')).map((m) => ({ value: m.address, type: 'User' as const }))
-    : undefined
+  const members = withMembers ? await scimMembers(db, group) : undefined
   return {
     schemas: [SCIM_SCHEMA.group],
     id,
@@ -425,6 +425,19 @@ async function scimGroup(db: Executor, group: Group, baseUrl: string, withMember
     ...(members ? { members } : {}),
     meta: { resourceType: 'Group', created: microsToIso(group.createdAt), location: `${baseUrl}/Groups/${id}` },
   }
+}
+
+/** The group's people, and the bots of live apps added to it (named after their app). */
+async function scimMembers(db: Executor, group: Group): Promise<NonNullable<ScimGroup['members']>> {
+  const rows = await listAllGroupMembers(db, group.id)
+  const bots = rows.filter((m) => m.address.startsWith('B-')).map((m) => m.address.slice(2))
+  const apps = new Map((await findAppsByBots(db, group.orgId, bots)).map((a) => [tag('B', a.botId), a.name]))
+  const out: NonNullable<ScimGroup['members']> = []
+  for (const m of rows) {
+    if (m.address.startsWith('U-')) out.push({ value: m.address, type: 'User' })
+    else if (apps.has(m.address)) out.push({ value: m.address, display: apps.get(m.address)! })
+  }
+  return out
 }
 
 /** A live (not archived) group; archived groups are gone as far as SCIM is concerned. */
@@ -467,22 +480,35 @@ function readDisplayName(value: unknown): string {
   return value.trim()
 }
 
-/** `members` values (`[{value}]`) as user addresses; every one must be a user of the organization. */
+/**
+ * `members` values (`[{value}]`) as member addresses: people (`U-…` or a bare UUID) and apps' bots
+ * (`B-…`, an app's bot joins groups like a person). Every one must be a user, or the bot of a live
+ * app, of the organization.
+ */
 async function readMembers(db: Executor, orgId: string, value: unknown): Promise<string[]> {
   if (value === undefined || value === null) return []
   const list = Array.isArray(value) ? value : [value]
   const uuids: string[] = []
+  const bots: string[] = []
   for (const entry of list) {
     const raw = isObject(entry) ? attr(entry, 'value') : undefined
-    if (typeof raw !== 'string') bad('invalidValue', 'members[].value must be a user id')
+    if (typeof raw !== 'string') bad('invalidValue', 'members[].value must be a user id or a bot id')
+    const bot = parseTagged(raw.trim())
+    if (bot?.tag === 'B') {
+      bots.push(bot.uuid)
+      continue
+    }
     const uuid = resourceUuid(raw.trim(), 'U')
-    if (!uuid) bad('invalidValue', `members: "${raw}" is not a user id`)
+    if (!uuid) bad('invalidValue', `members: "${raw}" is not a user id or a bot id (B-…)`)
     uuids.push(uuid)
   }
   const known = new Set((await findUsers(db, orgId, uuids)).map((u) => u.id))
   const missing = uuids.find((u) => !known.has(u))
   if (missing !== undefined) bad('invalidValue', `members: no user U-${missing} in this organization`)
-  return [...new Set(uuids.map((u) => tag('U', u)))]
+  const liveBots = new Set((await findAppsByBots(db, orgId, bots)).map((a) => a.botId))
+  const missingBot = bots.find((b) => !liveBots.has(b))
+  if (missingBot !== undefined) bad('invalidValue', `members: no bot B-${missingBot} in this organization`)
+  return [...new Set([...uuids.map((u) => tag('U', u)), ...bots.map((b) => tag('B', b))])]
 }
 
 /** `POST /Groups`: creates a group (public, with its channel chat) and its initial members. */
@@ -494,7 +520,12 @@ export async function createScimGroup(ctx: Context, principal: Principal, body: 
   return scimGroup(ctx.db, group, baseUrl)
 }
 
-/** Makes the group's user members exactly `wanted`: new ones join as members, admins who stay keep their role. */
+/**
+ * Makes the group's people exactly the people in `wanted`: new ones join as members, admins who
+ * stay keep their role. Bots named in `wanted` join too, but bots are never removed by a replace:
+ * an identity provider replacing a member list knows only its people, not the apps an
+ * administrator let into the group (a bot leaves by an explicit `remove`).
+ */
 async function replaceUserMembers(db: Executor, group: Group, wanted: readonly string[], at: number): Promise<void> {
   const current = (await listAllGroupMembers(db, group.id)).filter((m) => m.address.startsWith('U-')).map((m) => m.address)
   const keep = new Set(wanted)
@@ -564,8 +595,9 @@ export async function patchScimGroup(ctx: Context, principal: Principal, id: str
         const selector = /^members\[(.+)\]$/is.exec(path)
         if (!selector || operation.op !== 'remove') bad('invalidPath', `${path}: only members and displayName can be changed`)
         const filter = parseScimFilter(selector[1]!)
-        const current = (await listAllGroupMembers(tx, group.id)).filter((m) => m.address.startsWith('U-'))
-        await deleteGroupMembers(tx, group.id, current.filter((m) => matches({ value: m.address, type: 'User' }, filter)).map((m) => m.address))
+        const current = await listAllGroupMembers(tx, group.id)
+        const typed = (address: string) => (address.startsWith('U-') ? { value: address, type: 'User' } : { value: address })
+        await deleteGroupMembers(tx, group.id, current.filter((m) => matches(typed(m.address), filter)).map((m) => m.address))
       }
     }
     return scimGroup(tx, group, baseUrl)

@@ -6,7 +6,7 @@ import { resolveSession } from '../actions/sessions.js'
 import type { Context } from '../context.js'
 import type { AccessModel, Principal } from '../domain.js'
 import { AppError, fail } from '../errors.js'
-import { enforce, rateLimitHeaders, type RateLimiter } from './ratelimit.js'
+import { budgetOf, enforce, rateLimitHeaders, type RateLimiter, type RateLimitPolicy } from './ratelimit.js'
 
 /** What a route needs from its caller. Routes without `auth` need none (public pages, health). */
 export interface RouteAuth {
@@ -95,9 +95,9 @@ export const authPlugin = fp(async (app: FastifyInstance, opts: { ctx: Context; 
   const { ctx, limiter } = opts
   app.decorateRequest('principal', undefined)
   app.decorateRequest('viaSession', false)
-  async function charge(request: FastifyRequest, reply: FastifyReply, key: string, principal?: Principal): Promise<void> {
+  async function charge(request: FastifyRequest, reply: FastifyReply, key: string, policy: RateLimitPolicy = limiter.policyFor(undefined)): Promise<void> {
     if (!limiter.enabled) return
-    const outcome = await limiter.consume(key, limiter.policyFor(principal?.app))
+    const outcome = await limiter.consume(key, policy)
     reply.headers(rateLimitHeaders(outcome))
     enforce(outcome)
   }
@@ -135,7 +135,8 @@ export const authPlugin = fp(async (app: FastifyInstance, opts: { ctx: Context; 
       throw err
     }
     request.principal = principal
-    await charge(request, reply, principal.credential.id, principal)
+    const budget = budgetOf(principal, limiter, ctx.config.sessionRateLimit)
+    await charge(request, reply, budget.key, budget.policy)
     requireAccessModel(principal, auth.models)
     // Admin routes: the session, or the declared admin scope on an administrator's own token.
     if (auth.admin) requireOrgAdmin(principal, auth.scopes)

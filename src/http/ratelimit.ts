@@ -1,6 +1,6 @@
 import type { Redis } from 'ioredis'
 import type { RateLimitConfig } from '../config.js'
-import type { App } from '../domain.js'
+import type { App, Principal } from '../domain.js'
 import { fail } from '../errors.js'
 import { openRedis } from '../redis.js'
 
@@ -152,6 +152,19 @@ function outcome(take: Take, burst: number, intervalUs: number): RateLimitOutcom
     resetSeconds: Math.max(take.allowed ? 0 : 1, Math.ceil(take.fullInUs / 1_000_000)),
     retryAfterSeconds: Math.max(1, Math.ceil(take.waitUs / 1_000_000)),
   }
+}
+
+/**
+ * Whose bucket a request is charged to. A signed-in browser (session cookie) is the person using
+ * the web client, not an API client: it is charged to that person's own bucket, shared by all
+ * their sessions and tabs, with the session policy. Every credential (API key, OAuth token, PAT)
+ * keeps its own bucket with the API policy (or its client's override).
+ */
+export function budgetOf(principal: Principal, limiter: RateLimiter, session: RateLimitPolicy): { key: string; policy: RateLimitPolicy } {
+  if (principal.credential.kind === 'session' && principal.model === 'personal') {
+    return { key: `session-user:${principal.user.id}`, policy: { burst: session.burst, perSecond: session.perSecond } }
+  }
+  return { key: principal.credential.id, policy: limiter.policyFor(principal.app) }
 }
 
 /** `RateLimit-*` headers (IETF draft) sent on every rate-limited response. */

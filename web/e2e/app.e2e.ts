@@ -238,6 +238,100 @@ describe('web client in Chromium', () => {
     await context.close()
   })
 
+  it('stays reachable through 30 quick reloads with a second tab open: the browser is not charged to the API budget', async () => {
+    const { context, page } = await fx.signIn(fx.alice.email)
+    const refused: string[] = []
+    context.on('response', (r) => {
+      if (r.status() === 429) refused.push(`${r.request().method()} ${r.url()}`)
+    })
+    const tab = await context.newPage()
+    await tab.goto('/office')
+    await tab.getByRole('heading', { name: 'Office' }).waitFor()
+    await page.goto(`/chat/${fx.chat}`)
+    const history = page.getByRole('log', { name: 'Messages in Engineering' })
+    await history.waitFor()
+    for (let i = 0; i < 30; i++) {
+      await page.reload()
+      await page.getByRole('heading', { name: 'Engineering' }).waitFor()
+      // The history pane loaded (its first page, or the start of the conversation).
+      await history.locator('.message, p.muted, button').first().waitFor()
+      if (i % 10 === 9) {
+        await tab.reload()
+        await tab.getByRole('heading', { name: 'Office' }).waitFor()
+      }
+    }
+    await Fixture.realtimeOpen(page)
+    expect(refused).toEqual([])
+    for (const p of [page, tab]) {
+      expect(await p.getByText(/Too many requests/).count()).toBe(0)
+      expect(await p.getByText(/Atrium is unreachable/).count()).toBe(0)
+    }
+    // API keys keep Roam's budget: 10 at once.
+    const limit = await fetch(`${fx.base}/v0/token.info`, { headers: { authorization: `Bearer ${fx.apiKey}` } })
+    expect(limit.status).toBe(200)
+    expect(limit.headers.get('ratelimit-limit')).toBe('10')
+    await context.close()
+  })
+
+  it('lets an admin add an app\'s bot to a private group in the member panel; the bot then posts into the open chat', async () => {
+    const notes = await fx.apiClient('Release notes')
+    const releases = await fx.group('Releases', { private: true, members: [`U-${fx.admin.id}`, `U-${fx.alice.id}`] })
+    const post = (text: string) =>
+      fetch(`${fx.base}/v0/chat.post`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${notes.apiKey}`, 'content-type': 'application/json' },
+        body: JSON.stringify({ chat: releases.address, text }),
+      })
+    expect((await post('not yet')).status).toBe(403)
+
+    const { context, page } = await fx.signIn(fx.admin.email)
+    await page.goto(`/chat/${releases.chat}`)
+    await page.getByRole('heading', { name: 'Releases' }).waitFor()
+    await Fixture.realtimeOpen(page)
+    await page.getByRole('button', { name: 'Members of Releases' }).click()
+    const panel = page.getByRole('complementary', { name: 'Members of Releases' })
+    const members = panel.getByRole('list', { name: 'Members of Releases' })
+    await members.getByText('Alice Liddell').waitFor()
+
+    // By keyboard: pick the app, Tab to Add, Enter.
+    const picker = panel.getByLabel('Add a person or app')
+    await picker.focus()
+    await picker.selectOption({ label: 'Release notes (app)' })
+    await page.keyboard.press('Tab')
+    expect(await page.evaluate(() => document.activeElement?.textContent)).toBe('Add')
+    await page.keyboard.press('Enter')
+    await members.getByText('Release notes').waitFor()
+    await panel.getByRole('status').filter({ hasText: 'Added Release notes (app).' }).waitFor()
+
+    const text = `Release 2.4.1 is out ${Date.now()}`
+    const sent = await post(text)
+    expect(sent.status, await sent.clone().text()).toBe(200)
+    await page.getByRole('log', { name: 'Messages in Releases' }).getByText(text).waitFor()
+    await page.screenshot({ path: path.join(shots, 'chat-members.png') })
+
+    // Removing it closes the group to the bot again.
+    await panel.getByRole('button', { name: 'Remove Release notes (app)' }).click()
+    await panel.getByRole('status').filter({ hasText: 'Removed Release notes (app).' }).waitFor()
+    expect(await members.getByText('Release notes').count()).toBe(0)
+    expect((await post('gone')).status).toBe(403)
+
+    // A member who is not an admin sees the list, without controls.
+    const b = await fx.signIn(fx.alice.email)
+    await b.page.goto(`/chat/${releases.chat}`)
+    await b.page.getByRole('button', { name: 'Members of Releases' }).click()
+    const theirs = b.page.getByRole('complementary', { name: 'Members of Releases' })
+    await theirs.getByRole('list', { name: 'Members of Releases' }).getByText('Alice Liddell').waitFor()
+    expect(await theirs.getByLabel('Add a person or app').count()).toBe(0)
+    expect(await theirs.getByRole('button', { name: /^Remove/ }).count()).toBe(0)
+    await b.context.close()
+
+    // The admin removes a person the same way (which also leaves Alice's chats as they were).
+    await panel.getByRole('button', { name: 'Remove Alice Liddell <alice@example.com>' }).click()
+    await panel.getByRole('status').filter({ hasText: 'Removed Alice Liddell' }).waitFor()
+    expect(await members.getByText('Alice Liddell').count()).toBe(0)
+    await context.close()
+  })
+
   it('works on a phone-sized screen', async () => {
     const { context, page } = await fx.signIn(fx.alice.email, { width: 390, height: 844 })
     await page.getByRole('button', { name: 'Menu' }).click()

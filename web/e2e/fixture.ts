@@ -12,7 +12,7 @@ import { createApiKeyClient } from '../../src/actions/clients.js'
 import { createRoom } from '../../src/actions/office.js'
 import { setPassword } from '../../src/actions/sessions.js'
 import { addUser } from '../../src/actions/users.js'
-import { loadConfig } from '../../src/config.js'
+import { loadConfig, type Config } from '../../src/config.js'
 import { Dispatcher } from '../../src/events/dispatcher.js'
 import type { User } from '../../src/domain.js'
 import { newId } from '../../src/ids.js'
@@ -58,6 +58,7 @@ export class Fixture {
     /** The Engineering group's chat address (C-…). */
     readonly chat: string,
     readonly browser: Browser,
+    private readonly ctx: { db: Db; config: Config },
     private readonly app: FastifyInstance,
     private readonly receiver: Server,
     private readonly dataDir: string,
@@ -87,7 +88,8 @@ export class Fixture {
       PORT: String(port),
       ATRIUM_DATA_DIR: dataDir,
       ATRIUM_LOG_LEVEL: 'warn',
-      ATRIUM_RATE_LIMIT: 'off',
+      // Rate limits as deployed: API keys 10 at once then 1 per second, browsers their own budget.
+      ATRIUM_RATE_LIMIT: 'on',
       ATRIUM_ALLOW_PRIVATE_URLS: '1',
       ATRIUM_DISPATCH_INTERVAL_MS: '100',
     })
@@ -130,7 +132,7 @@ export class Fixture {
       timeout: 120_000,
       args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
     })
-    const fixture = new Fixture(base, receiverBase, db, admin, alice, client.apiKey, client.signingSecret, `C-${chatRow.id}`, browser, app, receiver, dataDir)
+    const fixture = new Fixture(base, receiverBase, db, admin, alice, client.apiKey, client.signingSecret, `C-${chatRow.id}`, browser, ctx, app, receiver, dataDir)
     holder.fixture = fixture
     early.forEach((hit) => fixture.record(hit))
     return fixture
@@ -141,6 +143,22 @@ export class Fixture {
     const waiters = this.waiters
     this.waiters = []
     waiters.forEach((w) => w())
+  }
+
+  /** Another API client (all scopes): its API key and its bot's address. */
+  async apiClient(name: string): Promise<{ apiKey: string; bot: string }> {
+    const created = await createApiKeyClient(this.ctx, this.admin.orgId, { name, scopes: [...SCOPES], interactivityUrl: null })
+    return { apiKey: created.apiKey, bot: `B-${created.app.botId}` }
+  }
+
+  /** Another group with its channel chat and the given members (tagged addresses). */
+  async group(name: string, opts: { private: boolean; members: string[] }): Promise<{ address: string; chat: string }> {
+    const now = nowMicros()
+    const chatRow = await insertChat(this.db, { id: newId(), orgId: this.admin.orgId, kind: 'channel', groupId: null, participants: [], startedAt: now })
+    const group = await insertGroup(this.db, { id: newId(), orgId: this.admin.orgId, chatId: chatRow.id, name, description: null, private: opts.private, enforceThreads: false, createdBy: null, createdAt: now })
+    await this.db.updateTable('chats').set({ group_id: group.id }).where('id', '=', chatRow.id).execute()
+    await upsertGroupMembers(this.db, group.id, opts.members.map((address) => ({ address, role: 'member' as const })), now)
+    return { address: `G-${group.id}`, chat: `C-${chatRow.id}` }
   }
 
   /** Requests the receiver got at a path. */

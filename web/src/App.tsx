@@ -11,6 +11,7 @@ import { OfficeProvider } from './people'
 import { setCsrfToken } from './api'
 import { realtime } from './realtime'
 import { ImagePolicyContext } from './imagePolicy'
+import { ConnectionNotice } from './components/ConnectionNotice'
 
 function signInUrl(): string {
   return `/login?next=${encodeURIComponent(window.location.pathname + window.location.search)}`
@@ -93,7 +94,13 @@ export function App() {
       })
   }, [])
   if (error) return <p role="alert">Atrium is unreachable: {error}</p>
-  if (!session) return <p className="loading">Loading…</p>
+  if (!session)
+    return (
+      <>
+        <p className="loading">Loading…</p>
+        <ConnectionNotice />
+      </>
+    )
   return (
     <SessionContext.Provider value={session}>
       <ImagePolicyContext.Provider value={{ allowedOrigins: session.imageOrigins ?? [] }}>
@@ -102,6 +109,7 @@ export function App() {
             <Shell session={session} />
           </OfficeProvider>
         </RouterProvider>
+        <ConnectionNotice />
       </ImagePolicyContext.Provider>
     </SessionContext.Provider>
   )

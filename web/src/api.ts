@@ -35,7 +35,12 @@ function withQuery(path: string, query?: Query): string {
 
 async function handle<T>(res: Response): Promise<T> {
   const text = await res.text()
-  const body = text ? (JSON.parse(text) as unknown) : undefined
+  let body: unknown
+  try {
+    body = text ? (JSON.parse(text) as unknown) : undefined
+  } catch {
+    body = undefined
+  }
   if (!res.ok) {
     const b = (body ?? {}) as { error?: string; code?: string }
     throw new ApiError(res.status, b.code ?? 'error', b.error ?? res.statusText)
@@ -43,18 +48,96 @@ async function handle<T>(res: Response): Promise<T> {
   return body as T
 }
 
+/**
+ * Requests are retried, not failed, when the server says "too many requests" (429) or cannot be
+ * reached: after `Retry-After` when the server gives it, otherwise with exponential backoff (0.5 s
+ * doubling up to 30 s, with jitter). Reads retry until they succeed (a 502/503/504 from a proxy
+ * or a restarting server counts as unreachable too); writes retry a 429 (refused before anything
+ * was done) a few times but never a network failure, which may have happened after the server
+ * acted. While any request is waiting to retry, `connection()` is `reconnecting`.
+ */
+const MAX_BACKOFF_MS = 30_000
+const MAX_RETRY_AFTER_MS = 120_000
+const WRITE_ATTEMPTS = 6
+
+type ConnectionState = 'connected' | 'reconnecting'
+let waiting = 0
+const listeners = new Set<() => void>()
+
+function setWaiting(delta: number): void {
+  const before = waiting > 0
+  waiting += delta
+  if (before !== waiting > 0) for (const l of [...listeners]) l()
+}
+
+/** `reconnecting` while a request is waiting to be retried. */
+export function connection(): ConnectionState {
+  return waiting > 0 ? 'reconnecting' : 'connected'
+}
+
+export function onConnectionChange(listener: () => void): () => void {
+  listeners.add(listener)
+  return () => listeners.delete(listener)
+}
+
+/** Milliseconds a `Retry-After` header asks for (seconds or an HTTP date), if it is usable. */
+export function retryAfterMs(header: string | null, now = Date.now()): number | undefined {
+  if (!header) return undefined
+  const value = header.trim()
+  const ms = /^\d+$/.test(value) ? Number(value) * 1000 : Date.parse(value) - now
+  if (!Number.isFinite(ms)) return undefined
+  return Math.min(MAX_RETRY_AFTER_MS, Math.max(0, ms))
+}
+
+function backoffMs(attempt: number): number {
+  return Math.min(MAX_BACKOFF_MS, 500 * 2 ** attempt) * (0.75 + Math.random() / 2)
+}
+
+const UNAVAILABLE = new Set([502, 503, 504])
+
+async function send(run: () => Promise<Response>, kind: 'read' | 'write'): Promise<Response> {
+  let reconnecting = false
+  try {
+    for (let attempt = 0; ; attempt++) {
+      let res: Response | undefined
+      try {
+        res = await run()
+      } catch (e) {
+        if (kind === 'write') throw new ApiError(0, 'network', 'Atrium could not be reached; the change may not have been saved.')
+        if (e instanceof DOMException && e.name === 'AbortError') throw e
+      }
+      const retry = res === undefined || res.status === 429 || (kind === 'read' && UNAVAILABLE.has(res.status))
+      if (!retry || (kind === 'write' && attempt + 1 >= WRITE_ATTEMPTS)) return res!
+      if (!reconnecting) {
+        reconnecting = true
+        setWaiting(1)
+      }
+      const delay = retryAfterMs(res?.headers.get('retry-after') ?? null) ?? backoffMs(attempt)
+      await new Promise((resolve) => setTimeout(resolve, delay))
+    }
+  } finally {
+    if (reconnecting) setWaiting(-1)
+  }
+}
+
 export async function get<T>(path: string, query?: Query): Promise<T> {
-  return handle<T>(await fetch(withQuery(path, query), { credentials: 'same-origin', headers: { accept: 'application/json' } }))
+  const url = withQuery(path, query)
+  return handle<T>(await send(() => fetch(url, { credentials: 'same-origin', headers: { accept: 'application/json' } }), 'read'))
 }
 
 export async function post<T>(path: string, body?: unknown, query?: Query): Promise<T> {
+  const url = withQuery(path, query)
   return handle<T>(
-    await fetch(withQuery(path, query), {
-      method: 'POST',
-      credentials: 'same-origin',
-      headers: { 'content-type': 'application/json', accept: 'application/json', 'x-csrf-token': csrfToken() },
-      body: JSON.stringify(body ?? {}),
-    }),
+    await send(
+      () =>
+        fetch(url, {
+          method: 'POST',
+          credentials: 'same-origin',
+          headers: { 'content-type': 'application/json', accept: 'application/json', 'x-csrf-token': csrfToken() },
+          body: JSON.stringify(body ?? {}),
+        }),
+      'write',
+    ),
   )
 }
 
@@ -70,16 +153,21 @@ export function attachmentDisposition(name: string): string {
 
 /** Raw bytes (item.upload), named by Content-Disposition. */
 export async function upload<T>(path: string, file: File, query?: Query): Promise<T> {
+  const url = withQuery(path, query)
   return handle<T>(
-    await fetch(withQuery(path, query), {
-      method: 'POST',
-      credentials: 'same-origin',
-      headers: {
-        'content-type': file.type || 'application/octet-stream',
-        'content-disposition': attachmentDisposition(file.name),
-        'x-csrf-token': csrfToken(),
-      },
-      body: file,
-    }),
+    await send(
+      () =>
+        fetch(url, {
+          method: 'POST',
+          credentials: 'same-origin',
+          headers: {
+            'content-type': file.type || 'application/octet-stream',
+            'content-disposition': attachmentDisposition(file.name),
+            'x-csrf-token': csrfToken(),
+          },
+          body: file,
+        }),
+      'write',
+    ),
   )
 }

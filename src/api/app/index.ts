@@ -6,6 +6,7 @@ import { enterRoom, leaveRoom, officeInfo, setCheckIn, setPresence } from '../..
 import { validateDryRun } from '../../actions/blockkit-dry-run.js'
 import { typingAudience } from '../../actions/inbox.js'
 import { appChatRoutes } from './chat.js'
+import { appGroupRoutes } from './groups.js'
 import type { Context } from '../../context.js'
 import { fail } from '../../errors.js'
 import type { Principal } from '../../domain.js'
@@ -106,6 +107,7 @@ export async function appRoutes(app: FastifyInstance, opts: { ctx: Context }): P
   app.addHook('onClose', async () => connections.close())
   await app.register(websocket, { options: { maxPayload: 64 * 1024 } })
   await app.register(appChatRoutes, { ctx })
+  await app.register(appGroupRoutes, { ctx })
 
   // Typing is never stored: it comes from the event bus and goes to the chat's participants.
   const unsubscribe = ctx.bus?.subscribe('chat.typing', (e) => {

@@ -30,8 +30,8 @@ const CreateBody = Type.Object({
   description: Type.Optional(Type.String({ maxLength: GROUP_DESCRIPTION_MAX })),
   private: Type.Optional(Type.Boolean({ default: false })),
   enforceThreads: Type.Optional(Type.Boolean({ default: false })),
-  members: Type.Optional(Type.Array(Type.String({ minLength: 1, maxLength: 320 }), { maxItems: GROUP_LIST_MAX, description: 'Member email addresses or IDs' })),
-  admins: Type.Optional(Type.Array(Type.String({ minLength: 1, maxLength: 320 }), { maxItems: GROUP_LIST_MAX, description: 'Admin email addresses or IDs' })),
+  members: Type.Optional(Type.Array(Type.String({ minLength: 1, maxLength: 320 }), { maxItems: GROUP_LIST_MAX, description: 'Member email addresses or IDs (U-… users, B-… bots)' })),
+  admins: Type.Optional(Type.Array(Type.String({ minLength: 1, maxLength: 320 }), { maxItems: GROUP_LIST_MAX, description: 'Admin email addresses or IDs (U-… users, B-… bots)' })),
 })
 
 const CreatedGroup = Type.Object({
@@ -127,7 +127,9 @@ export default async function groupRoutes(app: V0App): Promise<void> {
     {
       schema: {
         summary: 'Add group members',
-        description: 'Adds members (group public, or app in it) and admins (app is a group admin). User ids only.',
+        description:
+          'Adds members (group public, or app in it) and admins (app is a group admin): user ids (U-…) and bot ids (B-…): ' +
+          "an app's bot joins a group like a person, which is how an organization app gets into a private group.",
         tags: ['Groups'],
         body: Type.Object({ group: TaggedUUID, members: Type.Optional(Ids('List of member IDs')), admins: Type.Optional(Ids('List of admin IDs')) }),
         response: { 204: Type.Null(), ...errorResponses(400, 401, 403) },
@@ -146,7 +148,7 @@ export default async function groupRoutes(app: V0App): Promise<void> {
     {
       schema: {
         summary: 'Remove group members',
-        description: 'Removes members (group public, or app in it). Removing admins is not supported.',
+        description: 'Removes members, people (U-…) or bots (B-…) (group public, or app in it). Removing admins is not supported.',
         tags: ['Groups'],
         body: Type.Object({ group: TaggedUUID, members: Ids('List of member IDs') }),
         response: { 204: Type.Null(), ...errorResponses(400, 401, 403) },

@@ -74,6 +74,17 @@ export async function findAppByBot(db: Executor, orgId: string, botId: string): 
   return row && toApp(row)
 }
 
+/**
+ * Apps of the organization by their bots' UUIDs (group members `B-…`); unknown bots are simply
+ * absent. Deleted apps only with `includeDeleted` (so their bots can still be removed from groups).
+ */
+export async function findAppsByBots(db: Executor, orgId: string, botIds: readonly string[], opts: { includeDeleted?: boolean } = {}): Promise<App[]> {
+  if (botIds.length === 0) return []
+  let q = db.selectFrom('apps').selectAll().where('org_id', '=', orgId).where('bot_id', 'in', [...botIds])
+  if (!opts.includeDeleted) q = q.where('deleted_at', 'is', null)
+  return (await q.execute()).map(toApp)
+}
+
 /** A live app by its public client id, with its client secret digest (OAuth clients). */
 export async function findAppByClientId(
   db: Executor,

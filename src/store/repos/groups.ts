@@ -138,7 +138,8 @@ export async function deleteAllGroupMembers(db: Executor, groupId: string): Prom
 
 /**
  * One page of a group's members and admins, ordered by address (the primary key), keyset-paged
- * after `after`. Deactivated users are left out: they are no longer part of the directory.
+ * after `after`. Deactivated users and deleted apps' bots are left out: they are no longer part
+ * of the directory.
  */
 export async function listGroupMembers(
   db: Executor,
@@ -156,6 +157,17 @@ export async function listGroupMembers(
             .select('users.id')
             .where('users.id', '=', sql<string>`substr(group_members.address, 3)`)
             .where('users.active', '=', 0),
+        ),
+      ),
+    )
+    // Likewise the bots of deleted apps.
+    .where(({ not, exists, selectFrom }) =>
+      not(
+        exists(
+          selectFrom('apps')
+            .select('apps.id')
+            .where('apps.bot_id', '=', sql<string>`substr(group_members.address, 3)`)
+            .where('apps.deleted_at', 'is not', null),
         ),
       ),
     )

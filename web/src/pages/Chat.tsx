@@ -1,6 +1,7 @@
 import { useCallback, useEffect, useLayoutEffect, useRef, useState } from 'react'
 import { get, post } from '../api'
 import { Composer } from '../chat/Composer'
+import { MembersPanel } from '../chat/MembersPanel'
 import { MessageView, senderName } from '../chat/MessageView'
 import { isReply, mergeMessages, microsToIso, type InboxEntry, type Message, type Reaction } from '../chat/types'
 import { useDirectory } from '../directory'
@@ -138,6 +139,7 @@ function Conversation({ entry, onRead }: { entry: InboxEntry; onRead: (chat: str
   const directory = useDirectory()
   const { messages: all, loadOlder, done, loading, error } = useConversation(entry.id)
   const [thread, setThread] = useState<number | null>(null)
+  const [membersOpen, setMembersOpen] = useState(false)
   const messages = all.filter((m) => !isReply(m))
   const replyCounts = new Map<number, number>()
   for (const m of all) if (isReply(m)) replyCounts.set(m.threadTimestamp!, (replyCounts.get(m.threadTimestamp!) ?? 0) + 1)
@@ -178,7 +180,22 @@ function Conversation({ entry, onRead }: { entry: InboxEntry; onRead: (chat: str
       <section className="conversation" aria-labelledby="conversation-title">
         <header>
           <h2 id="conversation-title">{entry.name}</h2>
-          <span className="muted">{entry.kind === 'channel' ? 'Group' : entry.kind === 'dm' ? 'Direct message' : 'Group message'}</span>
+          <span className="conversation-tools">
+            <span className="muted">{entry.kind === 'channel' ? 'Group' : entry.kind === 'dm' ? 'Direct message' : 'Group message'}</span>
+            {entry.group && (
+              <button
+                type="button"
+                aria-expanded={membersOpen}
+                aria-label={`Members of ${entry.name}`}
+                onClick={() => {
+                  setThread(null)
+                  setMembersOpen((o) => !o)
+                }}
+              >
+                Members
+              </button>
+            )}
+          </span>
         </header>
         <div className="messages" ref={list} onScroll={onScroll} role="log" aria-live="polite" aria-label={`Messages in ${entry.name}`} tabIndex={0}>
           {!done && (
@@ -194,7 +211,10 @@ function Conversation({ entry, onRead }: { entry: InboxEntry; onRead: (chat: str
               message={m}
               me={user.address}
               replies={replyCounts.get(m.timestamp)}
-              onOpenThread={() => setThread(m.timestamp)}
+              onOpenThread={() => {
+                setMembersOpen(false)
+                setThread(m.timestamp)
+              }}
               onReact={react(m)}
               onEdit={edit(m)}
               onDelete={remove(m)}
@@ -207,6 +227,7 @@ function Conversation({ entry, onRead }: { entry: InboxEntry; onRead: (chat: str
         <Composer chat={entry.id} label={`Message ${entry.name}`} onSent={() => (stick.current = true)} />
       </section>
       {thread !== null && <ThreadPanel chat={entry.id} root={thread} rootMessage={threadRoot} onClose={() => setThread(null)} />}
+      {membersOpen && entry.group && <MembersPanel group={entry.group} onClose={() => setMembersOpen(false)} />}
     </>
   )
 }
