@@ -84,7 +84,7 @@ describe(`atrium user and group commands (${dialect})`, () => {
     expect(rows).toEqual([{ address: ada.id }])
     const unknown = await cli('group', 'add', '--group', group.id, '--members', 'B-00000000-0000-4000-8000-000000000000', '--json')
     expect(unknown.code).toBe(2)
-    expect(unknown.err).toContain('no bot "B-00000000-0000-4000-8000-000000000000"')
+    expect(JSON.parse(unknown.err).error).toContain('no bot "B-00000000-0000-4000-8000-000000000000"')
   })
 
   it('reports bad input with exit code 2, naming it', { timeout: 90_000 }, async () => {

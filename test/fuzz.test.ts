@@ -4,7 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { createApiKeyClient } from '../src/actions/clients.js'
 import type { RouteEntry } from '../src/http/auth.js'
 import { newId } from '../src/ids.js'
-import { SCOPES } from '../src/scopes.js'
+import { ADMIN_SCOPES, SCOPES } from '../src/scopes.js'
 import { randomToken } from '../src/secrets.js'
 import { insertOrganization } from '../src/store/repos/organizations.js'
 import { nowMicros } from '../src/time.js'
@@ -46,7 +46,7 @@ const VTT = 'WEBVTT\n\n00:00:01.000 --> 00:00:04.000\n<v Ada>We ship on Friday.\
 const HOOK_URL = 'http://127.0.0.1:9/fuzz-hook'
 
 /** Browser pages: their errors are HTML pages, not JSON. */
-const PAGE = /^\/(login|logout|l\/|m\/|bookings\/|oauth\/authorize|items\/|avatars\/|$)/
+const PAGE = /^\/(login|logout|l\/|m\/|bookings\/|oauth\/authorize|items\/|avatars\/|docs(\/|$)|$)/
 
 async function fixture(env: TestEnv): Promise<Fx> {
   const admin = await env.userWithPassword({ isAdmin: true })
@@ -56,7 +56,7 @@ async function fixture(env: TestEnv): Promise<Fx> {
   const cookie = [...browser.cookies].map(([k, v]) => `${k}=${v}`).join('; ')
   const client = await env.apiClient()
   const sentinelClient = await env.apiClient({ name: 'sentinel' })
-  const pat = await env.personalToken(admin)
+  const pat = await env.personalToken(admin, [...SCOPES, ...ADMIN_SCOPES])
   const revoked = await env.personalToken(admin, [...SCOPES], 'revoked')
   const foreignOrg = { id: newId(), externalId: randomToken(10).toUpperCase(), name: 'Elsewhere', imageUrl: null, iconUrl: null, personalAccessPolicy: 'approval' as const, createdAt: nowMicros() }
   await insertOrganization(env.db, foreignOrg)

@@ -5,7 +5,7 @@ import type { LightMyRequestResponse } from 'fastify'
 import * as oidc from 'openid-client'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import { OUTSIDE_DOCUMENTS, SURFACES, surfaceOf, type Surface, type SurfaceId } from '../src/http/openapi.js'
-import { SCOPES } from '../src/scopes.js'
+import { ADMIN_SCOPES, SCOPES } from '../src/scopes.js'
 import { TestEnv, type Browser } from './helpers.js'
 
 // ajv-formats is CommonJS; its default export arrives wrapped under ESM.
@@ -117,7 +117,7 @@ describe('API documents', () => {
           for (const requirement of (op.security as Array<Record<string, string[]>> | undefined) ?? []) {
             for (const [scheme, scopes] of Object.entries(requirement)) {
               expect(schemes[scheme], `${s.id} ${method} ${path}: scheme ${scheme}`).toBeDefined()
-              for (const scope of scopes) expect(SCOPES).toContain(scope)
+              for (const scope of scopes) expect([...SCOPES, ...ADMIN_SCOPES]).toContain(scope)
             }
           }
           // Operations Atrium only answers with an error are marked deprecated.
@@ -143,7 +143,7 @@ describe('API documents', () => {
     // Security: bearer surfaces name the scopes; the admin API also takes the session cookie.
     expect(docs.v0.paths['/chat.history']!.get!.security).toEqual([{ bearer: ['chat:history'] }, { oauth2: ['chat:history'] }])
     expect(docs.v0.components.securitySchemes!.oauth2).toMatchObject({ flows: { authorizationCode: { authorizationUrl: `${ORIGIN}/oauth/authorize`, tokenUrl: `${ORIGIN}/oauth/token` } } })
-    expect(docs.admin.paths['/clients.list']!.get!.security).toEqual([{ bearer: [] }, { oauth2: [] }, { session: [] }])
+    expect(docs.admin.paths['/clients.list']!.get!.security).toEqual([{ bearer: ['admin:read'] }, { session: [] }])
     expect(docs.admin.components.securitySchemes!.session).toMatchObject({ type: 'apiKey', in: 'cookie', name: 'atrium_session' })
     expect(docs.scim.paths['/ServiceProviderConfig']!.get!.security).toEqual([])
     // The token endpoint: HTTP Basic, or the client's credentials in the form (or none, with PKCE).

@@ -91,21 +91,10 @@ export function installErrorHandling(app: FastifyInstance): void {
   })
 
   app.setErrorHandler((err: FastifyError | AppError, request, reply) => sendError(reply, toAppError(err, request)))
-
-  // Fastify's own JSON parser (with its prototype-poisoning checks), but a body that does not parse
-  // says where: JSON.parse runs again on the failing text only, for its message and position.
-  const parseJson = app.getDefaultJsonParser('error', 'error')
-  app.removeContentTypeParser('application/json')
-  app.addContentTypeParser('application/json', { parseAs: 'string' }, (request, body, done) => {
-    parseJson(request, body as string, (err, value) => {
-      if (err && (err as FastifyError).code === 'FST_ERR_CTP_INVALID_JSON_BODY') return done(jsonSyntaxError(String(body)), undefined)
-      done(err, value)
-    })
-  })
 }
 
 /** `body: invalid JSON: Expected ',' or '}' after property value (line 1, column 10)`. */
-function jsonSyntaxError(text: string): AppError {
+export function jsonSyntaxError(text: string): AppError {
   let detail = 'it does not parse'
   try {
     JSON.parse(text)

@@ -1,5 +1,6 @@
-import type { FastifyInstance, FastifyRequest, RouteOptions } from 'fastify'
+import type { FastifyError, FastifyInstance, FastifyRequest, RouteOptions } from 'fastify'
 import { AppError } from '../errors.js'
+import { jsonSyntaxError } from './errors.js'
 
 /**
  * Limits every request's input meets before any code walks it, the same on both dialects:
@@ -71,7 +72,8 @@ export function requireSafeInput(value: unknown, where: string, maxDepth: number
 type JsonParser = (request: FastifyRequest, body: string, done: (err: Error | null, body?: unknown) => void) => void
 
 /**
- * A JSON content-type parser: Fastify's own (prototype poisoning refused), then the input limits.
+ * A JSON content-type parser: Fastify's own (prototype poisoning refused; a body that does not parse
+ * says where), then the input limits.
  * JSON.parse and the poisoning filter are iterative, so depth is checked on the parsed value
  * before anything recursive sees it.
  */
@@ -79,7 +81,7 @@ export function limitedJsonParser(app: FastifyInstance, maxDepth: number): JsonP
   const parse = app.getDefaultJsonParser('error', 'error') as unknown as JsonParser
   return (request, body, done) => {
     parse(request, body, (err, value) => {
-      if (err) return done(err)
+      if (err) return done((err as FastifyError).code === 'FST_ERR_CTP_INVALID_JSON_BODY' ? jsonSyntaxError(body) : err)
       const problem = inputProblem(value, 'body', maxDepth)
       if (problem !== undefined) return done(new AppError('invalid_request', problem))
       ;(request as Checked)[checked] = true

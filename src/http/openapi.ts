@@ -87,11 +87,11 @@ export const SURFACES: readonly Surface[] = [
   {
     id: 'admin',
     title: 'Atrium admin API',
-    description: "For organization administrators: an administrator's personal token, or their signed-in browser session (writes then carry the x-csrf-token header).",
+    description: "For organization administrators: an administrator's own personal access token holding admin:read (reads) or admin:write (changes), or their signed-in browser session (writes then carry the x-csrf-token header). OAuth and organization tokens are refused.",
     document: '/admin/openapi.json',
     base: '/admin',
     owns: under('/admin'),
-    schemes: ['bearer', 'oauth2', 'session'],
+    schemes: ['bearer', 'session'],
   },
 ]
 
@@ -130,7 +130,9 @@ function securityOf(auth: RouteAuth | undefined, surface: Surface): SecurityRequ
   for (const scheme of surface.schemes) {
     if (scheme === 'clientBasic') continue
     if (scheme === 'session' ? !auth.session : auth.session === 'only') continue
-    for (const scopes of alternatives) out.push({ [scheme]: scopes })
+    // A signed-in session holds no scopes: the route's other rules (administrator, membership) apply.
+    if (scheme === 'session') out.push({ session: [] })
+    else for (const scopes of alternatives) out.push({ [scheme]: scopes })
   }
   return out
 }
