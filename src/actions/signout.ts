@@ -11,7 +11,9 @@ import { deleteUserSessions } from '../store/repos/sessions.js'
  * sockets at once.
  */
 export async function endUserSessions(db: Executor, orgId: string, userId: string, keepSessionId: string | null, now: number): Promise<void> {
-  await deleteUserSessions(db, orgId, userId, keepSessionId)
+  const ended = await deleteUserSessions(db, orgId, userId, keepSessionId)
+  // Only the sessions that existed now: a socket of a session signed in after this commit stays.
+  if (ended.length === 0) return
   const address = tag('U', userId)
-  await insertEvent(db, { orgId, type: SESSIONS_ENDED, payload: { address, keep: keepSessionId }, routing: { addresses: [address] }, createdAt: now })
+  await insertEvent(db, { orgId, type: SESSIONS_ENDED, payload: { address, ended }, routing: { addresses: [address] }, createdAt: now })
 }

@@ -32,8 +32,9 @@ export interface RealtimeListener {
 }
 
 /**
- * Outbox event (never relayed, never a webhook): a user's sessions were ended, all of them or all
- * but `keep`; every process closes the matching sockets when it reads it.
+ * Outbox event (never relayed, never a webhook): some of a user's sessions were ended (`ended`:
+ * their ids); every process closes those sessions' sockets when it reads it. Sessions signed in
+ * later are not named, so a late read never closes them.
  */
 export const SESSIONS_ENDED = 'user.sessions.ended'
 
@@ -157,9 +158,10 @@ export class RealtimeHub {
   }
 
   private endSessions(row: OutboxRecord): void {
-    const keep = (row.payload as { keep?: unknown } | null)?.keep ?? null
+    const ended = (row.payload as { ended?: unknown } | null)?.ended
+    const ids = new Set(Array.isArray(ended) ? ended.filter((id): id is string => typeof id === 'string') : [])
     for (const l of [...this.listeners]) {
-      if (!concerns(row, l) || (keep !== null && l.sessionId === keep)) continue
+      if (!concerns(row, l) || l.sessionId === undefined || !ids.has(l.sessionId)) continue
       try {
         l.close?.()
       } catch {

@@ -57,8 +57,9 @@ export async function consumeSigninLink(db: Executor, id: string, now: number): 
 }
 
 /** Deletes every session of a user, except `keepId` when given. */
-export async function deleteUserSessions(db: Executor, orgId: string, userId: string, keepId: string | null): Promise<void> {
+/** Deletes a user's sessions (all, or all but `keepId`) and returns the ids of those deleted. */
+export async function deleteUserSessions(db: Executor, orgId: string, userId: string, keepId: string | null): Promise<string[]> {
   let q = db.deleteFrom('sessions').where('org_id', '=', orgId).where('user_id', '=', userId)
   if (keepId !== null) q = q.where('id', '!=', keepId)
-  await q.execute()
+  return (await q.returning('id').execute()).map((r) => r.id)
 }
