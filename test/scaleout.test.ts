@@ -22,6 +22,8 @@ interface Frame {
 interface Socket {
   frames: Frame[]
   close(): void
+  /** The close code, once the server (or the test) closed the socket. */
+  closedWith?: number
 }
 
 async function openSocket(p: AtriumProcess, sessionToken: string): Promise<Socket> {
@@ -41,7 +43,9 @@ async function openSocket(p: AtriumProcess, sessionToken: string): Promise<Socke
       }
     }, 20)
   })
-  return { frames, close: () => ws.terminate() }
+  const socket: Socket = { frames, close: () => ws.terminate() }
+  ws.on('close', (code) => (socket.closedWith = code))
+  return socket
 }
 
 describe.skipIf(dialect !== 'postgres')('scale-out: two processes on PostgreSQL + Redis', () => {
@@ -90,12 +94,12 @@ describe.skipIf(dialect !== 'postgres')('scale-out: two processes on PostgreSQL 
     })
 
   /** A person who is signed in (session cookie value) and a member of `members`' group. */
-  async function person(): Promise<{ address: string; session: string }> {
+  async function person(): Promise<{ address: string; email: string; session: string }> {
     const n = randomBytes(4).toString('hex')
     const user = await addUser(conn.ctx, conn.org.id, { email: `p-${n}@example.com`, name: `Person ${n}`, isAdmin: false })
     await setPassword(conn.ctx, conn.org.id, user.id, 'correct horse battery')
     const signed = await signIn(conn.ctx, user.email, 'correct horse battery')
-    return { address: `U-${user.id}`, session: signed.sessionToken }
+    return { address: `U-${user.id}`, email: user.email, session: signed.sessionToken }
   }
 
   it('shares one rate-limit budget per credential across processes', async () => {
@@ -222,6 +226,20 @@ describe.skipIf(dialect !== 'postgres')('scale-out: two processes on PostgreSQL 
     // The last socket closes: offline, heard through the other process too.
     secondOnA.close()
     expect(await waitFor(() => presence('offline').length === 1, 20_000)).toBe(true)
+  })
+
+  it('a password reset through one process closes the ended sessions\' sockets on every process, and only those', async () => {
+    const walker = await person()
+    const user = walker.address.slice(2)
+    const kept = await signIn(conn.ctx, walker.email, 'correct horse battery')
+    const endedOnB = await openSocket(b, walker.session)
+    sockets.push(endedOnB)
+    const keptOnA = await openSocket(a, kept.sessionToken)
+    sockets.push(keptOnA)
+    await setPassword(conn.ctx, conn.org.id, user, 'another horse battery', { keepSessionToken: kept.sessionToken })
+    expect(await waitFor(() => endedOnB.closedWith === 4401, 20_000)).toBe(true)
+    await new Promise((r) => setTimeout(r, 1_000))
+    expect(keptOnA.closedWith).toBeUndefined()
   })
 
   it('serves a file uploaded through one process from the other', async () => {

@@ -93,6 +93,13 @@ export function installErrorHandling(app: FastifyInstance): void {
   app.setErrorHandler((err: FastifyError | AppError, request, reply) => sendError(reply, toAppError(err, request)))
 }
 
+/** A request body that is not the JSON it claims to be (APIs with their own error codes tell it apart). */
+export class MalformedBodyError extends AppError {
+  constructor(message: string) {
+    super('invalid_request', message)
+  }
+}
+
 /** `body: invalid JSON: Expected ',' or '}' after property value (line 1, column 10)`. */
 export function jsonSyntaxError(text: string): AppError {
   let detail = 'it does not parse'
@@ -110,7 +117,7 @@ export function jsonSyntaxError(text: string): AppError {
       detail = message
     }
   }
-  return new AppError('invalid_request', `body: invalid JSON: ${detail}`)
+  return new MalformedBodyError(`body: invalid JSON: ${detail}`)
 }
 
 const EXPECTED_JSON = 'body: expected JSON (Content-Type: application/json)'

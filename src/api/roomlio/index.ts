@@ -5,7 +5,7 @@ import { createRoom, HISTORY_MAX_LIMIT, listRooms, ROOM_KEY_MAX, ROOM_NAME_MAX, 
 import type { Context } from '../../context.js'
 import { AppError, type ErrorCode } from '../../errors.js'
 import { ORG_ONLY, principalOf } from '../../http/auth.js'
-import { toAppError } from '../../http/errors.js'
+import { MalformedBodyError, toAppError } from '../../http/errors.js'
 import type { V0App } from '../v0/index.js'
 
 /**
@@ -134,6 +134,7 @@ export async function roomlioRoutes(app: FastifyInstance, opts: { ctx: Context }
   typed.addSchema(RoomlioError)
 
   typed.setErrorHandler((err: FastifyError | AppError, request, reply) => {
+    if (err instanceof MalformedBodyError) return sendRoomlioError(reply, err, 'malformed')
     if (!(err instanceof AppError) && malformedBodies.has(err.code)) {
       return sendRoomlioError(reply, new AppError('invalid_request', `body: ${err.message}`), 'malformed')
     }
