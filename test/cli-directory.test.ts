@@ -1,6 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
-import { loadConfig } from '../src/config.js'
-import { openDatabase, type Db } from '../src/store/db.js'
+import type { Db } from '../src/store/db.js'
 import { cliHarness, type CliHarness } from './cli-harness.js'
 import { dialect } from './helpers.js'
 
@@ -16,16 +15,7 @@ async function json(...argv: string[]) {
   return JSON.parse(res.out)
 }
 
-/** The database the commands wrote to (the SQLite file under the data dir, or the test schema). */
-async function withCliDb<T>(fn: (db: Db) => Promise<T>): Promise<T> {
-  if (h.fresh.config.database.dialect !== 'sqlite') return fn(h.fresh.db)
-  const db = openDatabase(loadConfig(h.env).database)
-  try {
-    return await fn(db)
-  } finally {
-    await db.destroy()
-  }
-}
+const withCliDb = <T>(fn: (db: Db) => Promise<T>): Promise<T> => h.withDb(fn)
 
 beforeEach(async () => {
   h = await cliHarness()

@@ -15,6 +15,8 @@ export interface CliHarness {
   fresh: Awaited<ReturnType<typeof freshDatabase>>
   cli(...argv: string[]): Promise<{ code: number; out: string; err: string }>
   server(): Promise<{ app: Awaited<ReturnType<typeof buildApp>>; db: ReturnType<typeof openDatabase>; config: Config; close: () => Promise<void> }>
+  /** Runs `fn` on the database the commands wrote to (the SQLite file under the data dir, or the test schema). */
+  withDb<T>(fn: (db: ReturnType<typeof openDatabase>) => Promise<T>): Promise<T>
   drop(): Promise<void>
 }
 
@@ -40,6 +42,15 @@ export async function cliHarness(extraEnv: NodeJS.ProcessEnv = {}): Promise<CliH
       const db = openDatabase(fresh.config.database.dialect === 'sqlite' ? config.database : fresh.config.database)
       const app = await buildApp(config, { db, logger: false })
       return { app, db, config, close: async () => (await app.close(), await db.destroy()) }
+    },
+    async withDb(fn) {
+      if (fresh.config.database.dialect !== 'sqlite') return fn(fresh.db)
+      const db = openDatabase(loadConfig(env).database)
+      try {
+        return await fn(db)
+      } finally {
+        await db.destroy()
+      }
     },
     drop: () => fresh.drop(),
   }

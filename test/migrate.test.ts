@@ -1,23 +1,13 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import { sql } from 'kysely'
-import { loadConfig } from '../src/config.js'
-import { openDatabase, type Db } from '../src/store/db.js'
+import type { Db } from '../src/store/db.js'
 import { knownMigrations } from '../src/store/migrate.js'
 import { cliHarness, type CliHarness } from './cli-harness.js'
 import { dialect } from './helpers.js'
 
 let h: CliHarness
 
-/** The database the CLI works on (its SQLite file, or the test's PostgreSQL schema). */
-async function withCliDb<T>(fn: (db: Db) => Promise<T>): Promise<T> {
-  if (h.fresh.config.database.dialect !== 'sqlite') return fn(h.fresh.db)
-  const db = openDatabase(loadConfig(h.env).database)
-  try {
-    return await fn(db)
-  } finally {
-    await db.destroy()
-  }
-}
+const withCliDb = <T>(fn: (db: Db) => Promise<T>): Promise<T> => h.withDb(fn)
 
 const applied = () => withCliDb(async (db) => (await sql<{ name: string }>`select name from kysely_migration order by name`.execute(db)).rows.map((r) => r.name))
 

@@ -1,3 +1,4 @@
+import { RepeatingTask } from '../repeating.js'
 import type { Context } from '../context.js'
 import { deleteItemIfUnattached, listUnattachedItems } from '../store/repos/items.js'
 import { deleteExpiredSessions, deleteExpiredSigninLinks } from '../store/repos/sessions.js'
@@ -62,42 +63,26 @@ export async function runSweeps(ctx: Context, now: number = nowMicros()): Promis
 
 /** Runs the sweeps every `ATRIUM_SWEEP_INTERVAL_MS` (first one at start) until stopped. */
 export class Sweeper {
-  private timer: NodeJS.Timeout | undefined
-  private running: Promise<unknown> | undefined
-  private stopped = true
+  private readonly task: RepeatingTask<SweepResult>
 
-  constructor(
-    private readonly ctx: Context,
-    private readonly log?: { error: (obj: object, msg: string) => void; info: (obj: object, msg: string) => void },
-  ) {}
+  constructor(ctx: Context, log?: { error: (obj: object, msg: string) => void; info: (obj: object, msg: string) => void }) {
+    this.task = new RepeatingTask(
+      async () => {
+        const r = await runSweeps(ctx)
+        if (r.items + r.sessions + r.signinLinks > 0) log?.info({ ...r }, 'swept unattached uploads and expired sign-ins')
+        return r
+      },
+      () => ctx.config.limits.sweepIntervalMs,
+      (err) => log?.error({ err }, 'sweep failed'),
+    )
+  }
 
   start(): void {
-    if (!this.stopped) return
-    this.stopped = false
-    const tick = async () => {
-      if (this.stopped) return
-      try {
-        this.running = runSweeps(this.ctx)
-        const r = (await this.running) as SweepResult
-        if (r.items + r.sessions + r.signinLinks > 0) this.log?.info({ ...r }, 'swept unattached uploads and expired sign-ins')
-      } catch (err) {
-        this.log?.error({ err }, 'sweep failed')
-      } finally {
-        this.running = undefined
-      }
-      if (!this.stopped) {
-        this.timer = setTimeout(() => void tick(), this.ctx.config.limits.sweepIntervalMs)
-        this.timer.unref()
-      }
-    }
-    this.timer = setTimeout(() => void tick(), 0)
-    this.timer.unref()
+    this.task.start()
   }
 
   /** Stops the timer and waits for a sweep in progress. */
   async stop(): Promise<void> {
-    this.stopped = true
-    if (this.timer) clearTimeout(this.timer)
-    await this.running?.catch(() => undefined)
+    await this.task.stop()
   }
 }

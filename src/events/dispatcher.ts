@@ -25,6 +25,7 @@ import {
   type NewDelivery,
 } from '../store/repos/webhooks.js'
 import { outboxAfter, type OutboxRecord } from '../store/repos/outbox.js'
+import { RepeatingTask } from '../repeating.js'
 import { nowMicros } from '../time.js'
 import { DELIVERED_EVENTS, passesFilter, shapePayload, type SubscriptionFilter } from './catalogue.js'
 import { signedHeaders } from './signing.js'
@@ -77,9 +78,8 @@ export class Dispatcher {
   private readonly claimBatch: number
   private readonly concurrency: number
   private readonly gapWaitMicros: number
-  private timer: NodeJS.Timeout | undefined
-  private running: Promise<unknown> | undefined
-  private stopped = true
+  /** Polling: at once again while there is work, else after `ATRIUM_DISPATCH_INTERVAL_MS`. */
+  private readonly polling: RepeatingTask<RoundResult>
 
   constructor(
     private readonly ctx: Context,
@@ -91,6 +91,11 @@ export class Dispatcher {
     this.claimBatch = opts.claimBatch ?? 50
     this.concurrency = opts.concurrency ?? 8
     this.gapWaitMicros = (opts.gapWaitMs ?? 5000) * 1000
+    this.polling = new RepeatingTask(
+      () => this.runOnce(),
+      (r) => (r && (r.fannedOut > 0 || r.attempted > 0) ? 0 : ctx.config.webhooks.pollMs),
+      (err) => opts.log?.error({ err }, 'webhook dispatcher round failed'),
+    )
   }
 
   /** One fan-out and one delivery round. */
@@ -114,34 +119,12 @@ export class Dispatcher {
 
   /** Polls every `ATRIUM_DISPATCH_INTERVAL_MS` until stopped. */
   start(): void {
-    if (!this.stopped) return
-    this.stopped = false
-    const tick = async () => {
-      if (this.stopped) return
-      let busy = false
-      try {
-        this.running = this.runOnce()
-        const r = (await this.running) as RoundResult
-        busy = r.fannedOut > 0 || r.attempted > 0
-      } catch (err) {
-        this.opts.log?.error({ err }, 'webhook dispatcher round failed')
-      } finally {
-        this.running = undefined
-      }
-      if (!this.stopped) {
-        this.timer = setTimeout(() => void tick(), busy ? 0 : this.ctx.config.webhooks.pollMs)
-        this.timer.unref()
-      }
-    }
-    this.timer = setTimeout(() => void tick(), 0)
-    this.timer.unref()
+    this.polling.start()
   }
 
   /** Stops polling and waits for the round in progress. */
   async stop(): Promise<void> {
-    this.stopped = true
-    if (this.timer) clearTimeout(this.timer)
-    await this.running?.catch(() => undefined)
+    await this.polling.stop()
   }
 
   // ---- fan-out ---------------------------------------------------------------------------
