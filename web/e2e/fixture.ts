@@ -90,6 +90,10 @@ export class Fixture {
       ATRIUM_LOG_LEVEL: 'warn',
       // Rate limits as deployed: API keys 10 at once then 1 per second, browsers their own budget.
       ATRIUM_RATE_LIMIT: 'on',
+      // Every test signs the same people in afresh, far more often than a person would; the
+      // sign-in throttle itself is tested through the API (test/signin-throttle.test.ts).
+      ATRIUM_SIGNIN_ACCOUNT_LIMIT: '100:1',
+      ATRIUM_PUBLIC_FORM_LIMIT: '100:1',
       ATRIUM_ALLOW_PRIVATE_URLS: '1',
       ATRIUM_DISPATCH_INTERVAL_MS: '100',
     })
