@@ -27,6 +27,7 @@ import { metricsPlugin } from './http/metrics.js'
 import { securityHeaders } from './http/security-headers.js'
 import { installInputLimits } from './http/input.js'
 import { apiDocuments } from './http/openapi.js'
+import { apiReferenceRoutes } from './pages/docs.js'
 import { ErrorBody } from './http/schemas.js'
 import { webClient } from './http/web.js'
 import { appRoutes } from './api/app/index.js'
@@ -72,7 +73,6 @@ export async function buildApp(config: Config, deps: AppDeps = {}): Promise<Fast
     requestTimeout: config.limits.requestTimeoutMs,
     http: {
       headersTimeout: config.limits.headersTimeoutMs,
-      requestTimeout: config.limits.requestTimeoutMs,
       connectionsCheckingInterval: Math.min(1000, Math.ceil(config.limits.headersTimeoutMs / 2)),
     },
     trustProxy: fastifyTrustProxy(config.trustProxy),
@@ -100,6 +100,7 @@ export async function buildApp(config: Config, deps: AppDeps = {}): Promise<Fast
   app.addSchema(ErrorBody)
 
   await app.register(apiDocuments, { ctx })
+  await app.register(apiReferenceRoutes, { ctx })
 
   const cookieSigner = new DeferredCookieSigner(() => cookieSecretFor(config, db))
   await cookieSigner.ready().catch((err: unknown) => app.log.warn({ err }, 'cookie secret: not loaded yet; retried on each request'))

@@ -1,3 +1,4 @@
+import type { FastifyRequest } from 'fastify'
 import type { Config } from './config.js'
 
 /**
@@ -23,4 +24,14 @@ export function publicUrl(config: Pick<Config, 'publicUrl'>, path: string): stri
 export function withListenPort(config: Config, port: number): Config {
   if (port === config.port) return config
   return Object.freeze({ ...config, port, publicUrl: publicBaseUrl(config.explicitPublicUrl, config.host, port) })
+}
+
+/**
+ * The origin a response should name for this server: ATRIUM_PUBLIC_URL when set, else the origin
+ * the request came to (so a server reached as http://127.0.0.1:<port> describes itself with that
+ * origin). Used where a document states its own address: the OAuth issuer, API documents.
+ */
+export function requestPublicBase(request: FastifyRequest, config: Pick<Config, 'publicUrl' | 'explicitPublicUrl'>): string {
+  if (config.explicitPublicUrl !== undefined) return config.publicUrl
+  return `${request.protocol}://${request.host}`
 }

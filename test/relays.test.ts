@@ -1,6 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import { buildApp } from '../src/app.js'
-import { requestLogSerializer } from '../src/api/relay.js'
+import { requestLogSerializer } from '../src/http/logging.js'
 import { validateBlocks } from '../src/blockkit/index.js'
 import { randomToken } from '../src/secrets.js'
 import { cliHarness, type CliHarness } from './cli-harness.js'

@@ -15,7 +15,6 @@ const Result = Type.Union([
 ])
 
 /** Fastify's request log serializer (kept here for existing imports; see http/logging.ts). */
-export { requestLogSerializer } from '../http/logging.js'
 
 /**
  * A sender's delivery id: `Idempotency-Key`, or else Standard Webhooks' `webhook-id`, which a

@@ -1,12 +1,11 @@
-import type { FastifyInstance, FastifyRequest, RouteOptions } from 'fastify'
+import type { FastifyInstance, RouteOptions } from 'fastify'
 import fp from 'fastify-plugin'
 import swagger from '@fastify/swagger'
-import type { Config } from '../config.js'
 import type { Context } from '../context.js'
+import { requestPublicBase } from '../public-url.js'
 import { SCOPE_DESCRIPTIONS } from '../scopes.js'
 import { SESSION_COOKIE, type RouteAuth } from './auth.js'
 import { CLIENT_ROUTES } from './web.js'
-import { apiReferenceRoutes } from '../pages/docs.js'
 
 /**
  * The API documents: one OpenAPI 3.1 document per surface, generated from the schemas written on
@@ -109,15 +108,6 @@ export const OUTSIDE_DOCUMENTS: ReadonlyArray<{ what: string; matches: (url: str
 
 export function surfaceOf(url: string): Surface | undefined {
   return SURFACES.find((s) => s.owns(url) && url !== s.document)
-}
-
-/**
- * The origin clients use: ATRIUM_PUBLIC_URL when set, else the origin the request came to (so a
- * server reached as http://127.0.0.1:<port> describes itself with that origin).
- */
-export function publicBase(request: FastifyRequest, config: Config): string {
-  if (config.explicitPublicUrl !== undefined) return config.publicUrl
-  return `${request.protocol}://${request.host}`
 }
 
 type SecurityRequirement = Record<string, string[]>
@@ -243,8 +233,7 @@ export const apiDocuments = fp(async (app: FastifyInstance, opts: { ctx: Context
 
   for (const surface of SURFACES) {
     app.get(surface.document, { schema: { hide: true } }, async (request, reply) =>
-      reply.header('cache-control', 'no-cache').send(documentFor(app, surface, publicBase(request, ctx.config))),
+      reply.header('cache-control', 'no-cache').send(documentFor(app, surface, requestPublicBase(request, ctx.config))),
     )
   }
-  await app.register(apiReferenceRoutes, { ctx })
 })

@@ -9,6 +9,8 @@ declare module 'fastify' {
   interface FastifyInstance {
     /** The Content-Security-Policy of server-rendered pages (`renderPage`). */
     pageContentSecurityPolicy: string
+    /** The same for pages styled by a stylesheet of this origin instead of the layout's inline style. */
+    stylesheetPageContentSecurityPolicy: string
   }
 }
 
@@ -29,11 +31,11 @@ declare module 'fastify' {
  *   origins' clients (Roam integrations), which their own authorization already governs.
  * - Strict-Transport-Security only when the public URL is https.
  */
-export function imageSources(config: Pick<Config, 'imageOrigins'>): string[] {
+function imageSources(config: Pick<Config, 'imageOrigins'>): string[] {
   return ["'self'", 'data:', 'blob:', ...config.imageOrigins]
 }
 
-export function webClientDirectives(config: Pick<Config, 'imageOrigins' | 'publicUrl'>): Record<string, string[]> {
+function webClientDirectives(config: Pick<Config, 'imageOrigins' | 'publicUrl'>): Record<string, string[]> {
   const origin = new URL(config.publicUrl)
   const socketOrigin = `${origin.protocol === 'https:' ? 'wss:' : 'ws:'}//${origin.host}`
   return {
@@ -52,7 +54,7 @@ export function webClientDirectives(config: Pick<Config, 'imageOrigins' | 'publi
 }
 
 /** The `'sha256-…'` source that allows exactly this inline `<style>` content. */
-export function styleHash(css: string): string {
+function styleHash(css: string): string {
   return `'sha256-${createHash('sha256').update(css, 'utf8').digest('base64')}'`
 }
 
@@ -61,7 +63,7 @@ export function styleHash(css: string): string {
  * (allowed by its hash), images as for the client, forms may post to us and the OAuth consent's
  * redirect may continue to the client's registered redirect URI.
  */
-export function pageContentSecurityPolicy(config: Pick<Config, 'imageOrigins'>, layoutStyle: string): string {
+function pageContentSecurityPolicy(config: Pick<Config, 'imageOrigins'>, layoutStyle: string): string {
   return [
     "default-src 'none'",
     `style-src ${styleHash(layoutStyle)}`,
@@ -72,9 +74,23 @@ export function pageContentSecurityPolicy(config: Pick<Config, 'imageOrigins'>, 
   ].join('; ')
 }
 
+/** Read-only pages with their own stylesheet (the API reference): that stylesheet, no inline style, no forms. */
+function stylesheetPageContentSecurityPolicy(config: Pick<Config, 'imageOrigins'>): string {
+  return [
+    "default-src 'none'",
+    "script-src 'self'",
+    "style-src 'self'",
+    `img-src ${imageSources(config).join(' ')}`,
+    "form-action 'self'",
+    "frame-ancestors 'none'",
+    "base-uri 'none'",
+  ].join('; ')
+}
+
 export const securityHeaders = fp(async (app: FastifyInstance, opts: { config: Config }) => {
   const { config } = opts
   app.decorate('pageContentSecurityPolicy', pageContentSecurityPolicy(config, LAYOUT_STYLE))
+  app.decorate('stylesheetPageContentSecurityPolicy', stylesheetPageContentSecurityPolicy(config))
   await app.register(helmet, {
     global: true,
     contentSecurityPolicy: { useDefaults: false, directives: webClientDirectives(config) },

@@ -38,13 +38,6 @@ export type OutboundResult =
   | { kind: 'network'; error: string; latencyMs: number }
   | { kind: 'blocked'; error: string; latencyMs: number }
 
-export class BlockedAddressError extends Error {
-  constructor(message: string) {
-    super(message)
-    this.name = 'BlockedAddressError'
-  }
-}
-
 /**
  * Whether an IP address (in canonical form, as URL parsing and DNS give them) is public unicast:
  * not private, loopback, link-local, reserved, multicast… IPv4-mapped IPv6 (`::ffff:a.b.c.d`) is
@@ -224,10 +217,7 @@ export async function sendOutbound(url: string, request: OutboundRequest, opts: 
           res.on('error', () => finish({ kind: 'response', status: res.statusCode ?? 0, body: text, latencyMs: elapsed() }))
         },
       )
-      req.on('error', (err: Error) => {
-        if (err instanceof BlockedAddressError) finish({ kind: 'blocked', error: err.message, latencyMs: elapsed() })
-        else finish({ kind: 'network', error: err.message, latencyMs: elapsed() })
-      })
+      req.on('error', (err: Error) => finish({ kind: 'network', error: err.message, latencyMs: elapsed() }))
       req.end(request.body)
     })
   })

@@ -1,7 +1,8 @@
 import type { FastifyInstance } from 'fastify'
 import { Type } from 'typebox'
 import type { Context } from '../context.js'
-import { documentFor, OUTSIDE_DOCUMENTS, publicBase, SURFACES } from '../http/openapi.js'
+import { documentFor, OAUTH_METADATA_PATH, OUTSIDE_DOCUMENTS, SURFACES } from '../http/openapi.js'
+import { requestPublicBase } from '../public-url.js'
 import { renderPage } from './index.js'
 
 /**
@@ -134,27 +135,20 @@ code { font-size: .85rem; }
 .muted { color: var(--muted, #6b7280); }
 `
 
-/** This page's own policy: nothing but this origin's stylesheet, no script at all. */
-const PAGE_POLICY = "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; form-action 'self'; frame-ancestors 'none'; base-uri 'none'"
-
 export async function apiReferenceRoutes(app: FastifyInstance, opts: { ctx: Context }): Promise<void> {
   const { ctx } = opts
-  app.addHook('onSend', async (request, reply, payload) => {
-    if (String(reply.getHeader('content-type') ?? '').startsWith('text/html')) reply.header('content-security-policy', PAGE_POLICY)
-    return payload
-  })
 
   app.get('/docs/reference.css', { schema: { hide: true } }, async (_request, reply) =>
     reply.type('text/css; charset=utf-8').header('cache-control', 'public, max-age=3600').send(STYLESHEET),
   )
 
   app.get('/docs', { schema: { hide: true } }, async (request, reply) => {
-    const base = publicBase(request, ctx.config)
+    const base = requestPublicBase(request, ctx.config)
     return renderPage(reply, 'apiIndex', {
       title: 'API reference',
       stylesheet: '/docs/reference.css',
       surfaces: SURFACES.map((s) => ({ id: s.id, title: s.title, description: s.description, document: s.document, server: `${base}${s.base}` })),
-      metadata: '/.well-known/oauth-authorization-server',
+      metadata: OAUTH_METADATA_PATH,
       outside: OUTSIDE_DOCUMENTS.map((o) => o.what),
     })
   })
@@ -165,7 +159,7 @@ export async function apiReferenceRoutes(app: FastifyInstance, opts: { ctx: Cont
     async (request, reply) => {
       const surface = SURFACES.find((s) => s.id === (request.params as { surface: string }).surface)
       if (!surface) return renderPage(reply, 'message', { title: 'No such API', message: `Atrium documents these APIs: ${SURFACES.map((s) => s.id).join(', ')}.`, error: true }, 404)
-      const base = publicBase(request, ctx.config)
+      const base = requestPublicBase(request, ctx.config)
       const doc = documentFor(app, surface, base)
       return renderPage(reply, 'apiSurface', {
         title: surface.title,

@@ -24,8 +24,6 @@ export function renderPage(reply: FastifyReply, template: string, data: PageData
     .code(status)
     .header('content-type', 'text/html; charset=utf-8')
     .header('cache-control', 'no-store')
-    .header('x-frame-options', 'DENY')
-    .header('referrer-policy', 'same-origin')
-    .header('content-security-policy', reply.server.pageContentSecurityPolicy)
+    .header('content-security-policy', 'stylesheet' in data ? reply.server.stylesheetPageContentSecurityPolicy : reply.server.pageContentSecurityPolicy)
     .send(html)
 }

@@ -34,8 +34,7 @@ const layout = `<!doctype html>
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <meta name="csrf-token" content="<%= it.csrfToken %>">
 <title><%= it.title %> · <%= it.siteName %></title>
-<style>${LAYOUT_STYLE}</style>
-<% if (it.stylesheet) { %><link rel="stylesheet" href="<%= it.stylesheet %>"><% } %>
+<% if (it.stylesheet) { %><link rel="stylesheet" href="<%= it.stylesheet %>"><% } else { %><style>${LAYOUT_STYLE}</style><% } %>
 </head>
 <body>
 <main>

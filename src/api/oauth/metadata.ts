@@ -1,7 +1,8 @@
 import type { FastifyInstance } from 'fastify'
 import { Type } from 'typebox'
 import type { Context } from '../../context.js'
-import { OAUTH_METADATA_PATH, publicBase } from '../../http/openapi.js'
+import { OAUTH_METADATA_PATH } from '../../http/openapi.js'
+import { requestPublicBase } from '../../public-url.js'
 import { SCOPES } from '../../scopes.js'
 
 /**
@@ -37,7 +38,7 @@ export async function oauthMetadataRoutes(app: FastifyInstance, opts: { ctx: Con
       },
     },
     async (request, reply) => {
-      const issuer = publicBase(request, ctx.config)
+      const issuer = requestPublicBase(request, ctx.config)
       reply.header('cache-control', 'no-cache')
       return {
         issuer,
