@@ -84,6 +84,11 @@ export const ACCOUNT: RouteAuth = { scopes: [], models: ['personal'], session: '
 export const SESSION_COOKIE = 'atrium_session'
 
 const bearerRe = /^Bearer\s+(\S+)\s*$/i
+
+/** The token of an `Authorization: Bearer <token>` header, or undefined. */
+export function bearerToken(header: string | undefined): string | undefined {
+  return header === undefined ? undefined : bearerRe.exec(header)?.[1]
+}
 const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS'])
 
 /**

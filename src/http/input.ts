@@ -19,7 +19,7 @@ import { jsonSyntaxError } from './errors.js'
  */
 
 /** The largest integer a request may carry where its schema sets no bound (2^53 − 1). */
-export const MAX_INPUT_INTEGER = Number.MAX_SAFE_INTEGER
+const MAX_INPUT_INTEGER = Number.MAX_SAFE_INTEGER
 
 const checked = Symbol('atrium.inputChecked')
 
@@ -35,7 +35,7 @@ function segment(key: string | number): string {
  * in any string or property name, and only finite numbers. Returns the problem as
  * `<where>/<pointer>: <rule>`, or undefined when the value passes.
  */
-export function inputProblem(value: unknown, where: string, maxDepth: number): string | undefined {
+function inputProblem(value: unknown, where: string, maxDepth: number): string | undefined {
   const stack: Array<{ value: unknown; depth: number; path: string }> = [{ value, depth: 0, path: where }]
   while (stack.length > 0) {
     const { value: v, depth, path } = stack.pop()!

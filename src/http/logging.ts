@@ -30,7 +30,7 @@ const SECRET_PARAMS = new Set([
 const REDACTED = '[redacted]'
 
 /** A request URL fit for logs: path secrets and secret-bearing query values replaced. */
-export function redactUrl(url: string): string {
+function redactUrl(url: string): string {
   const hash = url.indexOf('#')
   const withoutHash = hash === -1 ? url : url.slice(0, hash)
   const q = withoutHash.indexOf('?')
@@ -69,7 +69,7 @@ export function requestLogSerializer(req: LoggedRequest): Record<string, unknown
 }
 
 /** pino paths removed from any log line that carries them. */
-export const REDACT_PATHS = ['req.headers.authorization', 'req.headers.cookie', 'headers.authorization', 'headers.cookie', 'res.headers["set-cookie"]']
+const REDACT_PATHS = ['req.headers.authorization', 'req.headers.cookie', 'headers.authorization', 'headers.cookie', 'res.headers["set-cookie"]']
 
 /**
  * The logger options: the given level, or the caller's own options (tests pass a stream), always

@@ -52,9 +52,13 @@ export class RateLimiter {
     private readonly redis: Redis | undefined,
   ) {}
 
-  /** Connects to Redis when a URL is given; otherwise counts in this process's memory. */
+  /**
+   * Connects to Redis when a URL is given; otherwise counts in this process's memory. `enabled`
+   * only says whether API requests are charged: the sign-in throttle counts on the same limiter
+   * even when the API limit is off.
+   */
   static async create(config: RateLimitConfig, redisUrl: string | undefined): Promise<RateLimiter> {
-    if (!config.enabled || !redisUrl) return new RateLimiter(config, undefined)
+    if (!redisUrl) return new RateLimiter(config, undefined)
     const redis = openRedis(redisUrl, { connectionName: 'atrium-ratelimit', enableOfflineQueue: false, lazyConnect: true })
     redis.defineCommand('atriumTakeToken', { numberOfKeys: 1, lua: TAKE_SCRIPT })
     await redis.connect().catch(() => undefined)

@@ -1,8 +1,8 @@
-import type { FastifyReply, FastifyRequest } from 'fastify'
-import type { AttemptTier, Config, ThrottleConfig } from '../config.js'
+import type { FastifyReply } from 'fastify'
+import type { AttemptTier, ThrottleConfig } from '../config.js'
 import { normalizeEmail } from '../email.js'
 import { digest } from '../secrets.js'
-import { RateLimiter, type RateLimitOutcome } from './ratelimit.js'
+import type { RateLimiter, RateLimitOutcome } from './ratelimit.js'
 
 /**
  * Limits on the unauthenticated surfaces: password sign-in per account and per client address,
@@ -19,23 +19,16 @@ export interface Refusal {
   retryAfterSeconds: number
   /** What ran out: the account's budget, the address's, or the lobby's day. */
   scope: 'account' | 'address' | 'lobby'
+  /** The budget that ran out (its limiter key). */
+  key: string
 }
 
+/** Counts on the API's limiter (its own keys, `throttle:…`), whether or not API requests are charged. */
 export class Throttle {
-  private constructor(
+  constructor(
     private readonly limiter: RateLimiter,
-    readonly config: ThrottleConfig,
+    private readonly config: ThrottleConfig,
   ) {}
-
-  /** Opens its own limiter: on Redis when configured, even if the API rate limit is off. */
-  static async create(config: Config): Promise<Throttle> {
-    const limiter = await RateLimiter.create({ ...config.rateLimit, enabled: true }, config.redisUrl)
-    return new Throttle(limiter, config.throttle)
-  }
-
-  async close(): Promise<void> {
-    await this.limiter.close()
-  }
 
   /** One request from `address` to `surface`. */
   async address(surface: Surface, address: string): Promise<Refusal | undefined> {
@@ -67,15 +60,10 @@ export class Throttle {
   private async charge(key: string, tiers: readonly AttemptTier[], scope: Refusal['scope']): Promise<Refusal | undefined> {
     for (const tier of tiers) {
       const o: RateLimitOutcome = await this.limiter.consume(key, { burst: tier.burst, perSecond: 1 / tier.everySeconds })
-      if (!o.allowed) return { retryAfterSeconds: o.retryAfterSeconds, scope }
+      if (!o.allowed) return { retryAfterSeconds: o.retryAfterSeconds, scope, key }
     }
     return undefined
   }
-}
-
-/** The caller's address as the limits see it (the TCP peer; trustProxy is off). */
-export function clientAddress(request: FastifyRequest): string {
-  return request.ip
 }
 
 /** `Retry-After` on a refused response. */

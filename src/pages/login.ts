@@ -2,11 +2,9 @@ import type { FastifyInstance, FastifyReply } from 'fastify'
 import { Type } from 'typebox'
 import { recordSigninLockout, signIn, signInWithLink, signOut, SESSION_LIFETIME_SECONDS } from '../actions/sessions.js'
 import type { Context } from '../context.js'
-import { normalizeEmail } from '../email.js'
-import { digest } from '../secrets.js'
 import { isAppError } from '../errors.js'
 import { SESSION_COOKIE } from '../http/auth.js'
-import { clientAddress, humanWait, withRetryAfter, type Refusal, type Throttle } from '../http/throttle.js'
+import { humanWait, withRetryAfter, type Refusal, type Throttle } from '../http/throttle.js'
 import { renderPage } from './index.js'
 
 const LoginForm = Type.Object({
@@ -63,9 +61,8 @@ export async function loginRoutes(app: FastifyInstance, opts: { ctx: Context; th
   async function attemptAllowed(reply: FastifyReply, address: string, email: string, next: string): Promise<FastifyReply | undefined> {
     const refusal = (await throttle.address('signin', address)) ?? (await throttle.account(email))
     if (!refusal) return undefined
-    const subject = refusal.scope === 'account' ? `account:${digest(normalizeEmail(email))}` : `address:${address}`
-    if (await throttle.firstIn(`signin-lockout:${subject}`, 60)) {
-      await recordSigninLockout(ctx, { email, scope: refusal.scope === 'account' ? 'account' : 'address', address, retryAfterSeconds: refusal.retryAfterSeconds })
+    if (await throttle.firstIn(`signin-lockout:${refusal.key}`, 60)) {
+      await recordSigninLockout(ctx, { email, scope: refusal.scope as 'account' | 'address', address, retryAfterSeconds: refusal.retryAfterSeconds })
     }
     return tooMany(reply, refusal, { next, email })
   }
@@ -73,7 +70,7 @@ export async function loginRoutes(app: FastifyInstance, opts: { ctx: Context; th
   app.post('/login', { schema: { hide: true, body: LoginForm }, preValidation: app.csrfProtection }, async (request, reply) => {
     const form = request.body as { email: string; password: string; next?: string }
     const next = safeNext(form.next, ctx.config.publicUrl)
-    const refused = await attemptAllowed(reply, clientAddress(request), form.email, next)
+    const refused = await attemptAllowed(reply, request.ip, form.email, next)
     if (refused) return refused
     try {
       const signed = await signIn(ctx, form.email, form.password)
@@ -94,7 +91,7 @@ export async function loginRoutes(app: FastifyInstance, opts: { ctx: Context; th
 
   // A one-time sign-in link (printed for the first administrator on first start).
   app.get('/login/link', { schema: { hide: true, querystring: Type.Object({ token: Type.String({ maxLength: 128 }) }) } }, async (request, reply) => {
-    const refusal = await throttle.address('signin-link', clientAddress(request))
+    const refusal = await throttle.address('signin-link', request.ip)
     if (refusal) return tooMany(reply, refusal, { next: '/office' })
     try {
       const signed = await signInWithLink(ctx, (request.query as { token: string }).token)

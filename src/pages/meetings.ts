@@ -4,7 +4,7 @@ import { bookingIcs, bookingSummary, bookSlot, publicLobby, type PublicLobby } f
 import { publicMeetingLink } from '../actions/meetinglinks.js'
 import type { Context } from '../context.js'
 import { isAppError } from '../errors.js'
-import { clientAddress, humanWait, withRetryAfter, type Refusal, type Surface, type Throttle } from '../http/throttle.js'
+import { humanWait, withRetryAfter, type Refusal, type Surface, type Throttle } from '../http/throttle.js'
 import { renderPage } from './index.js'
 
 /**
@@ -59,7 +59,7 @@ function tooMany(reply: FastifyReply, refusal: Refusal): FastifyReply {
 export async function meetingPageRoutes(app: FastifyInstance, opts: { ctx: Context; throttle: Throttle }): Promise<void> {
   const { ctx, throttle } = opts
   const limited = (surface: Surface) => async (request: FastifyRequest, reply: FastifyReply) => {
-    const refusal = await throttle.address(surface, clientAddress(request))
+    const refusal = await throttle.address(surface, request.ip)
     if (refusal) return tooMany(reply, refusal)
   }
   const pageViews = limited('meeting-page')

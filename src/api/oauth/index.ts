@@ -6,7 +6,7 @@ import type { Context } from '../../context.js'
 import type { AccessModel, Principal } from '../../domain.js'
 import { isAppError } from '../../errors.js'
 import { SESSION_COOKIE } from '../../http/auth.js'
-import { clientAddress, type Throttle } from '../../http/throttle.js'
+import type { Throttle } from '../../http/throttle.js'
 import { renderPage } from '../../pages/index.js'
 import { oauthMetadataRoutes } from './metadata.js'
 
@@ -194,7 +194,7 @@ export async function oauthRoutes(app: FastifyInstance, opts: { ctx: Context; th
       },
     },
     async (request, reply) => {
-      const refusal = await throttle.address('oauth-token', clientAddress(request))
+      const refusal = await throttle.address('oauth-token', request.ip)
       if (refusal) {
         return reply
           .code(429)
