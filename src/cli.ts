@@ -20,9 +20,8 @@ import type { Context } from './context.js'
 import { AppError } from './errors.js'
 import { parseScopeList } from './scopes.js'
 import { serve } from './server.js'
-import { openDatabase } from './store/db.js'
 import { migrateToLatest } from './store/migrate.js'
-import { prepareSqliteTarget } from './store/first-start.js'
+import { openConfiguredDatabase } from './store/first-start.js'
 import { explainFailure, formatFailure } from './cli/errors.js'
 import { runInit } from './cli/init.js'
 import { runDoctor } from './cli/doctor.js'
@@ -59,8 +58,7 @@ export async function runCli(argv: string[], io: CliIo = processIo): Promise<num
   /** Opens the database named by the environment, migrates it, runs `fn`, closes it. */
   async function withContext<T>(fn: (ctx: Context) => Promise<T>): Promise<T> {
     const config: Config = loadEnvConfig()
-    prepareSqliteTarget(config, { init: false })
-    const db = openDatabase(config.database)
+    const db = openConfiguredDatabase(config, { init: false })
     try {
       await migrateToLatest(db)
       return await fn({ db, config })

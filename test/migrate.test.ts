@@ -1,5 +1,8 @@
+import fs from 'node:fs'
+import path from 'node:path'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import { sql } from 'kysely'
+import { runCli } from '../src/cli.js'
 import type { Db } from '../src/store/db.js'
 import { knownMigrations } from '../src/store/migrate.js'
 import { cliHarness, type CliHarness } from './cli-harness.js'
@@ -7,9 +10,7 @@ import { dialect } from './helpers.js'
 
 let h: CliHarness
 
-const withCliDb = <T>(fn: (db: Db) => Promise<T>): Promise<T> => h.withDb(fn)
-
-const applied = () => withCliDb(async (db) => (await sql<{ name: string }>`select name from kysely_migration order by name`.execute(db)).rows.map((r) => r.name))
+const applied = () => h.withDb(async (db) => (await sql<{ name: string }>`select name from kysely_migration order by name`.execute(db)).rows.map((r) => r.name))
 
 /** Undoes a migration with its own `down` and forgets it, as if the database were one version behind. */
 async function takeBack(db: Db, name: string): Promise<void> {
@@ -33,7 +34,7 @@ describe(`atrium migrate (${dialect})`, () => {
   it('--status names the schema version and the pending migrations; migrate applies them', async () => {
     expect((await h.cli('migrate')).code).toBe(0)
     // Take the newest migration back out, as if the database were one version behind.
-    await withCliDb(async (db) => {
+    await h.withDb(async (db) => {
       await takeBack(db, latest)
     })
     const behind = await h.cli('migrate', '--status', '--json')
@@ -56,7 +57,7 @@ describe(`atrium migrate (${dialect})`, () => {
   it('refuses a database migrated by a newer Atrium, naming both versions, and changes nothing', async () => {
     expect((await h.cli('migrate')).code).toBe(0)
     const future = '9000_from_a_newer_atrium'
-    await withCliDb(async (db) => {
+    await h.withDb(async (db) => {
       await takeBack(db, latest)
       await sql`insert into kysely_migration (name, timestamp) values (${future}, ${new Date().toISOString()})`.execute(db)
     })
@@ -79,5 +80,37 @@ describe(`atrium migrate (${dialect})`, () => {
     const status = await h.cli('migrate', '--status', '--json')
     expect(status.code).toBe(0)
     expect(JSON.parse(status.out)).toMatchObject({ current: future, latest, newer: [future], upToDate: false })
+  })
+})
+
+describe.runIf(dialect === 'sqlite')('atrium migrate on a mistyped SQLite path', () => {
+  /** `atrium …` with the harness's data directory and another ATRIUM_DATABASE_URL. */
+  async function cliWith(url: string, ...argv: string[]) {
+    let out = ''
+    let err = ''
+    const env = { ...h.env, ATRIUM_DATABASE_URL: url }
+    const code = await runCli(argv, { env, stdout: (t) => (out += t), stderr: (t) => (err += t) })
+    return { code, out, err }
+  }
+
+  it('is refused beside another Atrium database or in a missing directory, and creates nothing', async () => {
+    expect((await h.cli('migrate')).code).toBe(0)
+    const dataDir = h.env.ATRIUM_DATA_DIR!
+
+    const typo = path.join(dataDir, 'atrum.db')
+    for (const argv of [['migrate'], ['migrate', '--status']]) {
+      const res = await cliWith(`sqlite:${typo}`, ...argv)
+      expect(res.code, argv.join(' ')).toBe(1)
+      expect(res.out).toBe('')
+      expect(res.err).toContain(`there is no database at ${typo}, but ${path.join(dataDir, 'atrium.db')} is an Atrium database`)
+      expect(fs.existsSync(typo)).toBe(false)
+    }
+
+    const missingDir = path.join(dataDir, 'no-such-dir')
+    const res = await cliWith(`sqlite:${path.join(missingDir, 'atrium.db')}`, 'migrate', '--json')
+    expect(res.code).toBe(1)
+    expect(res.out).toBe('')
+    expect(JSON.parse(res.err)).toMatchObject({ code: 'startup', error: expect.stringContaining(`the directory ${missingDir} does not exist`) })
+    expect(fs.existsSync(missingDir)).toBe(false)
   })
 })

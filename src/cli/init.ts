@@ -2,8 +2,7 @@ import { firstStart, welcomeText } from '../actions/first-start.js'
 import { requireOrganization } from '../actions/bootstrap.js'
 import type { Config } from '../config.js'
 import { publicUrl } from '../public-url.js'
-import { openDatabase } from '../store/db.js'
-import { prepareSqliteTarget } from '../store/first-start.js'
+import { openConfiguredDatabase } from '../store/first-start.js'
 import { migrateToLatest } from '../store/migrate.js'
 
 /**
@@ -13,8 +12,7 @@ import { migrateToLatest } from '../store/migrate.js'
  * organization it changes nothing and says so.
  */
 export async function runInit(config: Config, io: { json: boolean; stdout: (text: string) => void }): Promise<number> {
-  prepareSqliteTarget(config, { init: true })
-  const db = openDatabase(config.database)
+  const db = openConfiguredDatabase(config, { init: true })
   try {
     const database = config.database.dialect === 'sqlite' ? config.database.file : 'PostgreSQL'
     await migrateToLatest(db)

@@ -1,5 +1,5 @@
 import type { Command } from 'commander'
-import { openDatabase } from '../store/db.js'
+import { openConfiguredDatabase } from '../store/first-start.js'
 import { migrateToLatest, migrationStatus, SchemaTooNewError } from '../store/migrate.js'
 import { exitWith, type CliTools } from './tools.js'
 
@@ -14,7 +14,7 @@ export function registerMigrate(program: Command, { io, loadConfig, output }: Cl
     .option('--status', 'print the schema version of the database and the pending migrations, change nothing')
     .option('--json', 'print one JSON object')
     .action(async (opts: { status?: boolean; json?: boolean }) => {
-      const db = openDatabase(loadConfig().database)
+      const db = openConfiguredDatabase(loadConfig(), { init: false })
       try {
         if (opts.status) {
           const s = await migrationStatus(db)

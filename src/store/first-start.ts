@@ -2,6 +2,7 @@ import fs from 'node:fs'
 import path from 'node:path'
 import SQLite from 'better-sqlite3'
 import type { Config } from '../config.js'
+import { openDatabase, type Db } from './db.js'
 
 /**
  * A problem found before the database is opened, explained in one plain sentence. The CLI prints
@@ -42,6 +43,15 @@ export function prepareSqliteTarget(config: Config, options: { init: boolean }):
     }
   }
   for (const d of [...new Set([config.dataDir, dir])]) requireWritableDirectory(d)
+}
+
+/**
+ * Opens the configured database the way every command does: on SQLite, only after
+ * prepareSqliteTarget has refused a mistyped path (`init`: creating a new database is intended).
+ */
+export function openConfiguredDatabase(config: Config, options: { init: boolean }): Db {
+  prepareSqliteTarget(config, options)
+  return openDatabase(config.database)
 }
 
 function requireWritableDirectory(dir: string): void {
