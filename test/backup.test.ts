@@ -143,6 +143,13 @@ describe('atrium restore', () => {
     expect(res.code).toBe(1)
     expect(res.err).toContain('9000_from_a_newer_atrium')
     expect(fs.existsSync(target) ? fs.readdirSync(target) : []).toEqual([])
+    // With --json: exactly one {"error"} object on stderr, naming the file.
+    const json = await cli('restore', file, '--json')
+    expect(json.code).toBe(1)
+    expect(json.out).toBe('')
+    const body = JSON.parse(json.err)
+    expect(body.code).toBe('schema_too_new')
+    expect(body.error.startsWith(`${file}: the database schema is at 9000_from_a_newer_atrium`)).toBe(true)
   })
 
   it.skipIf(dialect !== 'sqlite')('refuses a file that is not an Atrium backup, writing nothing', async () => {
@@ -153,6 +160,9 @@ describe('atrium restore', () => {
     const res = await cli('restore', junk)
     expect(res.code).toBe(2)
     expect(res.err).toContain('not a readable SQLite database')
+    const json = await cli('restore', junk, '--json')
+    expect(json.code).toBe(2)
+    expect(JSON.parse(json.err)).toMatchObject({ code: 'invalid_request', error: expect.stringContaining('not a readable SQLite database') })
     expect(fs.existsSync(path.join(target, 'atrium.db'))).toBe(false)
 
     const empty = path.join(dir, 'empty.db')

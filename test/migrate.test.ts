@@ -72,6 +72,13 @@ describe(`atrium migrate (${dialect})`, () => {
     // Not even the pending migration ran.
     expect(await applied()).toEqual(before)
 
+    // With --json: exactly one {"error"} object on stderr, nothing else.
+    const json = await h.cli('migrate', '--json')
+    expect(json.code).toBe(1)
+    expect(json.out).toBe('')
+    expect(json.err.trimEnd().split('\n')).toHaveLength(1)
+    expect(JSON.parse(json.err)).toEqual({ error: res.err.replace(/^atrium: /, '').trimEnd(), code: 'schema_too_new' })
+
     // Every other command refuses the same way, before touching anything.
     const other = await h.cli('user', 'add', '--email', 'ada@example.com', '--name', 'Ada')
     expect(other.code).toBe(1)

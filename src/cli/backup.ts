@@ -3,9 +3,8 @@ import type { Command } from 'commander'
 import type { Config } from '../config.js'
 import { AppError } from '../errors.js'
 import { localStorageFor } from '../storage/index.js'
-import { backupSqlite, RestoreRefused, restoreSqlite } from '../store/backup.js'
-import { SchemaTooNewError } from '../store/migrate.js'
-import { exitWith, type CliTools } from './tools.js'
+import { backupSqlite, restoreSqlite } from '../store/backup.js'
+import type { CliTools } from './tools.js'
 
 /** The database URL without its password, for commands printed to the operator. */
 function redactedUrl(url: string): string {
@@ -68,17 +67,11 @@ export function registerBackup(program: Command, { io, loadConfig, output }: Cli
       const config = loadConfig()
       const target = sqliteFile(config, 'restore', file)
       const uploads = localStorageFor(config.dataDir)
-      try {
-        const result = await restoreSqlite(file, target, (key, bytes) => uploads.put(key, bytes))
-        output(
-          !!opts.json,
-          { database: target, schema: result.schema, files: result.files },
-          `restored ${path.resolve(file)} to ${target} (schema ${result.schema ?? 'empty'}, ${result.files} uploaded file(s)); start the server to use it`,
-        )
-      } catch (err) {
-        if (err instanceof RestoreRefused) throw new AppError('invalid_request', err.message)
-        if (err instanceof SchemaTooNewError) exitWith(io, 1, `${file}: ${err.message}`)
-        throw err
-      }
+      const result = await restoreSqlite(file, target, (key, bytes) => uploads.put(key, bytes))
+      output(
+        !!opts.json,
+        { database: target, schema: result.schema, files: result.files },
+        `restored ${path.resolve(file)} to ${target} (schema ${result.schema ?? 'empty'}, ${result.files} uploaded file(s)); start the server to use it`,
+      )
     })
 }

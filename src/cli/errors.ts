@@ -4,6 +4,7 @@ import { ConfigError } from '../config.js'
 import { maskUrlPassword } from '../config-problems.js'
 import { AppError } from '../errors.js'
 import { StartupError } from '../store/first-start.js'
+import { RestoreRefused } from '../store/backup.js'
 
 /** How a failed command is reported: plain lines (or one JSON object) and an exit code. */
 export interface Failure {
@@ -31,6 +32,8 @@ export function explainFailure(err: unknown, env: NodeJS.ProcessEnv): Failure {
   if (err instanceof CommanderError) return { lines: [err.message.replace(/^error: /, '')], code: 'usage', exitCode: err.exitCode }
   if (err instanceof StartupError) return { lines: [err.message], code: 'startup', exitCode: 1, stack }
   if (err instanceof SchemaTooNewError) return { lines: [err.message], code: 'schema_too_new', exitCode: 1 }
+  // A restore refused before writing anything: the file given was wrong, like a refused request.
+  if (err instanceof RestoreRefused) return { lines: [err.message], code: 'invalid_request', exitCode: 2 }
   const known = environmentProblem(err as ErrnoLike, env)
   if (known) return { lines: [known], code: 'environment', exitCode: 1, stack }
   const message = err instanceof Error ? err.message : String(err)

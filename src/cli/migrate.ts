@@ -1,13 +1,13 @@
 import type { Command } from 'commander'
 import { openConfiguredDatabase } from '../store/first-start.js'
-import { migrateToLatest, migrationStatus, SchemaTooNewError } from '../store/migrate.js'
-import { exitWith, type CliTools } from './tools.js'
+import { migrateToLatest, migrationStatus } from '../store/migrate.js'
+import type { CliTools } from './tools.js'
 
 /**
  * `atrium migrate` applies pending migrations; `--status` only reports where the database stands.
  * A database migrated by a newer Atrium is refused with exit code 1 and left untouched.
  */
-export function registerMigrate(program: Command, { io, loadConfig, output }: CliTools): void {
+export function registerMigrate(program: Command, { loadConfig, output }: CliTools): void {
   program
     .command('migrate')
     .description('apply pending database migrations (--status: only say where the database stands)')
@@ -32,9 +32,6 @@ export function registerMigrate(program: Command, { io, loadConfig, output }: Cl
         }
         const applied = await migrateToLatest(db)
         output(!!opts.json, { applied }, applied.length ? `applied: ${applied.join(', ')}` : 'database is up to date')
-      } catch (err) {
-        if (err instanceof SchemaTooNewError) exitWith(io, 1, err.message)
-        throw err
       } finally {
         await db.destroy()
       }

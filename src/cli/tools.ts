@@ -1,5 +1,4 @@
 import type { Command } from 'commander'
-import { CommanderError } from 'commander'
 import type { Config } from '../config.js'
 import type { Context } from '../context.js'
 import type { CliIo } from '../cli.js'
@@ -15,12 +14,3 @@ export interface CliTools {
 }
 
 export type RegisterCommands = (program: Command, tools: CliTools) => void
-
-/**
- * Ends the command with `code` after writing `message` to stderr (runCli returns a CommanderError's
- * exit code as it is, printing nothing more).
- */
-export function exitWith(io: CliIo, code: number, message: string): never {
-  io.stderr(`atrium: ${message}\n`)
-  throw new CommanderError(code, 'atrium.exit', message)
-}

@@ -117,7 +117,7 @@ export async function restoreSqlite(backupFile: string, destination: string, wri
     let result: RestoreResult
     try {
       const status = await migrationStatus(db)
-      if (status.unknown.length > 0) throw new SchemaTooNewError(status)
+      if (status.unknown.length > 0) throw new SchemaTooNewError(status, backupFile)
       const blobs = await db.selectFrom('file_blobs').select(['key', 'bytes']).execute()
       for (const blob of blobs) await writeFile(blob.key, Buffer.from(blob.bytes))
       await db.deleteFrom('file_blobs').execute()

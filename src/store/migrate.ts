@@ -69,9 +69,10 @@ async function migratorFor(db: Kysely<any>): Promise<Migrator> {
  * the way back is the backup taken before the upgrade.
  */
 export class SchemaTooNewError extends Error {
-  constructor(readonly status: MigrationStatus) {
+  /** `source`, when given, names the database in the message (a backup file). */
+  constructor(readonly status: MigrationStatus, source?: string) {
     super(
-      `the database schema is at ${status.current} (applied by a newer Atrium: ${status.unknown.join(', ')}); ` +
+      `${source === undefined ? '' : `${source}: `}the database schema is at ${status.current} (applied by a newer Atrium: ${status.unknown.join(', ')}); ` +
         `this Atrium knows schema versions up to ${status.latest} and does not run on a newer database. ` +
         'Run the newer Atrium again, or restore the backup taken before the upgrade (see README, Upgrading).',
     )
