@@ -155,6 +155,18 @@ export async function setPresence(ctx: Context, principal: Principal, presence: 
   })
 }
 
+/** The person's own presence, as their client starts with it. */
+export async function ownPresence(ctx: Context, principal: Principal): Promise<Presence> {
+  const user = requireUser(principal)
+  return (await findPresence(ctx.db, principal.orgId, user.id))?.presence ?? 'offline'
+}
+
+/** A realtime socket of the person connected: online, unless they already are or chose away. */
+export async function markConnected(ctx: Context, principal: Principal): Promise<void> {
+  const current = await ownPresence(ctx, principal)
+  if (current !== 'online' && current !== 'away') await setPresence(ctx, principal, 'online')
+}
+
 /** Roam's check-in / check-out. Emits `user.status.update` with the User as its webhook body. */
 export async function setCheckIn(ctx: Context, principal: Principal, status: 'checkedIn' | 'checkedOut'): Promise<void> {
   const user = requireUser(principal)

@@ -9,6 +9,8 @@ import { openRedis } from '../redis.js'
 export interface ConnectionRegistry {
   /** Records an open socket of `address`. */
   open(orgId: string, address: string): OpenConnection
+  /** How many sockets `address` holds open in this process. */
+  localCount(orgId: string, address: string): number
   close(): Promise<void>
 }
 
@@ -39,6 +41,10 @@ export class LocalConnectionRegistry implements ConnectionRegistry {
         return this.counts.get(key) ?? 0
       },
     }
+  }
+
+  localCount(orgId: string, address: string): number {
+    return this.counts.get(`${orgId}:${address}`) ?? 0
   }
 
   async close(): Promise<void> {
@@ -91,6 +97,10 @@ export class RedisConnectionRegistry implements ConnectionRegistry {
         }
       },
     }
+  }
+
+  localCount(orgId: string, address: string): number {
+    return this.local.localCount(orgId, address)
   }
 
   async close(): Promise<void> {

@@ -2,7 +2,7 @@ import type { FastifyInstance, FastifyRequest } from 'fastify'
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
 import websocket from '@fastify/websocket'
 import { Type } from 'typebox'
-import { enterRoom, leaveRoom, officeInfo, setCheckIn, setPresence } from '../../actions/office.js'
+import { enterRoom, leaveRoom, markConnected, officeInfo, ownPresence, setCheckIn, setPresence } from '../../actions/office.js'
 import { validateDryRun } from '../../actions/blockkit-dry-run.js'
 import { typingAudience } from '../../actions/inbox.js'
 import { appChatRoutes } from './chat.js'
@@ -14,8 +14,7 @@ import { RealtimeHub } from '../../events/realtime.js'
 import { openConnectionRegistry } from '../../events/connections.js'
 import { ACCOUNT, ORG_AND_PERSONAL, principalOf } from '../../http/auth.js'
 import { errorResponses } from '../../http/schemas.js'
-import { findPresence } from '../../store/repos/office.js'
-import { findOrganization } from '../../store/repos/organizations.js'
+import { organizationOf } from '../../actions/tokens.js'
 
 /**
  * `/app/*`: what the web client needs beyond the v0 API, for a signed-in browser (session cookie;
@@ -129,7 +128,7 @@ export async function appRoutes(app: FastifyInstance, opts: { ctx: Context }): P
     { schema: { hide: true, response: { 200: SessionSchema, ...errorResponses(401, 403) } }, config: { auth: ACCOUNT } },
     async (request, reply) => {
       const p = personal(principalOf(request))
-      const [org, presence] = await Promise.all([findOrganization(ctx.db, p.orgId), findPresence(ctx.db, p.orgId, p.user.id)])
+      const [org, presence] = await Promise.all([organizationOf(ctx, p), ownPresence(ctx, p)])
       return {
         user: {
           id: p.address,
@@ -139,9 +138,9 @@ export async function appRoutes(app: FastifyInstance, opts: { ctx: Context }): P
           isAdmin: p.user.isAdmin,
           imageUrl: p.user.imageUrl,
           status: p.user.status,
-          presence: presence?.presence ?? 'offline',
+          presence,
         },
-        org: { id: p.orgId, name: org?.name ?? 'Atrium' },
+        org: { id: p.orgId, name: org.name },
         csrfToken: reply.generateCsrf(),
         imageOrigins: [...ctx.config.imageOrigins],
       }
@@ -208,8 +207,7 @@ export async function appRoutes(app: FastifyInstance, opts: { ctx: Context }): P
     async (request) => validateDryRun(request.body),
   )
 
-  // Realtime sockets per person in this process, capped by ATRIUM_MAX_SOCKETS_PER_USER.
-  const socketsPerPerson = new Map<string, number>()
+  // Realtime sockets per person in this process are capped by ATRIUM_MAX_SOCKETS_PER_USER.
   const maxSockets = ctx.config.limits.maxSocketsPerUser
 
   app.route({
@@ -225,18 +223,10 @@ export async function appRoutes(app: FastifyInstance, opts: { ctx: Context }): P
         socket.close(1008, 'origin')
         return
       }
-      const personKey = `${p.orgId}:${p.address}`
-      const held = socketsPerPerson.get(personKey) ?? 0
-      if (held >= maxSockets) {
+      if (connections.localCount(p.orgId, p.address) >= maxSockets) {
         socket.close(1008, `too many realtime connections: at most ${maxSockets} per person (ATRIUM_MAX_SOCKETS_PER_USER)`)
         return
       }
-      socketsPerPerson.set(personKey, held + 1)
-      socket.once('close', () => {
-        const left = (socketsPerPerson.get(personKey) ?? 1) - 1
-        if (left > 0) socketsPerPerson.set(personKey, left)
-        else socketsPerPerson.delete(personKey)
-      })
       let remove: (() => void) | undefined
       let closed = false
       const connection = connections.open(p.orgId, p.address)
@@ -274,8 +264,7 @@ export async function appRoutes(app: FastifyInstance, opts: { ctx: Context }): P
         })
         if (closed) return unregister()
         remove = unregister
-        const current = await findPresence(ctx.db, p.orgId, p.user.id)
-        if (current?.presence !== 'online' && current?.presence !== 'away') await setPresence(ctx, p, 'online').catch(() => undefined)
+        await markConnected(ctx, p).catch(() => undefined)
         // "ready" marks the point from which the socket misses nothing; clients resync up to it.
         if (!closed) socket.send(JSON.stringify({ type: 'ready', payload: { address: p.address } }))
       })().catch((err: unknown) => {
