@@ -111,6 +111,24 @@ describe(`atrium init and atrium doctor (${dialect})`, () => {
     expect(JSON.parse(again.out)).toMatchObject({ created: false })
   })
 
+  it('doctor fails on a database migrated by a newer Atrium, saying so', async () => {
+    h = await cliHarness()
+    expect((await h.cli('init')).code).toBe(0)
+    const future = '9000_from_a_newer_atrium'
+    await h.withDb(async (db) => {
+      // eslint-disable-next-line @typescript-eslint/no-explicit-any
+      await (db as any).insertInto('kysely_migration').values({ name: future, timestamp: new Date().toISOString() }).execute()
+    })
+    const res = await h.cli('doctor', '--json')
+    expect(res.code).toBe(1)
+    const report = JSON.parse(res.out)
+    expect(report.ok).toBe(false)
+    expect(report.checks.find((c: { name: string }) => c.name === 'migrations')).toMatchObject({
+      status: 'fail',
+      detail: expect.stringContaining(`the database schema is at ${future} (applied by a newer Atrium`),
+    })
+  })
+
   it('doctor fails (exit 1) naming what is wrong: unreachable Redis, private URLs allowed on a public address', async () => {
     h = await cliHarness({ ATRIUM_REDIS_URL: 'redis://127.0.0.1:1', ATRIUM_ALLOW_PRIVATE_URLS: 'true', ATRIUM_PUBLIC_URL: 'https://chat.example.com' })
     expect((await h.cli('init')).code).toBe(0)

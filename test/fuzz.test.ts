@@ -77,15 +77,23 @@ async function fixture(env: TestEnv): Promise<Fx> {
   const dmTs = await post(pat, { chat: dm.address, text: 'hello' })
 
   const asAdmin = (url: string, body: Record<string, unknown>) => env.post(url, { token: pat, body })
-  const imported = (await asAdmin('/admin/meetings.import', { title: 'Fuzz', start: '2026-01-05T10:00:00Z', participants: [admin.email, other.email], format: 'vtt', content: VTT })).json()
-  const link = (await asAdmin('/v0/meetinglink.create', { name: 'Fuzz link' })).json()
+  /** A fixture's answer: 200 with `field` set, or the run stops here saying what went wrong. */
+  const made = async (what: string, answer: Promise<LightMyRequestResponse>, field: string) => {
+    const res = await answer
+    const body = res.statusCode === 200 ? res.json() : undefined
+    if (!body?.[field]) throw new Error(`fixture ${what}: ${res.statusCode} ${res.body}`)
+    return body
+  }
+  const imported = await made('meetings.import', asAdmin('/admin/meetings.import', { title: 'Fuzz', start: '2026-01-05T10:00:00Z', participants: [admin.email, other.email], format: 'vtt', content: VTT }), 'meetingId')
+  const link = await made('meetinglink.create', asAdmin('/v0/meetinglink.create', { name: 'Fuzz link' }), 'id')
   const handle = `fuzz${Date.now()}`
-  const lobby = (await asAdmin('/admin/lobbies.create', { handle, name: 'Fuzz lobby', host: admin.email, duration: 30 })).json()
-  const relay = (await asAdmin('/admin/relays.create', { name: 'fuzz relay', group: shared.address, template: '{{text}} {{#items}}{{name}}{{/items}}' })).json()
-  if (!relay.url) throw new Error(`fixture relay: ${JSON.stringify(relay)}`)
+  const lobby = await made('lobbies.create', asAdmin('/admin/lobbies.create', { handle, name: 'Fuzz lobby', host: admin.email, duration: 30 }), 'id')
+  const relay = await made('relays.create', asAdmin('/admin/relays.create', { name: 'fuzz relay', group: shared.address, template: '{{text}} {{#items}}{{name}}{{/items}}' }), 'url')
   const relayToken = String(relay.url).split('/relay/')[1]!
-  await asAdmin('/admin/room.create', { roomKey: 'fuzz-room', name: 'Fuzz room' })
-  const hook = (await env.post('/v0/webhook.subscribe', { token: client.apiKey, body: { event: 'chat.message.channel', url: HOOK_URL } })).json()
+  const room = await asAdmin('/admin/room.create', { roomKey: 'fuzz-room', name: 'Fuzz room' })
+  if (room.statusCode !== 200) throw new Error(`fixture room.create: ${room.statusCode} ${room.body}`)
+  // The env allows private URLs: a loopback webhook URL is refused on a default one.
+  const hook = await made('webhook.subscribe', env.post('/v0/webhook.subscribe', { token: client.apiKey, body: { event: 'chat.message.channel', url: HOOK_URL } }), 'id')
 
   const strings = [
     shared.address,
@@ -107,7 +115,7 @@ async function fixture(env: TestEnv): Promise<Fx> {
     lobby.id,
     handle,
     relayToken,
-    relay.relay?.id,
+    relay.relay.id,
     hook.id,
     'fuzz-room',
     'approve',
@@ -159,7 +167,7 @@ async function fixture(env: TestEnv): Promise<Fx> {
     date: when,
     format: ['vtt', 'srt'],
     content: [VTT],
-    id: [imported.meetingId, imported.transcriptId, link.id, lobby.id, relay.relay?.id, hook.id, shared.id].filter(Boolean),
+    id: [imported.meetingId, imported.transcriptId, link.id, lobby.id, relay.relay.id, hook.id, shared.id],
     meetingId: [imported.meetingId],
     timestamp: [ownTs, pollTs, sentinelTs, dmTs],
     threadTimestamp: [ownTs],
@@ -427,7 +435,8 @@ describe('fuzzing every route', () => {
   const logged: string[] = []
 
   beforeAll(async () => {
-    const env = await TestEnv.create()
+    // The fixture's webhook points at a loopback address.
+    const env = await TestEnv.create({ allowPrivateUrls: true })
     // Unexpected errors are logged by the error handlers; keep them to explain a failure.
     const log = env.app.log as unknown as { error: (obj: unknown, msg?: string) => void }
     log.error = (obj: unknown, msg?: string) => {
