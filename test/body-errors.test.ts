@@ -5,9 +5,13 @@ import { dialect, TestEnv } from './helpers.js'
 
 let env: TestEnv
 let auth: Record<string, string>
+/** The client's bot (`B-…`). */
+let bot: string
 beforeEach(async () => {
   env = await TestEnv.create()
-  auth = { authorization: `Bearer ${(await env.apiClient()).apiKey}` }
+  const client = await env.apiClient()
+  auth = { authorization: `Bearer ${client.apiKey}` }
+  bot = client.bot
 })
 afterEach(async () => {
   await env.close()
@@ -57,7 +61,9 @@ describe(`request bodies (${dialect})`, () => {
   })
 
   it('valid JSON still works (the parser is Fastify\'s)', async () => {
-    const res = await post({ 'content-type': 'application/json; charset=utf-8' }, JSON.stringify({ chat: 'C-00000000-0000-0000-0000-000000000000', text: 'hi' }))
+    const group = await env.group({ members: [bot] })
+    const res = await post({ 'content-type': 'application/json; charset=utf-8' }, JSON.stringify({ chat: group.chatAddress, text: 'hi' }))
+    expect(res.statusCode, res.body).toBe(200)
     expect(res.statusCode).not.toBe(400)
     expect(res.statusCode).not.toBe(415)
   })

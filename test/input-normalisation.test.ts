@@ -77,10 +77,10 @@ describe('one account per email address: NFC and any letter case', () => {
     expect(lobby.statusCode, lobby.body).toBe(200)
 
     const group = await env.post('/v0/group.create', { token, body: { name: 'g-nfc', members: [decomposed.toUpperCase()] } })
-    if (group.statusCode === 200) {
-      const members = await env.get('/v0/group.members', { token, query: { group: group.json().id } })
-      expect(JSON.stringify(members.json())).toContain(user.id)
-    }
+    expect(group.statusCode, group.body).toBe(200)
+    const members = await env.get('/v0/group.members', { token, query: { group: group.json().id } })
+    expect(members.statusCode, members.body).toBe(200)
+    expect(JSON.stringify(members.json())).toContain(user.id)
   })
 })
 

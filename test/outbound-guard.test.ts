@@ -146,7 +146,8 @@ describe(`private destinations are refused when saved (${dialect})`, () => {
     const h = await cliHarness()
     try {
       const res = await h.cli('client', 'create', '--name', 'local', '--scopes', 'chat:read', '--interactivity-url', 'http://localhost:8080/click')
-      expect(res.code).not.toBe(0)
+      // 2: the command refused the request (1 would be the configuration or the environment).
+      expect(res.code, res.err).toBe(2)
       expect(res.err).toMatch(/interactivityUrl: .*ATRIUM_ALLOW_PRIVATE_URLS/)
       const list = await h.cli('client', 'list', '--json')
       expect(list.out).not.toContain('localhost:8080')
