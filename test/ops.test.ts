@@ -41,6 +41,17 @@ describe('GET /readyz', () => {
     expect(body.error).toContain('migrations: pending: 0001_core')
   })
 
+  it('is not ready on a database migrated by a newer Atrium, and says so', async () => {
+    const future = '9000_from_a_newer_atrium'
+    // eslint-disable-next-line @typescript-eslint/no-explicit-any
+    await (env.db as any).insertInto('kysely_migration').values({ name: future, timestamp: new Date().toISOString() }).execute()
+    const res = await env.get('/readyz')
+    expect(res.statusCode).toBe(503)
+    const body = res.json()
+    expect(body).toMatchObject({ ok: false, code: 'unavailable', checks: { database: 'ok' } })
+    expect(body.checks.migrations).toContain(`the database schema is at ${future} (applied by a newer Atrium`)
+  })
+
   it('is not ready when the database does not answer (liveness stays healthy)', async () => {
     const db = openDatabase({ dialect: 'postgres', url: 'postgres://postgres@127.0.0.1:1/none' })
     const app = await buildApp(env.ctx.config, { db, logger: false })

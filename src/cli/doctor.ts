@@ -4,7 +4,7 @@ import { ConfigError, loadConfig, type Config } from '../config.js'
 import { openRedis } from '../redis.js'
 import { publicUrl } from '../public-url.js'
 import { openDatabase, pingDatabase, type Db } from '../store/db.js'
-import { pendingMigrations } from '../store/migrate.js'
+import { migrationStatus, SchemaTooNewError } from '../store/migrate.js'
 import { explainFailure } from './errors.js'
 
 export type CheckStatus = 'ok' | 'warn' | 'fail'
@@ -94,7 +94,9 @@ function configEnv(config: Config): NodeJS.ProcessEnv {
 
 async function migrationsCheck(db: Db): Promise<Check> {
   try {
-    const pending = await withTimeout(pendingMigrations(db), 'the database')
+    const status = await withTimeout(migrationStatus(db), 'the database')
+    if (status.unknown.length > 0) return { name: 'migrations', status: 'fail', detail: new SchemaTooNewError(status).message }
+    const pending = status.pending
     if (pending.length === 0) return { name: 'migrations', status: 'ok', detail: 'every migration is applied' }
     return { name: 'migrations', status: 'fail', detail: `${pending.length} pending (${pending.join(', ')}): run \`atrium migrate\`, or start the server, which migrates first` }
   } catch (err) {

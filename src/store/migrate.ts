@@ -92,7 +92,11 @@ export interface MigrationStatus {
   unknown: string[]
 }
 
-/** Where the database stands against this code's migrations (one query; no change). */
+/**
+ * Where the database stands against this code's migrations; changes nothing. Reads Kysely's
+ * bookkeeping table directly (cheap enough for a readiness probe) instead of going through the
+ * migrator, which introspects every schema.
+ */
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 export async function migrationStatus(db: Kysely<any>): Promise<MigrationStatus> {
   const applied = (await appliedMigrations(db)).sort()
@@ -122,17 +126,6 @@ export async function migrateToLatest(db: Kysely<any>): Promise<string[]> {
     throw err
   }
   return (result.results ?? []).filter((r) => r.status === 'Success').map((r) => r.migrationName)
-}
-
-/**
- * Names of the migrations this code knows that the database has not applied yet. Reads Kysely's
- * bookkeeping table directly (one cheap query, suitable for a readiness probe) instead of going
- * through the migrator, which introspects every schema.
- */
-// eslint-disable-next-line @typescript-eslint/no-explicit-any
-export async function pendingMigrations(db: Kysely<any>): Promise<string[]> {
-  const applied = new Set(await appliedMigrations(db))
-  return Object.keys(migrations).filter((name) => !applied.has(name))
 }
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
