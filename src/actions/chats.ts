@@ -50,24 +50,23 @@ async function describeChat(db: Executor, principal: Principal, chat: Chat, grou
 const kindOfTag = { C: 'channel', D: 'dm', M: 'multi' } as const
 
 /**
- * An existing chat named by a chat id (`C-`, `D-`, `M-`) or a group id (`G-`, meaning its channel).
- * Ids that are well formed but unknown in this organization are 403, like chats the caller may
- * not see, so existence is not disclosed.
+ * An existing chat named by a chat id (`C-`, `D-`, `M-`) or a group id (`G-`, meaning its channel),
+ * or undefined when it does not exist in this organization. A malformed id is 400.
  */
-export async function resolveExistingChat(db: Executor, principal: Principal, value: string, field = 'chat'): Promise<ResolvedChat> {
+export async function findExistingChat(db: Executor, principal: Principal, value: string, field = 'chat'): Promise<ResolvedChat | undefined> {
   const parsed = parseTagged(value)
   if (!parsed || !['C', 'D', 'M', 'G'].includes(parsed.tag)) {
     fail('invalid_request', `${field}: must be a chat id (C-, D-, M-) or a group id (G-)`)
   }
   if (parsed.tag === 'G') {
     const group = await findGroup(db, principal.orgId, parsed.uuid)
-    if (!group) fail('forbidden', `${field}: the group does not exist in this Roam`)
+    if (!group) return undefined
     const chat = await findChat(db, principal.orgId, group.chatId)
     if (!chat) throw new Error(`group ${group.id} has no chat`)
     return describeChat(db, principal, chat, group)
   }
   const found = await findChatForCaller(db, principal.orgId, parsed.uuid, principal.address)
-  if (!found || found.chat.kind !== kindOfTag[parsed.tag as 'C' | 'D' | 'M']) fail('forbidden', `${field}: the chat does not exist in this Roam`)
+  if (!found || found.chat.kind !== kindOfTag[parsed.tag as 'C' | 'D' | 'M']) return undefined
   const { chat, group: g, member } = found
   return {
     chat,
@@ -75,6 +74,16 @@ export async function resolveExistingChat(db: Executor, principal: Principal, va
     group: g,
     facts: { kind: chat.kind, groupPrivate: g ? g.private : null, groupArchived: g ? g.archivedAt !== null : false, member },
   }
+}
+
+/**
+ * As findExistingChat, but ids that are well formed and unknown in this organization are 403, like
+ * chats the caller may not see, so existence is not disclosed.
+ */
+export async function resolveExistingChat(db: Executor, principal: Principal, value: string, field = 'chat'): Promise<ResolvedChat> {
+  const resolved = await findExistingChat(db, principal, value, field)
+  if (!resolved) fail('forbidden', `${field}: the ${parseTagged(value)?.tag === 'G' ? 'group' : 'chat'} does not exist in this Roam`)
+  return resolved
 }
 
 /** Largest number of addresses in a multi-DM `chat` array (the sender is added to them). */

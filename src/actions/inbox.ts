@@ -1,11 +1,11 @@
 import { requireChatRead, requireChatWrite, requirePollChatReadable, requirePollExists } from '../access.js'
 import type { Context } from '../context.js'
 import type { Principal } from '../domain.js'
-import { AppError, fail } from '../errors.js'
+import { fail } from '../errors.js'
 import { chatAudience, findPollMessage, listInbox, markRead, namesOf, pollTally, setVotes, type PollTally } from '../store/repos/inbox.js'
 import { insertEvent } from '../store/repos/outbox.js'
 import { nowMicros } from '../time.js'
-import { resolveExistingChat } from './chats.js'
+import { findExistingChat, resolveExistingChat } from './chats.js'
 
 /**
  * A person's conversations for the web client: groups, DMs and multi-DMs with unread counts and
@@ -51,23 +51,12 @@ export async function readChat(ctx: Context, principal: Principal, input: { chat
 
 /** The poll at (chat, timestamp), if the caller can read it; otherwise the one 404 of access.ts. */
 async function pollTarget(ctx: Context, principal: Principal, input: { chat: string; timestamp: number }) {
-  const target = await existingChatOrUndefined(ctx, principal, input.chat)
+  const target = await findExistingChat(ctx.db, principal, input.chat)
   requirePollChatReadable(principal, target)
   const message = await findPollMessage(ctx.db, target.chat.id, input.timestamp)
   const poll = message && !message.deleted ? message.poll : null
   requirePollExists(poll)
   return { target, poll }
-}
-
-/** The chat, or undefined when it does not exist in the caller's organization (a malformed id is still 400). */
-async function existingChatOrUndefined(ctx: Context, principal: Principal, chat: string) {
-  try {
-    return await resolveExistingChat(ctx.db, principal, chat)
-  } catch (err) {
-    // resolveExistingChat answers an unknown chat with `forbidden`.
-    if (err instanceof AppError && err.code === 'forbidden') return undefined
-    throw err
-  }
 }
 
 export async function pollResults(ctx: Context, principal: Principal, input: { chat: string; timestamp: number }): Promise<PollTally> {
