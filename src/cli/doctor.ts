@@ -1,9 +1,8 @@
 import fs from 'node:fs'
-import { sql } from 'kysely'
 import { ConfigError, loadConfig, type Config } from '../config.js'
 import { openRedis } from '../redis.js'
 import { publicUrl } from '../public-url.js'
-import { openDatabase, pingDatabase, type Db } from '../store/db.js'
+import { databaseNowMs, openDatabase, pingDatabase, type Db } from '../store/db.js'
 import { migrationStatus, SchemaTooNewError } from '../store/migrate.js'
 import { explainFailure } from './errors.js'
 
@@ -51,7 +50,7 @@ export async function diagnose(env: NodeJS.ProcessEnv): Promise<Check[]> {
   if (db) {
     try {
       checks.push(await migrationsCheck(db))
-      checks.push(await clockCheck(db, config))
+      checks.push(await clockCheck(db))
     } finally {
       await db.destroy().catch(() => undefined)
     }
@@ -104,15 +103,13 @@ async function migrationsCheck(db: Db): Promise<Check> {
   }
 }
 
-async function clockCheck(db: Db, config: Config): Promise<Check> {
-  if (config.database.dialect === 'sqlite') {
-    return { name: 'clock', status: 'ok', detail: `SQLite shares this machine's clock (${new Date().toISOString()})` }
-  }
+async function clockCheck(db: Db): Promise<Check> {
   try {
     const before = Date.now()
-    const row = (await withTimeout(sql<{ ms: string | number }>`select (extract(epoch from clock_timestamp()) * 1000)::float8 as ms`.execute(db), 'the database')).rows[0]
+    const databaseNow = await withTimeout(databaseNowMs(db), 'the database')
     const after = Date.now()
-    const skew = Math.round(Number(row?.ms) - (before + after) / 2)
+    if (databaseNow === undefined) return { name: 'clock', status: 'ok', detail: `SQLite shares this machine's clock (${new Date().toISOString()})` }
+    const skew = Math.round(databaseNow - (before + after) / 2)
     const detail = `${Math.abs(skew)} ms ${skew > 0 ? 'behind' : 'ahead of'} the database server`
     if (Math.abs(skew) > CLOCK_SKEW_LIMIT_MS) {
       return { name: 'clock', status: 'fail', detail: `this machine's clock is ${detail}: message times, expiries and rate limits go wrong; synchronise both clocks (NTP)` }

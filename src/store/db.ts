@@ -90,3 +90,13 @@ export function prepared<Args extends unknown[], Row>(build: (db: Executor, ...a
 export async function pingDatabase(db: Executor): Promise<void> {
   await sql`select 1`.execute(db)
 }
+
+/**
+ * The database server's clock, in milliseconds since the epoch (doctor's clock check); undefined on
+ * SQLite, which runs in this process on this machine's clock.
+ */
+export async function databaseNowMs(db: Executor): Promise<number | undefined> {
+  if (dialectOf(db) === 'sqlite') return undefined
+  const row = (await sql<{ ms: string | number }>`select (extract(epoch from clock_timestamp()) * 1000)::float8 as ms`.execute(db)).rows[0]
+  return Number(row?.ms)
+}
