@@ -1,22 +1,15 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
-import WebSocket from 'ws'
+import type WebSocket from 'ws'
 import { SESSION_COOKIE } from '../src/http/auth.js'
 import { cliHarness } from './cli-harness.js'
 import { Browser, TestEnv } from './helpers.js'
+import { cookieOf, openRealtime, realtimeOrigin } from './realtime.js'
 
 /** A signed-in browser's realtime socket, open and past its `ready` frame; `closed` resolves with the close code. */
 async function realtime(env: TestEnv, browser: Browser): Promise<{ ws: WebSocket; closed: Promise<number> }> {
-  const address = env.app.server.listening ? env.app.server.address() : (await env.app.listen({ host: '127.0.0.1', port: 0 }), env.app.server.address())
-  const port = typeof address === 'object' && address ? address.port : 0
-  const ws = new WebSocket(`ws://127.0.0.1:${port}/app/realtime`, { headers: { cookie: `${SESSION_COOKIE}=${browser.cookies.get(SESSION_COOKIE)}` } })
-  const closed = new Promise<number>((resolve) => ws.once('close', (code: number) => resolve(code)))
-  await new Promise<void>((resolve, reject) => {
-    ws.on('message', (raw: Buffer) => {
-      if (raw.toString().includes('"ready"')) resolve()
-    })
-    void closed.then((code) => reject(new Error(`closed before ready (${code})`)))
-  })
-  return { ws, closed }
+  const socket = openRealtime(await realtimeOrigin(env), cookieOf(browser))
+  expect(await socket.ready).toBe(true)
+  return { ws: socket.ws, closed: socket.closed.then(({ code }) => code) }
 }
 
 function within<T>(ms: number, p: Promise<T>): Promise<T | 'timeout'> {

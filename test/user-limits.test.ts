@@ -1,12 +1,11 @@
-import type { AddressInfo } from 'node:net'
 import { afterEach, describe, expect, it } from 'vitest'
-import WebSocket from 'ws'
 import { createSigninLink } from '../src/actions/sessions.js'
 import { purgeExpiredSignins, Sweeper, sweepUnattachedItems, UNATTACHED_ITEM_TTL_MICROS } from '../src/actions/sweeps.js'
 import { loadConfig, type LimitsConfig } from '../src/config.js'
 import { storageOf } from '../src/actions/items.js'
 import { nowMicros } from '../src/time.js'
-import { dialect, TestEnv, type Browser } from './helpers.js'
+import { dialect, TestEnv } from './helpers.js'
+import { cookieOf, openRealtime, realtimeOrigin } from './realtime.js'
 
 /**
  * Per-person and per-organization limits: realtime sockets per person, stored upload bytes per
@@ -28,53 +27,29 @@ afterEach(async () => {
 
 const HOUR = 3600 * 1_000_000
 
-function cookieOf(browser: Browser): string {
-  return [...browser.cookies].map(([k, v]) => `${k}=${v}`).join('; ')
-}
-
-interface Opened {
-  ws: WebSocket
-  ready: Promise<boolean>
-  closed: Promise<{ code: number; reason: string }>
-}
-
-function connect(base: string, cookie: string): Opened {
-  const ws = new WebSocket(`${base}/app/realtime`, { headers: { cookie } })
-  const closed = new Promise<{ code: number; reason: string }>((resolve) => ws.once('close', (code, reason) => resolve({ code, reason: reason.toString() })))
-  const ready = new Promise<boolean>((resolve) => {
-    ws.on('message', (raw) => {
-      if ((JSON.parse(raw.toString()) as { type?: string }).type === 'ready') resolve(true)
-    })
-    ws.once('close', () => resolve(false))
-    ws.once('error', () => resolve(false))
-  })
-  return { ws, ready, closed }
-}
-
 describe(`realtime sockets per person (${dialect})`, () => {
   it('accepts up to ATRIUM_MAX_SOCKETS_PER_USER sockets per person and refuses more with close code 1008 and a reason; a closed socket frees its place', async () => {
     const e = await world({ maxSocketsPerUser: 3 })
-    await e.app.listen({ port: 0, host: '127.0.0.1' })
-    const base = `ws://127.0.0.1:${(e.app.server.address() as AddressInfo).port}`
+    const base = await realtimeOrigin(e)
     const alice = await e.signedIn(await e.userWithPassword())
     const bob = await e.signedIn(await e.userWithPassword())
 
-    const held = [0, 1, 2].map(() => connect(base, cookieOf(alice)))
+    const held = [0, 1, 2].map(() => openRealtime(base, cookieOf(alice)))
     expect(await Promise.all(held.map((s) => s.ready))).toEqual([true, true, true])
 
-    const excess = connect(base, cookieOf(alice))
+    const excess = openRealtime(base, cookieOf(alice))
     expect(await excess.ready).toBe(false)
     const refused = await excess.closed
     expect(refused.code).toBe(1008)
     expect(refused.reason).toMatch(/too many realtime connections: at most 3 per person \(ATRIUM_MAX_SOCKETS_PER_USER\)/)
 
     // Another person is not affected.
-    const other = connect(base, cookieOf(bob))
+    const other = openRealtime(base, cookieOf(bob))
     expect(await other.ready).toBe(true)
 
     held[0]!.ws.close()
     await held[0]!.closed
-    const again = connect(base, cookieOf(alice))
+    const again = openRealtime(base, cookieOf(alice))
     expect(await again.ready).toBe(true)
     for (const s of [...held, other, again]) s.ws.close()
     await Promise.all([...held, other, again].map((s) => s.closed))
@@ -84,9 +59,8 @@ describe(`realtime sockets per person (${dialect})`, () => {
 describe(`realtime sockets and the request time limits (${dialect})`, () => {
   it('an open realtime socket is not cut by the header or request time limit', async () => {
     const e = await world({ headersTimeoutMs: 300, requestTimeoutMs: 600 })
-    await e.app.listen({ port: 0, host: '127.0.0.1' })
-    const base = `ws://127.0.0.1:${(e.app.server.address() as AddressInfo).port}`
-    const s = connect(base, cookieOf(await e.signedIn(await e.userWithPassword())))
+    const base = await realtimeOrigin(e)
+    const s = openRealtime(base, cookieOf(await e.signedIn(await e.userWithPassword())))
     expect(await s.ready).toBe(true)
     let closed = false
     void s.closed.then(() => (closed = true))
