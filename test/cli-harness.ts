@@ -22,7 +22,18 @@ export interface CliHarness {
 
 export function cliEnvFor(config: Config, dataDir: string): NodeJS.ProcessEnv {
   if (config.database.dialect === 'sqlite') return { ATRIUM_DATA_DIR: dataDir }
-  return { ATRIUM_DATABASE_URL: `${pgUrl}?options=${encodeURIComponent(`-c search_path=${config.database.schema!}`)}`, ATRIUM_DATA_DIR: dataDir }
+  const sep = pgUrl.includes('?') ? '&' : '?'
+  return { ATRIUM_DATABASE_URL: `${pgUrl}${sep}options=${encodeURIComponent(`-c search_path=${config.database.schema!}`)}`, ATRIUM_DATA_DIR: dataDir }
+}
+
+/** `atrium …` in-process with `env` as its environment: the exit code and what it printed. */
+export function cliRunner(env: NodeJS.ProcessEnv): (...argv: string[]) => Promise<{ code: number; out: string; err: string }> {
+  return async (...argv) => {
+    let out = ''
+    let err = ''
+    const code = await runCli(argv, { env, stdout: (t) => (out += t), stderr: (t) => (err += t) })
+    return { code, out, err }
+  }
 }
 
 export async function cliHarness(extraEnv: NodeJS.ProcessEnv = {}): Promise<CliHarness> {
@@ -31,12 +42,7 @@ export async function cliHarness(extraEnv: NodeJS.ProcessEnv = {}): Promise<CliH
   return {
     env,
     fresh,
-    async cli(...argv) {
-      let out = ''
-      let err = ''
-      const code = await runCli(argv, { env, stdout: (t) => (out += t), stderr: (t) => (err += t) })
-      return { code, out, err }
-    },
+    cli: cliRunner(env),
     async server() {
       const config = loadConfig(env)
       const db = openDatabase(fresh.config.database.dialect === 'sqlite' ? config.database : fresh.config.database)

@@ -1,15 +1,14 @@
-import { randomBytes } from 'node:crypto'
 import fs from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
-import pg from 'pg'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import { buildApp } from '../src/app.js'
 import { runCli } from '../src/cli.js'
 import { loadConfig } from '../src/config.js'
 import { openDatabase } from '../src/store/db.js'
-import { cliHarness, type CliHarness } from './cli-harness.js'
-import { dialect, pgUrl } from './helpers.js'
+import { cliHarness, cliRunner, type CliHarness } from './cli-harness.js'
+import { dialect } from './helpers.js'
+import { freshStore } from './servers.js'
 import { organizationRows, TRANSFER_TABLES } from '../src/store/repos/transfer.js'
 import { seedDirectory, seedMessages, snapshot } from './org-snapshot.js'
 
@@ -22,38 +21,9 @@ interface Target {
 }
 
 async function otherDialectTarget(): Promise<Target> {
-  const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'atrium-target-'))
-  let env: NodeJS.ProcessEnv
-  let dropSchema = async () => {}
-  if (dialect === 'sqlite') {
-    const schema = `t_${randomBytes(8).toString('hex')}`
-    const admin = new pg.Client({ connectionString: pgUrl })
-    await admin.connect()
-    await admin.query(`CREATE SCHEMA ${schema}`)
-    await admin.end()
-    env = { ATRIUM_DATABASE_URL: `${pgUrl}?options=${encodeURIComponent(`-c search_path=${schema}`)}`, ATRIUM_DATA_DIR: dataDir }
-    dropSchema = async () => {
-      const c = new pg.Client({ connectionString: pgUrl })
-      await c.connect()
-      await c.query(`DROP SCHEMA IF EXISTS ${schema} CASCADE`).finally(() => c.end())
-    }
-  } else {
-    env = { ATRIUM_DATA_DIR: dataDir }
-  }
-  return {
-    dialect: dialect === 'sqlite' ? 'postgres' : 'sqlite',
-    env,
-    async cli(...argv) {
-      let out = ''
-      let err = ''
-      const code = await runCli(argv, { env, stdout: (t) => (out += t), stderr: (t) => (err += t) })
-      return { code, out, err }
-    },
-    async drop() {
-      await dropSchema()
-      fs.rmSync(dataDir, { recursive: true, force: true })
-    },
-  }
+  const store = await freshStore(dialect === 'sqlite' ? 'postgres' : 'sqlite', 'target')
+  const env = { ATRIUM_DATABASE_URL: store.url, ATRIUM_DATA_DIR: store.dataDir }
+  return { dialect: store.dialect, env, cli: cliRunner(env), drop: () => store.drop() }
 }
 
 let h: CliHarness
