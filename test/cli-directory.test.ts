@@ -1,5 +1,4 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
-import type { Db } from '../src/store/db.js'
 import { cliHarness, type CliHarness } from './cli-harness.js'
 import { dialect } from './helpers.js'
 
@@ -14,8 +13,6 @@ async function json(...argv: string[]) {
   expect(res.code).toBe(0)
   return JSON.parse(res.out)
 }
-
-const withCliDb = <T>(fn: (db: Db) => Promise<T>): Promise<T> => h.withDb(fn)
 
 beforeEach(async () => {
   h = await cliHarness()
@@ -41,7 +38,7 @@ describe(`atrium user and group commands (${dialect})`, () => {
       [ada.id, true],
       [bob.id, false],
     ])
-    const audit = await withCliDb((db) => db.selectFrom('audit_log').select(['event_type', 'data']).where('user_id', '=', bob.id.slice(2)).orderBy('created_at').execute())
+    const audit = await h.withDb((db) => db.selectFrom('audit_log').select(['event_type', 'data']).where('user_id', '=', bob.id.slice(2)).orderBy('created_at').execute())
     expect(audit.map((a) => a.event_type)).toEqual(['USER_CREATED', 'USER_DEACTIVATED'])
     expect(JSON.parse(audit[1]!.data)).toEqual({ source: 'cli' })
   })
@@ -53,7 +50,7 @@ describe(`atrium user and group commands (${dialect})`, () => {
     expect(group).toEqual({ id: expect.stringMatching(/^G-/), name: 'Eng', private: true, dateCreated: expect.any(String) })
     const added = await json('group', 'add', '--group', group.id, '--admins', bob.id)
     expect(added).toEqual({ group: group.id, members: [], admins: [bob.id] })
-    const rows = await withCliDb((db) => db.selectFrom('group_members').select(['address', 'role']).where('group_id', '=', group.id.slice(2)).orderBy('role').execute())
+    const rows = await h.withDb((db) => db.selectFrom('group_members').select(['address', 'role']).where('group_id', '=', group.id.slice(2)).orderBy('role').execute())
     expect(rows).toEqual([{ address: bob.id, role: 'admin' }, { address: ada.id, role: 'member' }])
   })
 
@@ -70,7 +67,7 @@ describe(`atrium user and group commands (${dialect})`, () => {
     const human = await cli('group', 'members', '--group', group.id)
     expect(human.out).toContain(`${client.botId}  Deploy bot (app)  member`)
     expect(await json('group', 'remove', '--group', group.id, '--members', client.botId)).toEqual({ group: group.id, members: [client.botId] })
-    const rows = await withCliDb((db) => db.selectFrom('group_members').select('address').where('group_id', '=', group.id.slice(2)).execute())
+    const rows = await h.withDb((db) => db.selectFrom('group_members').select('address').where('group_id', '=', group.id.slice(2)).execute())
     expect(rows).toEqual([{ address: ada.id }])
     const unknown = await cli('group', 'add', '--group', group.id, '--members', 'B-00000000-0000-4000-8000-000000000000', '--json')
     expect(unknown.code).toBe(2)

@@ -5,7 +5,6 @@ import os from 'node:os'
 import path from 'node:path'
 import { parse as parseYaml } from 'yaml'
 import { afterEach, describe, expect, it } from 'vitest'
-import { buildApp } from '../src/app.js'
 import { ConfigError, loadConfig } from '../src/config.js'
 import { TestEnv } from './helpers.js'
 
@@ -210,13 +209,11 @@ describe('deploy/atrium.service', () => {
 
 describe('reverse-proxy examples', () => {
   it('the realtime socket path they treat specially is the one the web client uses', async () => {
-    const config = loadConfig({ ATRIUM_DATABASE_URL: 'sqlite::memory:', ATRIUM_DATA_DIR: os.tmpdir() })
-    const app = await buildApp(config, { logger: false })
+    const env = await TestEnv.create()
     try {
-      await app.ready()
-      expect(app.hasRoute({ method: 'GET', url: '/app/realtime' })).toBe(true)
+      expect(env.app.hasRoute({ method: 'GET', url: '/app/realtime' })).toBe(true)
     } finally {
-      await app.close()
+      await env.close()
     }
     expect(read('deploy/nginx.conf')).toContain('location = /app/realtime {')
     expect(read('deploy/Caddyfile')).toContain('@realtime path /app/realtime')

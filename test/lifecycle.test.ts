@@ -160,6 +160,7 @@ describe(`graceful shutdown of atrium serve (${dialect})`, () => {
   }, 120_000)
 })
 
+// npm's signal handling, not the database, is under test: run once, on the SQLite database npm start opens by default.
 describe.runIf(dialect === 'sqlite')('npm start', () => {
   it('SIGTERM to the npm process stops the server: nothing left in its process group, the port free', async () => {
     const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'atrium-npm-start-'))

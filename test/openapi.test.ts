@@ -6,7 +6,8 @@ import * as oidc from 'openid-client'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import { OUTSIDE_DOCUMENTS, SURFACES, surfaceOf, type Surface, type SurfaceId } from '../src/http/openapi.js'
 import { ADMIN_SCOPES, SCOPES } from '../src/scopes.js'
-import { TestEnv, type Browser } from './helpers.js'
+import { TestEnv } from './helpers.js'
+import { consent, REDIRECT } from './oauth-flow.js'
 
 // ajv-formats is CommonJS; its default export arrives wrapped under ESM.
 const addFormats = ((addFormatsModule as unknown as { default?: unknown }).default ?? addFormatsModule) as (ajv: Ajv2020) => Ajv2020
@@ -256,11 +257,10 @@ describe('OAuth 2.0 authorization server metadata (RFC 8414)', () => {
   it('openid-client discovers a listening server and completes the authorization code grant with PKCE against it', async () => {
     await env.app.listen({ port: 0, host: '127.0.0.1' })
     const origin = `http://127.0.0.1:${(env.app.server.address() as AddressInfo).port}`
-    const redirect = 'http://127.0.0.1:9876/callback'
     const admin = await env.userWithPassword({ isAdmin: true })
 
     // A confidential client authenticating with HTTP Basic (client_secret_basic).
-    const confidential = await env.oauthClient({ scopes: ['chat:read', 'groups:read'], redirectUris: [redirect] })
+    const confidential = await env.oauthClient({ scopes: ['chat:read', 'groups:read'], redirectUris: [REDIRECT] })
     const config = await oidc.discovery(new URL(origin), confidential.app.clientId, undefined, oidc.ClientSecretBasic(confidential.clientSecret!), {
       algorithm: 'oauth2',
       execute: [oidc.allowInsecureRequests],
@@ -273,14 +273,14 @@ describe('OAuth 2.0 authorization server metadata (RFC 8414)', () => {
     const verifier = oidc.randomPKCECodeVerifier()
     const state = oidc.randomState()
     const authUrl = oidc.buildAuthorizationUrl(config, {
-      redirect_uri: redirect,
+      redirect_uri: REDIRECT,
       scope: 'chat:read',
       code_challenge: await oidc.calculatePKCECodeChallenge(verifier),
       code_challenge_method: 'S256',
       state,
     })
     expect(authUrl.origin).toBe(origin)
-    const callback = await consent(browser, authUrl, 'organization')
+    const callback = await consent(browser, authUrl, { model: 'organization' })
     const tokens = await oidc.authorizationCodeGrant(config, callback, { pkceCodeVerifier: verifier, expectedState: state })
     expect(tokens.access_token).toMatch(/^rmo-/)
     expect(tokens.scope).toBe('chat:read')
@@ -291,32 +291,21 @@ describe('OAuth 2.0 authorization server metadata (RFC 8414)', () => {
     expect(refreshed.access_token).toMatch(/^rmo-/)
 
     // A public client (token_endpoint_auth_method none) with PKCE alone.
-    const pub = await env.oauthClient({ public: true, scopes: ['user:read'], redirectUris: [redirect] })
+    const pub = await env.oauthClient({ public: true, scopes: ['user:read'], redirectUris: [REDIRECT] })
     const publicConfig = await oidc.discovery(new URL(origin), pub.app.clientId, undefined, oidc.None(), { algorithm: 'oauth2', execute: [oidc.allowInsecureRequests] })
     const publicVerifier = oidc.randomPKCECodeVerifier()
     const publicUrl = oidc.buildAuthorizationUrl(publicConfig, {
-      redirect_uri: redirect,
+      redirect_uri: REDIRECT,
       code_challenge: await oidc.calculatePKCECodeChallenge(publicVerifier),
       code_challenge_method: 'S256',
     })
-    const publicTokens = await oidc.authorizationCodeGrant(publicConfig, await consent(browser, publicUrl, 'organization'), { pkceCodeVerifier: publicVerifier })
+    const publicTokens = await oidc.authorizationCodeGrant(publicConfig, await consent(browser, publicUrl, { model: 'organization' }), { pkceCodeVerifier: publicVerifier })
     expect(publicTokens.access_token).toMatch(/^rmo-/)
     // The verifier is checked: a code cannot be redeemed with another one.
-    const again = oidc.buildAuthorizationUrl(publicConfig, { redirect_uri: redirect, code_challenge: await oidc.calculatePKCECodeChallenge(publicVerifier), code_challenge_method: 'S256' })
-    await expect(oidc.authorizationCodeGrant(publicConfig, await consent(browser, again, 'organization'), { pkceCodeVerifier: oidc.randomPKCECodeVerifier() })).rejects.toMatchObject({ error: 'invalid_grant' })
+    const again = oidc.buildAuthorizationUrl(publicConfig, { redirect_uri: REDIRECT, code_challenge: await oidc.calculatePKCECodeChallenge(publicVerifier), code_challenge_method: 'S256' })
+    await expect(oidc.authorizationCodeGrant(publicConfig, await consent(browser, again, { model: 'organization' }), { pkceCodeVerifier: oidc.randomPKCECodeVerifier() })).rejects.toMatchObject({ error: 'invalid_grant' })
   })
 })
-
-/** The user agent's part: the consent page, then its form, answered with `model`. */
-async function consent(browser: Browser, authUrl: URL, model: string): Promise<URL> {
-  const page = await browser.get(authUrl.pathname + authUrl.search)
-  expect(page.statusCode).toBe(200)
-  const hidden = Object.fromEntries([...page.body.matchAll(/<input type="hidden" name="([a-z_]+)" value="([^"]*)">/g)].map((m) => [m[1]!, m[2]!.replace(/&amp;/g, '&')]))
-  delete hidden._csrf
-  const res = await browser.submit('/oauth/authorize', { ...hidden, access_model: model, allowed: 'true' })
-  expect(res.statusCode).toBe(303)
-  return new URL(String(res.headers.location))
-}
 
 describe('API reference at /docs', () => {
   it('lists the surfaces and renders each document under a strict Content-Security-Policy', async () => {

@@ -70,17 +70,6 @@ describe('human sign-in', () => {
     expect(browser.cookies.has('atrium_session')).toBe(false)
   })
 
-  it('never redirects off-site after sign-in', async () => {
-    const user = await env.userWithPassword()
-    for (const next of ['https://evil.example/', '//evil.example/x', '/\\evil.example']) {
-      const browser = env.browser()
-      await browser.get('/login')
-      const res = await browser.submit('/login', { email: user.email, password: user.password, next })
-      expect(res.statusCode).toBe(303)
-      expect(res.headers.location).toBe('/')
-    }
-  })
-
   it('signs out: the session stops working', async () => {
     const user = await env.userWithPassword()
     const browser = await env.signedIn(user)
