@@ -1,25 +1,15 @@
 import path from 'node:path'
 import type { Command } from 'commander'
 import type { Config } from '../config.js'
+import { maskUrlPassword } from '../config-problems.js'
 import { AppError } from '../errors.js'
 import { localStorageFor } from '../storage/index.js'
 import { backupSqlite, restoreSqlite } from '../store/backup.js'
 import type { CliTools } from './tools.js'
 
-/** The database URL without its password, for commands printed to the operator. */
-function redactedUrl(url: string): string {
-  try {
-    const u = new URL(url)
-    if (u.password) u.password = '***'
-    return u.toString()
-  } catch {
-    return '$ATRIUM_DATABASE_URL'
-  }
-}
-
 function sqliteFile(config: Config, verb: 'backup' | 'restore', file: string): string {
   if (config.database.dialect !== 'sqlite') {
-    const url = redactedUrl(config.database.url)
+    const url = maskUrlPassword(config.database.url)
     const how =
       verb === 'backup'
         ? `pg_dump --format=custom --file=${JSON.stringify(file)} "${url}"`

@@ -46,7 +46,7 @@ export async function diagnose(env: NodeJS.ProcessEnv): Promise<Check[]> {
   }
   const checks: Check[] = [{ name: 'configuration', status: 'ok', detail: describeConfig(config) }]
 
-  const db = await openExisting(config, checks)
+  const db = await openExisting(config, env, checks)
   if (db) {
     try {
       checks.push(await migrationsCheck(db))
@@ -69,7 +69,7 @@ function describeConfig(config: Config): string {
 }
 
 /** Opens the configured database if it exists and answers; records the database check either way. */
-async function openExisting(config: Config, checks: Check[]): Promise<Db | undefined> {
+async function openExisting(config: Config, env: NodeJS.ProcessEnv, checks: Check[]): Promise<Db | undefined> {
   if (config.database.dialect === 'sqlite' && config.database.file !== ':memory:' && !fs.existsSync(config.database.file)) {
     checks.push({ name: 'database', status: 'fail', detail: `no database at ${config.database.file} yet: the first \`npm start\` (or \`atrium init\`) creates it` })
     return undefined
@@ -81,14 +81,9 @@ async function openExisting(config: Config, checks: Check[]): Promise<Db | undef
     return db
   } catch (err) {
     await db.destroy().catch(() => undefined)
-    checks.push({ name: 'database', status: 'fail', detail: explainFailure(err, configEnv(config)).lines.join('; ') })
+    checks.push({ name: 'database', status: 'fail', detail: explainFailure(err, env).lines.join('; ') })
     return undefined
   }
-}
-
-/** Just enough of the environment for explainFailure to name the database. */
-function configEnv(config: Config): NodeJS.ProcessEnv {
-  return config.database.dialect === 'sqlite' ? { ATRIUM_DATABASE_URL: `sqlite:${config.database.file}` } : { ATRIUM_DATABASE_URL: config.database.url }
 }
 
 async function migrationsCheck(db: Db): Promise<Check> {
