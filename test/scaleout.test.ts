@@ -1,10 +1,10 @@
 import { randomBytes } from 'node:crypto'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import WebSocket from 'ws'
 import { setPassword, signIn } from '../src/actions/sessions.js'
 import { addUser } from '../src/actions/users.js'
 import { SESSION_COOKIE } from '../src/http/auth.js'
 import { dialect } from './helpers.js'
+import { openRealtime } from './realtime.js'
 import { Receiver } from './receiver.js'
 import { connectStore, createClient, freshStore, prepareStore, redisUrl, seedGroup, startAtrium, waitFor, type AtriumProcess, type Store } from './servers.js'
 
@@ -27,24 +27,15 @@ interface Socket {
 }
 
 async function openSocket(p: AtriumProcess, sessionToken: string): Promise<Socket> {
-  const ws = new WebSocket(`ws://127.0.0.1:${p.port}/app/realtime`, { headers: { cookie: `${SESSION_COOKIE}=${sessionToken}` } })
+  const opened = openRealtime(`ws://127.0.0.1:${p.port}`, `${SESSION_COOKIE}=${sessionToken}`)
   const frames: Frame[] = []
-  ws.on('message', (raw: Buffer) => {
+  opened.ws.on('message', (raw: Buffer) => {
     const frame = JSON.parse(raw.toString()) as Frame | string
     if (typeof frame === 'object') frames.push(frame)
   })
-  await new Promise<void>((resolve, reject) => {
-    ws.once('error', reject)
-    ws.once('close', (code) => reject(new Error(`socket closed before ready (${code})`)))
-    const timer = setInterval(() => {
-      if (frames.some((f) => f.type === 'ready')) {
-        clearInterval(timer)
-        resolve()
-      }
-    }, 20)
-  })
-  const socket: Socket = { frames, close: () => ws.terminate() }
-  ws.on('close', (code) => (socket.closedWith = code))
+  if (!(await opened.ready)) throw new Error(`socket closed before ready (${(await opened.closed).code})`)
+  const socket: Socket = { frames, close: () => opened.ws.terminate() }
+  void opened.closed.then(({ code }) => (socket.closedWith = code))
   return socket
 }
 
