@@ -3,11 +3,15 @@ import type { Command } from 'commander'
 import type { Config } from '../config.js'
 import { maskUrlPassword } from '../config-problems.js'
 import { AppError } from '../errors.js'
-import { localStorageFor } from '../storage/index.js'
+import { localStorageFor, type LocalDiskStorage } from '../storage/index.js'
 import { backupSqlite, restoreSqlite } from '../store/backup.js'
 import type { CliTools } from './tools.js'
 
-function sqliteFile(config: Config, verb: 'backup' | 'restore', file: string): string {
+/**
+ * What backup and restore work on: the configured SQLite database file and the uploads directory
+ * beside it. Refused (with the PostgreSQL tool to use instead) on anything else.
+ */
+function sqliteFiles(config: Config, verb: 'backup' | 'restore', file: string): { database: string; uploads: LocalDiskStorage } {
   if (config.database.dialect !== 'sqlite') {
     const url = maskUrlPassword(config.database.url)
     const how =
@@ -20,7 +24,7 @@ function sqliteFile(config: Config, verb: 'backup' | 'restore', file: string): s
     )
   }
   if (config.database.file === ':memory:') throw new AppError('invalid_request', `an in-memory database cannot be ${verb === 'backup' ? 'backed up' : 'restored'}`)
-  return config.database.file
+  return { database: config.database.file, uploads: localStorageFor(config.dataDir) }
 }
 
 /**
@@ -34,9 +38,7 @@ export function registerBackup(program: Command, { io, loadConfig, output }: Cli
     .description('copy the SQLite database and its uploaded files into <file> while the server runs (PostgreSQL: prints the pg_dump command)')
     .option('--json', 'print one JSON object')
     .action(async (file: string, opts: { json?: boolean }) => {
-      const config = loadConfig()
-      const source = sqliteFile(config, 'backup', file)
-      const uploads = localStorageFor(config.dataDir)
+      const { database: source, uploads } = sqliteFiles(loadConfig(), 'backup', file)
       const result = await backupSqlite(source, file, (key) => uploads.get(key))
       if (result.missingFiles.length > 0) {
         io.stderr(`atrium: warning: ${result.missingFiles.length} uploaded file(s) of the snapshot were not found under ${uploads.dir}: ${result.missingFiles.join(', ')}\n`)
@@ -54,9 +56,7 @@ export function registerBackup(program: Command, { io, loadConfig, output }: Cli
     .description('restore a backup made by `atrium backup` into an empty data directory (never overwrites a database)')
     .option('--json', 'print one JSON object')
     .action(async (file: string, opts: { json?: boolean }) => {
-      const config = loadConfig()
-      const target = sqliteFile(config, 'restore', file)
-      const uploads = localStorageFor(config.dataDir)
+      const { database: target, uploads } = sqliteFiles(loadConfig(), 'restore', file)
       const result = await restoreSqlite(file, target, (key, bytes) => uploads.put(key, bytes))
       output(
         !!opts.json,
