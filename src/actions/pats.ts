@@ -137,8 +137,13 @@ export async function listPersonalAccess(ctx: Context, orgId: string, filter: Pe
   const grants = (await listGrants(ctx.db, orgId, { model: 'personal', ...(filter.status ? { status: filter.status } : {}) })).filter(
     (g) => !filter.userId || g.userId === filter.userId,
   )
-  const items = [...pats.map(patItem), ...(await Promise.all(grants.map((g) => grantItem(ctx.db, g))))]
-  return items.sort((a, b) => (a.createdAt < b.createdAt ? -1 : a.createdAt > b.createdAt ? 1 : a.id < b.id ? -1 : 1))
+  // Merged on the stored microseconds: the wire's createdAt has second precision, so two tokens made
+  // in the same second would otherwise come back in the order of their random ids.
+  const stamped = [
+    ...pats.map((c) => ({ at: c.createdAt, item: patItem(c) })),
+    ...(await Promise.all(grants.map(async (g) => ({ at: g.createdAt, item: await grantItem(ctx.db, g) })))),
+  ]
+  return stamped.sort((a, b) => a.at - b.at || (a.item.id < b.item.id ? -1 : 1)).map((s) => s.item)
 }
 
 type Target = { kind: 'pat'; credential: Credential } | { kind: 'oauth'; grant: Grant }
