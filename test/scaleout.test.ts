@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { setPassword, signIn } from '../src/actions/sessions.js'
+import { resolveSession, sessionIdOf, setPassword, signIn } from '../src/actions/sessions.js'
 import { addUser } from '../src/actions/users.js'
 import { SESSION_COOKIE } from '../src/http/auth.js'
 import { dialect } from './helpers.js'
@@ -227,7 +227,8 @@ describe.skipIf(dialect !== 'postgres')('scale-out: two processes on PostgreSQL 
     sockets.push(endedOnB)
     const keptOnA = await openSocket(a, kept.sessionToken)
     sockets.push(keptOnA)
-    await setPassword(conn.ctx, conn.org.id, user, 'another horse battery', { keepSessionToken: kept.sessionToken })
+    const keeping = await resolveSession(conn.ctx, kept.sessionToken)
+    await setPassword(conn.ctx, conn.org.id, user, 'another horse battery', { keepSessionId: sessionIdOf(keeping!.credential)! })
     expect(await waitFor(() => endedOnB.closedWith === 4401, 20_000)).toBe(true)
     await new Promise((r) => setTimeout(r, 1_000))
     expect(keptOnA.closedWith).toBeUndefined()

@@ -53,6 +53,9 @@ export type GroupActor = { kind: 'app'; address: string } | { kind: 'provisionin
  */
 export type PersonActor = { kind: 'person'; address: string; orgAdmin: boolean }
 
+/** Who creates, renames, archives and lists groups: API callers and provisioning (people do that through them). */
+export type ApiOrProvisioningActor = Exclude<GroupActor, PersonActor>
+
 export const GROUP_NAME_MAX = 64
 export const GROUP_DESCRIPTION_MAX = 1024
 /** Most entries accepted in one `members` or `admins` list. */
@@ -175,7 +178,7 @@ export function createdGroupView(group: Group): CreatedGroupView {
  * an admin only when it lists its own bot address in `admins`. If the group has any admin it runs
  * in "admin only" mode: only admins rename or archive it.
  */
-export async function createGroup(ctx: Context, orgId: string, actor: GroupActor, input: CreateGroupInput): Promise<Group> {
+export async function createGroup(ctx: Context, orgId: string, actor: ApiOrProvisioningActor, input: CreateGroupInput): Promise<Group> {
   const name = checkName('name', input.name)
   const description = input.description?.trim() || null
   if (description !== null && description.length > GROUP_DESCRIPTION_MAX) {
@@ -186,10 +189,10 @@ export async function createGroup(ctx: Context, orgId: string, actor: GroupActor
   checkListSize('members', memberEntries)
   checkListSize('admins', adminEntries)
   // API callers name at least one person; provisioning may create an empty group and fill it later.
-  if (actor.kind !== 'provisioning' && memberEntries.length + adminEntries.length === 0) {
+  if (actor.kind === 'app' && memberEntries.length + adminEntries.length === 0) {
     fail('invalid_request', 'members: at least one member or admin is required')
   }
-  const self = actor.kind === 'provisioning' ? undefined : actor.address
+  const self = actor.kind === 'app' ? actor.address : undefined
   const roomKey = input.roomKey || null
   return inTransaction(ctx, async (db) => {
     if (roomKey !== null && (await findGroupByRoomKey(db, orgId, roomKey))) fail('conflict', `roomKey: a room with key "${roomKey}" already exists`)
@@ -238,11 +241,11 @@ async function roleOf(db: Executor, group: Group, actor: GroupActor): Promise<Gr
 }
 
 /** `group.rename`: an admin (or, without admins, any member). Archived groups refuse. */
-export async function renameGroup(ctx: Context, orgId: string, actor: GroupActor, id: string, newName: string): Promise<void> {
+export async function renameGroup(ctx: Context, orgId: string, actor: ApiOrProvisioningActor, id: string, newName: string): Promise<void> {
   const name = checkName('name', newName)
   await inTransaction(ctx, async (db) => {
     const group = await requireGroup(db, orgId, 'id', id, 'not_found')
-    if (actor.kind !== 'provisioning') requireCanManageGroup(await roleOf(db, group, actor), await hasGroupAdmins(db, group.id))
+    if (actor.kind === 'app') requireCanManageGroup(await roleOf(db, group, actor), await hasGroupAdmins(db, group.id))
     requireGroupWritable(group)
     await renameGroupRow(db, group.id, name)
   })
@@ -254,10 +257,10 @@ export async function renameGroup(ctx: Context, orgId: string, actor: GroupActor
  * and settings, and is left out of group listings (v1 `groups.list`, SCIM `/Groups`).
  * `removeMembers` (SCIM DELETE) also empties the member list.
  */
-export async function archiveGroup(ctx: Context, orgId: string, actor: GroupActor, id: string, opts: { removeMembers?: boolean } = {}): Promise<void> {
+export async function archiveGroup(ctx: Context, orgId: string, actor: ApiOrProvisioningActor, id: string, opts: { removeMembers?: boolean } = {}): Promise<void> {
   await inTransaction(ctx, async (db) => {
     const group = await requireGroup(db, orgId, 'id', id, 'not_found')
-    if (actor.kind !== 'provisioning') requireCanManageGroup(await roleOf(db, group, actor), await hasGroupAdmins(db, group.id))
+    if (actor.kind === 'app') requireCanManageGroup(await roleOf(db, group, actor), await hasGroupAdmins(db, group.id))
     await archiveGroupRow(db, group.id, nowMicros())
     if (opts.removeMembers) await deleteAllGroupMembers(db, group.id)
   })
@@ -281,12 +284,11 @@ function decodeMemberCursor(cursor: string): string {
 export async function listMembersOfGroup(
   ctx: Context,
   orgId: string,
-  actor: GroupActor,
+  actor: ApiOrProvisioningActor,
   input: { group: string; limit: number; cursor?: string },
 ): Promise<{ members: string[]; nextCursor?: string }> {
   const group = await requireGroup(ctx.db, orgId, 'group', input.group, 'invalid_request')
   if (actor.kind === 'app') requireCanListGroupMembers(group, await roleOf(ctx.db, group, actor))
-  else if (actor.kind === 'person') requirePersonCanSeeGroupMembers(actor.orgAdmin, group, await roleOf(ctx.db, group, actor))
   const after = input.cursor !== undefined ? decodeMemberCursor(input.cursor) : undefined
   const rows = await listGroupMembers(ctx.db, group.id, { limit: input.limit + 1, ...(after !== undefined ? { after } : {}) })
   const page = rows.slice(0, input.limit)

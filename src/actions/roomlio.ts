@@ -15,7 +15,7 @@ import {
   type SenderInfo,
 } from '../store/repos/rooms.js'
 import { microsToIso, parseDateParam } from '../time.js'
-import { createGroup, type GroupActor } from './groups.js'
+import { createGroup, type ApiOrProvisioningActor } from './groups.js'
 import { blocksToText, itemUrl } from './message-text.js'
 
 /**
@@ -209,7 +209,7 @@ export interface CreateRoomInput {
    * Who creates the room: an app (RoomCreate), which becomes the room's first admin, or the
    * organization's administration (admin API, CLI; `by` = the administrator's address).
    */
-  actor: GroupActor
+  actor: ApiOrProvisioningActor
 }
 
 function isUniqueViolation(err: unknown): boolean {

@@ -47,10 +47,10 @@ export const PASSWORD_MAX = 256
 /**
  * Sets (or replaces) a user's sign-in password, and ends every other session of theirs in the
  * same transaction (closing their realtime sockets): a changed or reset password locks out
- * whoever signed in with the old one. `keepSessionToken` is the session that made the change, if
+ * whoever signed in with the old one. `keepSessionId` is the session that made the change, if
  * any; it stays signed in.
  */
-export async function setPassword(ctx: Context, orgId: string, userId: string, password: string, opts: { keepSessionToken?: string } = {}): Promise<void> {
+export async function setPassword(ctx: Context, orgId: string, userId: string, password: string, opts: { keepSessionId?: string } = {}): Promise<void> {
   if (password.length < PASSWORD_MIN || password.length > PASSWORD_MAX) {
     fail('invalid_request', `password: must be ${PASSWORD_MIN} to ${PASSWORD_MAX} characters`)
   }
@@ -58,18 +58,20 @@ export async function setPassword(ctx: Context, orgId: string, userId: string, p
   await ctx.db.transaction().execute(async (tx) => {
     const now = nowMicros()
     await setPasswordHash(tx, orgId, userId, hash, now)
-    await endUserSessions(tx, orgId, userId, opts.keepSessionToken ? digest(opts.keepSessionToken) : null, now)
+    await endUserSessions(tx, orgId, userId, opts.keepSessionId ?? null, now)
   })
 }
 
 /**
  * A signed-in person changes their own password: the current one must match. Every other session
- * of theirs ends; the one that made the change (`sessionToken`) stays signed in.
+ * of theirs ends; the session that made the change stays signed in.
  */
-export async function changeOwnPassword(ctx: Context, user: User, input: { currentPassword: string; newPassword: string }, sessionToken: string): Promise<void> {
+export async function changeOwnPassword(ctx: Context, principal: Principal & { model: 'personal' }, input: { currentPassword: string; newPassword: string }): Promise<void> {
+  const { user } = principal
   const stored = await findPasswordHash(ctx.db, user.orgId, user.id)
   if (!stored || !(await hashGate(ctx).run(() => verifyPassword(input.currentPassword, stored)))) fail('forbidden', 'currentPassword: does not match your password')
-  await setPassword(ctx, user.orgId, user.id, input.newPassword, { keepSessionToken: sessionToken })
+  const keepSessionId = sessionIdOf(principal.credential)
+  await setPassword(ctx, user.orgId, user.id, input.newPassword, keepSessionId === undefined ? {} : { keepSessionId })
 }
 
 /**
@@ -188,6 +190,13 @@ export async function signOut(ctx: Context, sessionToken: string): Promise<void>
   await deleteSession(ctx.db, digest(sessionToken))
 }
 
+/** The stored id of the browser session a credential stands for, if it is one. */
+export function sessionIdOf(credential: Credential): string | undefined {
+  return credential.kind === 'session' ? credential.id.slice(SESSION_CREDENTIAL_PREFIX.length) : undefined
+}
+
+const SESSION_CREDENTIAL_PREFIX = 'session:'
+
 /**
  * The signed-in user of a session cookie, as a personal principal without scopes (sessions reach
  * the admin API and the account pages, never the v0 API). Undefined when unknown or expired.
@@ -200,7 +209,7 @@ export async function resolveSession(ctx: Context, sessionToken: string): Promis
   const user = await findUser(ctx.db, session.orgId, session.userId)
   if (!user || !user.active) return undefined
   const credential: Credential = {
-    id: `session:${id}`,
+    id: `${SESSION_CREDENTIAL_PREFIX}${id}`,
     orgId: session.orgId,
     kind: 'session',
     appId: null,

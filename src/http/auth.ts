@@ -155,6 +155,13 @@ export const authPlugin = fp(async (app: FastifyInstance, opts: { ctx: Context; 
   })
 })
 
+/** The signed-in person calling a route that admits only people (`models: ['personal']`). */
+export function personalOf(request: FastifyRequest): Principal & { model: 'personal' } {
+  const p = principalOf(request)
+  if (p.model !== 'personal') throw new Error(`route ${request.routeOptions.url} admits only people but was called by ${p.address}`)
+  return p
+}
+
 /** The authenticated caller of a route that declared `config.auth`. */
 export function principalOf(request: FastifyRequest): Principal {
   if (!request.principal) throw new Error(`route ${request.routeOptions.url} used principalOf without config.auth`)

@@ -4,7 +4,7 @@ import { Type } from 'typebox'
 import { createPat, listPersonalAccess, revokePersonalAccess } from '../../actions/pats.js'
 import { changeOwnPassword, PASSWORD_MAX } from '../../actions/sessions.js'
 import type { Context } from '../../context.js'
-import { ACCOUNT, principalOf, SESSION_COOKIE } from '../../http/auth.js'
+import { ACCOUNT, personalOf } from '../../http/auth.js'
 import { errorResponses } from '../../http/schemas.js'
 
 /** One personal access token or personal OAuth grant. */
@@ -45,8 +45,7 @@ export async function accountRoutes(app: FastifyInstance, opts: { ctx: Context }
       config: { auth: ACCOUNT },
     },
     async (request, reply) => {
-      const p = principalOf(request)
-      if (p.model !== 'personal') throw new Error('account routes are personal')
+      const p = personalOf(request)
       return { user: { id: p.address, name: p.user.name, email: p.user.email, isAdmin: p.user.isAdmin }, csrfToken: reply.generateCsrf() }
     },
   )
@@ -55,8 +54,7 @@ export async function accountRoutes(app: FastifyInstance, opts: { ctx: Context }
     '/pats.list',
     { schema: { hide: true, response: { 200: Type.Object({ tokens: Type.Array(PersonalAccessItem) }), ...errorResponses(401, 403) } }, config: { auth: ACCOUNT } },
     async (request) => {
-      const p = principalOf(request)
-      if (p.model !== 'personal') throw new Error('account routes are personal')
+      const p = personalOf(request)
       return { tokens: await listPersonalAccess(ctx, p.orgId, { userId: p.user.id }) }
     },
   )
@@ -78,8 +76,7 @@ export async function accountRoutes(app: FastifyInstance, opts: { ctx: Context }
       config: { auth: ACCOUNT },
     },
     async (request) => {
-      const p = principalOf(request)
-      if (p.model !== 'personal') throw new Error('account routes are personal')
+      const p = personalOf(request)
       return createPat(ctx, p.user, { name: request.body.name ?? null, scopes: request.body.scopes })
     },
   )
@@ -98,9 +95,8 @@ export async function accountRoutes(app: FastifyInstance, opts: { ctx: Context }
       config: { auth: ACCOUNT },
     },
     async (request) => {
-      const p = principalOf(request)
-      if (p.model !== 'personal') throw new Error('account routes are personal')
-      await changeOwnPassword(ctx, p.user, request.body, request.cookies[SESSION_COOKIE] ?? '')
+      const p = personalOf(request)
+      await changeOwnPassword(ctx, p, request.body)
       return {}
     },
   )
@@ -109,8 +105,7 @@ export async function accountRoutes(app: FastifyInstance, opts: { ctx: Context }
     '/pats.revoke',
     { schema: { hide: true, body: IdBody, response: { 200: PersonalAccessItem, ...errorResponses(400, 401, 403, 404) } }, config: { auth: ACCOUNT } },
     async (request) => {
-      const p = principalOf(request)
-      if (p.model !== 'personal') throw new Error('account routes are personal')
+      const p = personalOf(request)
       return revokePersonalAccess(ctx, { orgId: p.orgId, userId: p.user.id }, request.body.id, { ownOnly: true })
     },
   )

@@ -1,6 +1,6 @@
 import { Type } from 'typebox'
 import { decidePersonalAccess, listPersonalAccess, revokePersonalAccess } from '../../actions/pats.js'
-import { ADMIN_READ, ADMIN_WRITE, principalOf } from '../../http/auth.js'
+import { ADMIN_READ, ADMIN_WRITE, personalOf, principalOf } from '../../http/auth.js'
 import { errorResponses } from '../../http/schemas.js'
 import { PersonalAccessItem } from '../account/index.js'
 import type { AdminApp } from './index.js'
@@ -10,9 +10,8 @@ const IdBody = Type.Object({ id: Type.String({ minLength: 1, maxLength: 64 }) },
 
 /** Personal access tokens and personal OAuth installs of the organization: list, approve, reject, revoke. */
 export default async function patRoutes(app: AdminApp): Promise<void> {
-  const admin = (request: Parameters<typeof principalOf>[0]) => {
-    const p = principalOf(request)
-    if (p.model !== 'personal') throw new Error('admin routes are personal')
+  const admin = (request: Parameters<typeof personalOf>[0]) => {
+    const p = personalOf(request)
     return { orgId: p.orgId, userId: p.user.id }
   }
 

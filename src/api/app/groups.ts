@@ -1,10 +1,9 @@
-import type { FastifyInstance } from 'fastify'
+import type { FastifyInstance, FastifyRequest } from 'fastify'
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
 import { Type } from 'typebox'
 import { addGroupMembers, GROUP_LIST_MAX, groupMembersPanel, removeGroupMembers, type PersonActor } from '../../actions/groups.js'
 import type { Context } from '../../context.js'
-import type { Principal } from '../../domain.js'
-import { ACCOUNT, principalOf } from '../../http/auth.js'
+import { ACCOUNT, personalOf, principalOf } from '../../http/auth.js'
 import { errorResponses, TaggedUUID } from '../../http/schemas.js'
 
 /**
@@ -33,8 +32,8 @@ const Change = Type.Object(
   { additionalProperties: false },
 )
 
-function person(p: Principal): PersonActor {
-  if (p.model !== 'personal') throw new Error('/app routes act for a signed-in person')
+function personOf(request: FastifyRequest): PersonActor {
+  const p = personalOf(request)
   return { kind: 'person', address: p.address, orgAdmin: p.user.isAdmin }
 }
 
@@ -48,29 +47,23 @@ export async function appGroupRoutes(app: FastifyInstance, opts: { ctx: Context 
       schema: { hide: true, querystring: Type.Object({ group: TaggedUUID }), response: { 200: Panel, ...errorResponses(400, 401, 403, 404) } },
       config: { auth: ACCOUNT },
     },
-    async (request) => {
-      const p = principalOf(request)
-      return groupMembersPanel(ctx, p.orgId, person(p), request.query.group)
-    },
+    async (request) => groupMembersPanel(ctx, principalOf(request).orgId, personOf(request), request.query.group),
   )
 
-  typed.post(
-    '/group.add',
-    { schema: { hide: true, body: Change, response: { 200: Panel, ...errorResponses(400, 401, 403, 404) } }, config: { auth: ACCOUNT } },
-    async (request) => {
-      const p = principalOf(request)
-      await addGroupMembers(ctx, p.orgId, person(p), request.body)
-      return groupMembersPanel(ctx, p.orgId, person(p), request.body.group)
-    },
-  )
-
-  typed.post(
-    '/group.remove',
-    { schema: { hide: true, body: Change, response: { 200: Panel, ...errorResponses(400, 401, 403, 404) } }, config: { auth: ACCOUNT } },
-    async (request) => {
-      const p = principalOf(request)
-      await removeGroupMembers(ctx, p.orgId, person(p), request.body)
-      return groupMembersPanel(ctx, p.orgId, person(p), request.body.group)
-    },
-  )
+  // Adding and removing answer with the panel as it now stands.
+  for (const [url, change] of [
+    ['/group.add', addGroupMembers],
+    ['/group.remove', removeGroupMembers],
+  ] as const) {
+    typed.post(
+      url,
+      { schema: { hide: true, body: Change, response: { 200: Panel, ...errorResponses(400, 401, 403, 404) } }, config: { auth: ACCOUNT } },
+      async (request) => {
+        const { orgId } = principalOf(request)
+        const actor = personOf(request)
+        await change(ctx, orgId, actor, request.body)
+        return groupMembersPanel(ctx, orgId, actor, request.body.group)
+      },
+    )
+  }
 }

@@ -2,6 +2,7 @@ import type { FastifyInstance, FastifyRequest } from 'fastify'
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
 import websocket from '@fastify/websocket'
 import { Type } from 'typebox'
+import { sessionIdOf } from '../../actions/sessions.js'
 import { enterRoom, leaveRoom, markConnected, officeInfo, ownPresence, setCheckIn, setPresence } from '../../actions/office.js'
 import { validateDryRun } from '../../actions/blockkit-dry-run.js'
 import { typingAudience } from '../../actions/inbox.js'
@@ -9,10 +10,9 @@ import { appChatRoutes } from './chat.js'
 import { appGroupRoutes } from './groups.js'
 import type { Context } from '../../context.js'
 import { fail } from '../../errors.js'
-import type { Principal } from '../../domain.js'
 import { RealtimeHub } from '../../events/realtime.js'
 import { openConnectionRegistry } from '../../events/connections.js'
-import { ACCOUNT, ORG_AND_PERSONAL, principalOf } from '../../http/auth.js'
+import { ACCOUNT, ORG_AND_PERSONAL, personalOf, principalOf } from '../../http/auth.js'
 import { errorResponses } from '../../http/schemas.js'
 import { organizationOf } from '../../actions/tokens.js'
 
@@ -79,11 +79,6 @@ const DryRunResult = Type.Object({
   errors: Type.Array(Type.Object({ pointer: Type.String({ description: 'JSON pointer into the body' }), message: Type.String() })),
 })
 
-function personal(p: Principal): Extract<Principal, { model: 'personal' }> {
-  if (p.model !== 'personal') throw new Error('/app routes act for a signed-in person')
-  return p
-}
-
 /** Same-origin check for the WebSocket handshake (cookies alone do not prove where a page came from). */
 function sameOrigin(request: FastifyRequest, publicUrl: string): boolean {
   const origin = request.headers.origin
@@ -127,7 +122,7 @@ export async function appRoutes(app: FastifyInstance, opts: { ctx: Context }): P
     '/session',
     { schema: { hide: true, response: { 200: SessionSchema, ...errorResponses(401, 403) } }, config: { auth: ACCOUNT } },
     async (request, reply) => {
-      const p = personal(principalOf(request))
+      const p = personalOf(request)
       const [org, presence] = await Promise.all([organizationOf(ctx, p), ownPresence(ctx, p)])
       return {
         user: {
@@ -218,7 +213,7 @@ export async function appRoutes(app: FastifyInstance, opts: { ctx: Context }): P
     // A plain GET (no Upgrade) is answered like any missing page: JSON 404.
     handler: async () => fail('not_found', 'GET /app/realtime is a WebSocket: connect with an Upgrade request.'),
     wsHandler: (socket, request) => {
-      const p = personal(principalOf(request))
+      const p = personalOf(request)
       if (!sameOrigin(request, ctx.config.publicUrl)) {
         socket.close(1008, 'origin')
         return
@@ -255,7 +250,7 @@ export async function appRoutes(app: FastifyInstance, opts: { ctx: Context }): P
         const unregister = await hub.add({
           orgId: p.orgId,
           address: p.address,
-          sessionId: p.credential.id.replace(/^session:/, ''),
+          sessionId: sessionIdOf(p.credential),
           send: (frame) => {
             if (!closed && socket.readyState === socket.OPEN) socket.send(JSON.stringify(frame))
           },

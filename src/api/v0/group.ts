@@ -10,7 +10,7 @@ import {
   listMembersOfGroup,
   removeGroupMembers,
   renameGroup,
-  type GroupActor,
+  type ApiOrProvisioningActor,
 } from '../../actions/groups.js'
 import type { Principal } from '../../domain.js'
 import { ORG_ONLY, principalOf } from '../../http/auth.js'
@@ -20,7 +20,7 @@ import type { V0App } from './index.js'
 const WRITE = { auth: { scopes: [['group:write']], models: ORG_ONLY } }
 const READ = { auth: { scopes: [['groups:read']], models: ORG_ONLY } }
 
-const actorOf = (principal: Principal): GroupActor => ({ kind: 'app', address: principal.address })
+const actorOf = (principal: Principal): ApiOrProvisioningActor => ({ kind: 'app', address: principal.address })
 
 const Name = Type.String({ minLength: 1, maxLength: GROUP_NAME_MAX, description: `Group name, 1 to ${GROUP_NAME_MAX} characters` })
 const Ids = (description: string) => Type.Array(TaggedUUID, { maxItems: GROUP_LIST_MAX, description })
