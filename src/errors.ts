@@ -17,7 +17,7 @@ export const errorCatalogue = {
   payload_too_large: { status: 413, message: 'Request body exceeds the maximum allowed size.' },
   quota_exceeded: { status: 413, message: 'The upload would exceed a storage quota.' },
   unsupported_media_type: { status: 415, message: 'Unsupported media type.' },
-  rate_limited: { status: 429, message: 'Too many requests.' },
+  ratelimited: { status: 429, message: 'Too many requests.' },
   internal: { status: 500, message: 'An internal error occurred.' },
   unavailable: { status: 503, message: 'The service is not ready.' },
 } as const satisfies Record<string, { status: number; message: string }>

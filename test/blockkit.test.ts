@@ -97,7 +97,7 @@ describe('Block Kit through chat.post', () => {
     const over = spread(8001)
     expect(Buffer.byteLength(JSON.stringify(over))).toBe(8001)
     const res = await post({ chat: group, blocks: over })
-    expect(res.statusCode).toBe(400)
+    expect(res.statusCode).toBe(413)
     expect(res.json().error).toBe('blocks: must be at most 8000 bytes as JSON (got 8001)')
   })
 

@@ -1,5 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
-import { MAX_MESSAGE_ITEMS, MAX_TEXT_LENGTH, POLL_LIMITS } from '../src/actions/messages.js'
+import { MAX_MESSAGE_ITEMS, MAX_TEXT_BYTES, POLL_LIMITS } from '../src/actions/messages.js'
 import { MAX_MULTI_DM_ADDRESSES } from '../src/actions/chats.js'
 import { componentErrors, contractErrors } from './contract.js'
 import { TestEnv, type ClientFixture } from './helpers.js'
@@ -166,11 +166,16 @@ describe('chat.post', () => {
       expect((await post({ chat, text: '   ' })).statusCode).toBe(400)
     })
 
-    it(`takes text up to ${MAX_TEXT_LENGTH} characters; longer is 413`, async () => {
-      expect((await post({ chat, text: 'x'.repeat(MAX_TEXT_LENGTH) })).statusCode).toBe(200)
-      const res = await post({ chat, text: 'x'.repeat(MAX_TEXT_LENGTH + 1) })
+    it(`takes text up to ${MAX_TEXT_BYTES} bytes of UTF-8; longer is 413 and nothing is stored`, async () => {
+      // 'é' is two bytes: 4,000 of them are exactly at the limit, one more byte is over it.
+      const exact = 'é'.repeat(MAX_TEXT_BYTES / 2)
+      const ok = await post({ chat, text: exact, sync: true })
+      expect(ok.statusCode).toBe(200)
+      const res = await post({ chat, text: `${exact}x` })
       expect(res.statusCode).toBe(413)
-      expect(res.json().error).toMatch(/^text: must be at most 40000 characters/)
+      expect(res.json()).toEqual({ error: 'text: must be at most 8000 bytes as UTF-8 (got 8001)', code: 'payload_too_large' })
+      const stored = await env.db.selectFrom('messages').select('text').execute()
+      expect(stored.map((m) => m.text)).toEqual([exact])
     })
 
     it('stores markdown:false and returns the text as written', async () => {

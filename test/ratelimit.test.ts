@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto'
-import { afterEach, describe, expect, it } from 'vitest'
+import { afterEach, describe, expect, it, vi } from 'vitest'
 import { buildApp } from '../src/app.js'
 import { TestEnv } from './helpers.js'
 
@@ -39,7 +39,8 @@ describe('rate limits', () => {
     }
     const res = await env.get('/v0/token.info', { token: apiKey })
     expect(res.statusCode).toBe(429)
-    expect(res.json()).toMatchObject({ error: expect.stringContaining('retry after 5 seconds') })
+    // `ratelimited` is the code Roam's clients branch on.
+    expect(res.json()).toEqual({ error: 'Too many requests: retry after 5 seconds.', code: 'ratelimited' })
     expect(res.headers['retry-after']).toBe('5')
     expect(res.headers['ratelimit-remaining']).toBe('0')
   })
@@ -47,14 +48,22 @@ describe('rate limits', () => {
   it('refills continuously: a spent bucket earns one token per interval, not a whole window', async () => {
     const env = await limited({ burst: 3, perSecond: 5 })
     const { apiKey } = await env.apiClient()
-    for (let i = 0; i < 3; i++) await env.get('/v0/token.info', { token: apiKey })
-    const refused = await env.get('/v0/token.info', { token: apiKey })
-    expect(refused.statusCode).toBe(429)
-    expect(refused.headers['retry-after']).toBe('1')
-    await new Promise((r) => setTimeout(r, 250))
-    const refilled = await env.get('/v0/token.info', { token: apiKey })
-    expect(refilled.statusCode).toBe(200)
-    expect(refilled.headers['ratelimit-remaining']).toBe('0')
+    // The in-memory limiter reads Date.now(): hold the clock still so a slow machine cannot refill
+    // the bucket between the requests, then move it by a little more than one interval (200 ms).
+    vi.useFakeTimers({ toFake: ['Date'], now: Date.now() })
+    try {
+      for (let i = 0; i < 3; i++) expect((await env.get('/v0/token.info', { token: apiKey })).statusCode).toBe(200)
+      const refused = await env.get('/v0/token.info', { token: apiKey })
+      expect(refused.statusCode).toBe(429)
+      expect(refused.headers['retry-after']).toBe('1')
+      vi.setSystemTime(Date.now() + 250)
+      const refilled = await env.get('/v0/token.info', { token: apiKey })
+      expect(refilled.statusCode).toBe(200)
+      expect(refilled.headers['ratelimit-remaining']).toBe('0')
+      expect((await env.get('/v0/token.info', { token: apiKey })).statusCode).toBe(429)
+    } finally {
+      vi.useRealTimers()
+    }
   })
 
   it('the default policy is a burst of 10 refilled at one request per second', async () => {

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto'
 import { requireChatRead, requireChatWrite, requireGroupSend, requireInteractivityUrl, requireMessageSender } from '../access.js'
-import { colorError, validateBlocks } from '../blockkit/index.js'
+import { BLOCK_LIMITS, colorError, validateBlocks } from '../blockkit/index.js'
 import type { Context } from '../context.js'
 import type { Item, Message, MessageContentType, MessagePersona, Poll, Principal } from '../domain.js'
 import { fail } from '../errors.js'
@@ -32,7 +32,8 @@ import { resolveExistingChat, resolvePostTarget, type ResolvedChat } from './cha
 import { presentItem, type ChatItemView } from './items.js'
 
 /** Longest `text`, in characters; longer is 413 (Roam: "message content exceeds the maximum allowed size"). */
-export const MAX_TEXT_LENGTH = 40_000
+/** Largest message text, in UTF-8 bytes (Roam's message cap; v0 and v1 alike). */
+export const MAX_TEXT_BYTES = 8000
 /** Most items one message may attach. */
 export const MAX_MESSAGE_ITEMS = 10
 export const POLL_LIMITS = { question: 256, option: 128, minOptions: 2, maxOptions: 20 } as const
@@ -173,6 +174,9 @@ function validateContent(principal: Principal, input: ContentInput, allowPoll: b
   if (input.color !== undefined && input.blocks === undefined) fail('invalid_request', 'color: is only used with blocks')
 
   if (input.blocks !== undefined) {
+    // Oversized content is 413 like oversized text; every other Block Kit problem is 400.
+    const bytes = Buffer.byteLength(JSON.stringify(input.blocks), 'utf8')
+    if (bytes > BLOCK_LIMITS.bytes) fail('payload_too_large', `blocks: must be at most ${BLOCK_LIMITS.bytes} bytes as JSON (got ${bytes})`)
     const result = validateBlocks(input.blocks)
     if (input.color !== undefined) {
       const error = colorError(input.color)
@@ -210,7 +214,10 @@ function validateContent(principal: Principal, input: ContentInput, allowPoll: b
 
   const text = input.text ?? null
   const itemIds = [...new Set(input.items ?? [])]
-  if (text !== null && text.length > MAX_TEXT_LENGTH) fail('payload_too_large', `text: must be at most ${MAX_TEXT_LENGTH} characters`)
+  if (text !== null) {
+    const bytes = Buffer.byteLength(text, 'utf8')
+    if (bytes > MAX_TEXT_BYTES) fail('payload_too_large', `text: must be at most ${MAX_TEXT_BYTES} bytes as UTF-8 (got ${bytes})`)
+  }
   if (itemIds.length > MAX_MESSAGE_ITEMS) fail('invalid_request', `items: a message may attach at most ${MAX_MESSAGE_ITEMS} items`)
   if ((text === null || text.trim() === '') && itemIds.length === 0) fail('invalid_request', 'text: must not be empty (or attach items)')
   return { contentType: 'text', text, markdown: input.markdown ?? true, blocks: null, color: null, poll: null, itemIds }

@@ -15,7 +15,7 @@ const codeForStatus: Record<number, ErrorCode> = {
   409: 'conflict',
   413: 'payload_too_large',
   415: 'unsupported_media_type',
-  429: 'rate_limited',
+  429: 'ratelimited',
 }
 
 /** Answers an error in one API's error shape. */

@@ -183,7 +183,7 @@ export function rateLimitHeaders(o: RateLimitOutcome): Record<string, string> {
 /** Throws 429 with `Retry-After` when the outcome is a refusal. */
 export function enforce(o: RateLimitOutcome): void {
   if (o.allowed) return
-  fail('rate_limited', `Too many requests: retry after ${o.retryAfterSeconds} seconds.`, {
+  fail('ratelimited', `Too many requests: retry after ${o.retryAfterSeconds} seconds.`, {
     ...rateLimitHeaders(o),
     'retry-after': String(o.retryAfterSeconds),
   })

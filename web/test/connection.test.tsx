@@ -96,7 +96,7 @@ describe('API requests from the web client', () => {
   })
 
   it('gives up on a write the server keeps refusing, with the server\'s error', async () => {
-    const fetch = vi.fn(async () => json(429, { error: 'Too many requests: retry after 1 seconds.', code: 'rate_limited' }, { 'retry-after': '0' }))
+    const fetch = vi.fn(async () => json(429, { error: 'Too many requests: retry after 1 seconds.', code: 'ratelimited' }, { 'retry-after': '0' }))
     vi.stubGlobal('fetch', fetch)
     const err = (await post('/app/presence.set', { presence: 'online' }).catch((e: unknown) => e)) as ApiError
     expect(err.status).toBe(429)

@@ -41,7 +41,7 @@ const roomlioCodes: Partial<Record<ErrorCode, string>> = {
   conflict: 'already_exists',
   payload_too_large: 'malformed',
   unsupported_media_type: 'malformed',
-  rate_limited: 'resource_exhausted',
+  ratelimited: 'resource_exhausted',
   internal: 'internal',
   unavailable: 'unavailable',
 }
