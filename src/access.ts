@@ -86,11 +86,6 @@ export function appMayHoldScope(scope: string): boolean {
   return !isAdminScope(scope)
 }
 
-/** Account pages and personal-token management: a signed-in person, not a token. */
-export function requireSignedIn(principal: Principal | undefined): asserts principal is Principal & { model: 'personal' } {
-  if (!principal || principal.model !== 'personal' || principal.credential.kind !== 'session') fail('not_authed', 'Sign in first.')
-}
-
 /**
  * The web client acts for the signed-in person on the v0 methods that accept personal tokens: a
  * session there counts as a personal token of that user holding every scope except the

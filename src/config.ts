@@ -425,11 +425,3 @@ function llmConfig(env: Env): LlmConfig | undefined {
   }
 }
 
-/** Names and descriptions of every variable, for `atrium config` and the README. */
-export function describeEnv(): Array<{ name: string; default: unknown; description: string }> {
-  return Object.entries(EnvSchema.properties).map(([name, schema]) => ({
-    name,
-    default: (schema as { default?: unknown }).default,
-    description: (schema as { description?: string }).description ?? '',
-  }))
-}

@@ -43,6 +43,11 @@ export async function bootstrap(ctx: Context, opts: { orgName?: string; adminEma
   })
 }
 
+/** The organization this server hosts, or undefined before the first start created it. */
+export async function hostedOrganization(ctx: Context): Promise<Organization | undefined> {
+  return findFirstOrganization(ctx.db)
+}
+
 /** The organization this server hosts; fails if the database was never bootstrapped. */
 export async function requireOrganization(ctx: Context): Promise<Organization> {
   const org = await findFirstOrganization(ctx.db)

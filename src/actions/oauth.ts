@@ -207,23 +207,6 @@ function storageModel(ctx: Context, opts: { authenticateClient: boolean }) {
       return { ...token, client, user: { ...user, grantId } }
     },
 
-    async getAccessToken(accessToken: string) {
-      const presented = parseSecret(accessToken)
-      if (!presented || presented.prefix !== 'rmo-') return false
-      const found = await findCredentialByLookup(ctx.db, presented.lookup)
-      if (!found || !secretMatches(presented.secret, found.secretHash) || found.credential.status !== 'active') return false
-      const client = found.credential.appId ? await clientOfApp(ctx.db, found.credential.appId) : undefined
-      if (!client) return false
-      const c = found.credential
-      return {
-        accessToken,
-        ...(c.expiresAt !== null ? { accessTokenExpiresAt: toDate(c.expiresAt) } : {}),
-        scope: c.scopes,
-        client,
-        user: { orgId: c.orgId, userId: c.userId ?? '', model: c.model, grantId: c.grantId ?? undefined },
-      }
-    },
-
     async getRefreshToken(refreshToken: string) {
       const presented = parseSecret(refreshToken)
       if (!presented || presented.prefix !== 'rmr-') return false

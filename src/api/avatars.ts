@@ -2,7 +2,7 @@ import type { FastifyInstance } from 'fastify'
 import { Type } from 'typebox'
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
 import type { Context } from '../context.js'
-import { findFirstOrganization } from '../store/repos/organizations.js'
+import { hostedOrganization } from '../actions/bootstrap.js'
 
 const palette = ['#5B3FD9', '#0F766E', '#B45309', '#BE123C', '#1D4ED8', '#4D7C0F']
 
@@ -31,7 +31,7 @@ export async function avatarRoutes(app: FastifyInstance, opts: { ctx: Context })
     '/avatars/org/:kind',
     { schema: { hide: true, params: Type.Object({ kind: Type.Union([Type.Literal('image.svg'), Type.Literal('icon.svg')]) }) } },
     async (_request, reply) => {
-      const org = await findFirstOrganization(opts.ctx.db)
+      const org = await hostedOrganization(opts.ctx)
       return reply.type('image/svg+xml').header('cache-control', 'public, max-age=3600').send(avatarSvg(org?.name ?? 'Atrium'))
     },
   )

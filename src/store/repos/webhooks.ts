@@ -508,12 +508,6 @@ export async function attemptsOf(db: Executor, deliveryIds: string[]): Promise<M
   return out
 }
 
-/** For tests and diagnostics: deliveries of one event. */
-export async function deliveriesOfEvent(db: Executor, eventId: string): Promise<WebhookDelivery[]> {
-  const rows = await db.selectFrom('webhook_deliveries').selectAll().where('event_id', '=', eventId).execute()
-  return rows.map(toDelivery)
-}
-
 /** The app's Standard Webhooks signing secret. */
 export async function appSigningSecret(db: Executor, appId: string): Promise<string | null> {
   const row = await db.selectFrom('apps').select('signing_secret').where('id', '=', appId).executeTakeFirst()
