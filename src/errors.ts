@@ -7,6 +7,8 @@ export const errorCatalogue = {
   invalid_request: { status: 400, message: 'The request is invalid.' },
   invalid_auth: { status: 401, message: 'Presented invalid authentication credentials.' },
   not_authed: { status: 401, message: 'Missing Authorization: Bearer <token> header.' },
+  // Permanent: the token was revoked, or its app deleted, or its owner deactivated. Clients stop retrying.
+  token_revoked: { status: 401, message: 'This token has been revoked.' },
   missing_scope: { status: 403, message: 'The token lacks a scope this method needs.' },
   access_mode_not_supported: { status: 403, message: 'access_mode_not_supported' },
   forbidden: { status: 403, message: 'You do not have access to this resource.' },

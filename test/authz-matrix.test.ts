@@ -379,6 +379,75 @@ const ROWS: Row[] = [
   // Roam HQ API v1
   { method: 'GET', path: '/v1/groups.list', access: { kind: 'v0', scopes: [['groups:read']], models: ORG } },
   { method: 'POST', path: '/v1/messageevent.export', access: { kind: 'v0', scopes: [['admin:compliance:read']], models: ORG }, request: () => ({ body: { date: '2026-01-05' } }) },
+  // Roam's current /v1 chat methods: v0's rules, chatId for chat (tagged ids accepted), personal tokens on every one.
+  {
+    method: 'POST',
+    path: '/v1/chat.post',
+    access: { kind: 'v0', scopes: SEND, models: BOTH },
+    // The web client's session reaches v0 only; /v1 is for tokens.
+    expect: { session: 401 },
+    request: (fx) => ({ body: { chatId: fx.shared.address, text: 'matrix', sync: true } }),
+    resources: {
+      publicGroup: { request: (fx) => ({ body: { chatId: fx.publicGroup, text: 'x' } }), expect: { apiKey: 403, orgOAuth: 403, pat: 403, personalOAuth: 403, adminPat: 403 } },
+      privateGroup: { request: (fx) => ({ body: { chatId: fx.privateGroup, text: 'x' } }), expect: { apiKey: 403, orgOAuth: 403, pat: 403, personalOAuth: 403, adminPat: 403 } },
+      otherDm: { request: (fx) => ({ body: { chatId: fx.otherDm, text: 'x' } }), expect: { apiKey: 403, orgOAuth: 403, pat: 403, personalOAuth: 403, adminPat: 403 } },
+    },
+  },
+  {
+    method: 'GET',
+    path: '/v1/chat.history',
+    access: { kind: 'v0', scopes: [['chat:history']], models: BOTH },
+    // The web client's session reaches v0 only; /v1 is for tokens.
+    expect: { session: 401 },
+    request: (fx) => ({ query: { chatId: fx.shared.address } }),
+    resources: {
+      publicGroup: { request: (fx) => ({ query: { chatId: fx.publicGroup } }), expect: { apiKey: 200, orgOAuth: 200, pat: 403, personalOAuth: 403, adminPat: 403 } },
+      privateGroup: { request: (fx) => ({ query: { chatId: fx.privateGroup } }), expect: { apiKey: 403, orgOAuth: 403, pat: 403, personalOAuth: 403, adminPat: 403 } },
+      otherDm: { request: (fx) => ({ query: { chatId: fx.otherDm } }), expect: { apiKey: 403, orgOAuth: 403, pat: 403, personalOAuth: 403, adminPat: 403 } },
+    },
+  },
+  {
+    method: 'POST',
+    path: '/v1/chat.typing',
+    access: { kind: 'v0', scopes: SEND, models: BOTH },
+    // The web client's session reaches v0 only; /v1 is for tokens.
+    expect: { session: 401 },
+    request: (fx) => ({ body: { chatId: fx.shared.address } }),
+    resources: {
+      privateGroup: { request: (fx) => ({ body: { chatId: fx.privateGroup } }), expect: { apiKey: 403, orgOAuth: 403, pat: 403, personalOAuth: 403 } },
+      otherDm: { request: (fx) => ({ body: { chatId: fx.otherDm } }), expect: { apiKey: 403, orgOAuth: 403, pat: 403, personalOAuth: 403 } },
+    },
+  },
+  {
+    method: 'POST',
+    path: '/v1/chat.update',
+    access: { kind: 'v0', scopes: SEND, models: BOTH },
+    // The web client's session reaches v0 only; /v1 is for tokens.
+    expect: { session: 401 },
+    request: async (fx, kind) => ({ body: { chatId: fx.shared.address, timestamp: await messageOf(fx, kind), text: 'edited' } }),
+    resources: {
+      privateGroup: { request: (fx) => ({ body: { chatId: fx.privateGroup, timestamp: 1, text: 'x' } }), expect: { apiKey: 403, orgOAuth: 403, pat: 403, personalOAuth: 403 } },
+      otherDm: { request: (fx) => ({ body: { chatId: fx.otherDm, timestamp: 1, text: 'x' } }), expect: { apiKey: 403, orgOAuth: 403, pat: 403, personalOAuth: 403 } },
+    },
+  },
+  {
+    method: 'POST',
+    path: '/v1/chat.delete',
+    access: { kind: 'v0', scopes: SEND, models: BOTH },
+    // The web client's session reaches v0 only; /v1 is for tokens.
+    expect: { session: 401 },
+    request: async (fx, kind) => ({ body: { chatId: fx.shared.address, timestamp: await messageOf(fx, kind) } }),
+    resources: {
+      privateGroup: { request: (fx) => ({ body: { chatId: fx.privateGroup, timestamp: 1 } }), expect: { apiKey: 403, orgOAuth: 403, pat: 403, personalOAuth: 403 } },
+      otherDm: { request: (fx) => ({ body: { chatId: fx.otherDm, timestamp: 1 } }), expect: { apiKey: 403, orgOAuth: 403, pat: 403, personalOAuth: 403 } },
+    },
+  },
+  {
+    method: 'POST',
+    path: '/v1/item.upload',
+    access: { kind: 'v0', scopes: [['item:write']], models: ORG },
+    request: () => ({ headers: { 'content-type': 'application/octet-stream', 'content-disposition': 'attachment; filename="notes.txt"' }, raw: Buffer.from('notes') }),
+  },
   { method: 'GET', path: '/v1/test', access: { kind: 'public', status: 200 } },
   // Atrium has no Magicast: the paths exist only to say so.
   { method: 'GET', path: '/v1/magicast.list', access: { kind: 'public', status: 404 } },

@@ -89,7 +89,7 @@ describe('bearer authentication', () => {
     await setCredentialStatus(env.db, cred.id, 'revoked', nowMicros())
     const res = await env.get('/v0/token.info', { token: client.apiKey })
     expect(res.statusCode).toBe(401)
-    expect(res.json().code).toBe('invalid_auth')
+    expect(res.json()).toEqual({ error: 'This token has been revoked.', code: 'token_revoked' })
   })
 
   it('401 once the app behind the key is deleted, on the very next request', async () => {
@@ -98,7 +98,7 @@ describe('bearer authentication', () => {
     await markAppDeleted(env.db, client.app.id, nowMicros())
     const res = await env.get('/v0/token.info', { token: client.apiKey })
     expect(res.statusCode).toBe(401)
-    expect(res.json()).toEqual({ error: 'The app behind this token no longer exists.', code: 'invalid_auth' })
+    expect(res.json()).toEqual({ error: 'The app behind this token no longer exists.', code: 'token_revoked' })
   })
 
   it('reads the organization afresh on every request', async () => {

@@ -422,6 +422,11 @@ async function postInTransaction(ctx: Context, tx: Executor, principal: Principa
 // ---------------------------------------------------------------------------------------------
 // chat.history
 
+/** The request field that named the chat, for error messages (default `chat`; v1 says `chatId`). */
+export interface ChatFieldOption {
+  chatField?: string
+}
+
 export interface HistoryInput {
   chat: string
   threadTimestamp?: number
@@ -444,7 +449,7 @@ export interface HistoryPage {
  * itself is not repeated). Deleted messages are left out. The cursor is the key of the last
  * message returned, so paging never skips or repeats a message while others are posted.
  */
-export async function chatHistory(ctx: Context, principal: Principal, input: HistoryInput): Promise<HistoryPage> {
+export async function chatHistory(ctx: Context, principal: Principal, input: HistoryInput, opts: ChatFieldOption = {}): Promise<HistoryPage> {
   const after = input.after === undefined ? undefined : parseDateParam(input.after)
   if (input.after !== undefined && after === undefined) fail('invalid_request', 'after: must be YYYY-MM-DD or an RFC 3339 date-time')
   const before = input.before === undefined ? undefined : parseDateParam(input.before)
@@ -454,7 +459,7 @@ export async function chatHistory(ctx: Context, principal: Principal, input: His
     if (!/^\d{1,16}$/.test(input.cursor)) fail('invalid_request', 'cursor: is not a cursor returned by chat.history')
     cursor = Number(input.cursor)
   }
-  const target = await resolveExistingChat(ctx.db, principal, input.chat)
+  const target = await resolveExistingChat(ctx.db, principal, input.chat, opts.chatField)
   requireChatRead(principal, target.facts)
   if (input.threadTimestamp !== undefined) {
     const parent = await findMessage(ctx.db, target.chat.id, input.threadTimestamp)
@@ -507,11 +512,11 @@ function refResult(target: ResolvedChat, message: Message): MessageRefResult {
 }
 
 /** `chat.update`: the sender replaces a message's text/items or blocks; records `chat.message.updated`. */
-export async function updateMessage(ctx: Context, principal: Principal, input: MessageRef & ContentInput): Promise<MessageRefResult> {
+export async function updateMessage(ctx: Context, principal: Principal, input: MessageRef & ContentInput, opts: ChatFieldOption = {}): Promise<MessageRefResult> {
   if (input.poll !== undefined) fail('invalid_request', 'poll: polls cannot be edited')
   const content = validateContent(principal, input, false)
   return ctx.db.transaction().execute(async (tx) => {
-    const target = await resolveExistingChat(tx, principal, input.chat)
+    const target = await resolveExistingChat(tx, principal, input.chat, opts.chatField)
     requireChatWrite(principal, target.facts)
     const existing = await ownMessage(tx, principal, input, target, false)
     if (existing.contentType === 'poll') fail('invalid_request', 'timestamp: polls cannot be edited')
@@ -533,9 +538,9 @@ export async function updateMessage(ctx: Context, principal: Principal, input: M
 }
 
 /** `chat.delete`: the sender deletes a message; deleting it again succeeds without a new event. */
-export async function deleteMessage(ctx: Context, principal: Principal, input: MessageRef): Promise<MessageRefResult> {
+export async function deleteMessage(ctx: Context, principal: Principal, input: MessageRef, opts: ChatFieldOption = {}): Promise<MessageRefResult> {
   return ctx.db.transaction().execute(async (tx) => {
-    const target = await resolveExistingChat(tx, principal, input.chat)
+    const target = await resolveExistingChat(tx, principal, input.chat, opts.chatField)
     requireChatWrite(principal, target.facts)
     const message = await ownMessage(tx, principal, input, target, true)
     const now = nowMicros()
@@ -557,8 +562,8 @@ export async function deleteMessage(ctx: Context, principal: Principal, input: M
 // chat.typing, reaction.add
 
 /** `chat.typing`: published on the realtime bus for clients that have the chat open; not stored. */
-export async function sendTyping(ctx: Context, principal: Principal, input: { chat: string; threadTimestamp?: number }): Promise<void> {
-  const target = await resolveExistingChat(ctx.db, principal, input.chat)
+export async function sendTyping(ctx: Context, principal: Principal, input: { chat: string; threadTimestamp?: number }, opts: ChatFieldOption = {}): Promise<void> {
+  const target = await resolveExistingChat(ctx.db, principal, input.chat, opts.chatField)
   requireChatWrite(principal, target.facts)
   if (!ctx.bus) throw new Error('no realtime event bus in this context')
   await ctx.bus.publish({

@@ -83,11 +83,12 @@ export function installErrorHandling(app: FastifyInstance): void {
   app.setNotFoundHandler((request: FastifyRequest, reply: FastifyReply) => {
     const path = request.url.split('?')[0] ?? '/'
     const allowed = METHODS.filter((m) => m !== request.method && routes.find(m, path) !== null)
+    const send = senderFor(request.server, path)
     if (allowed.length > 0) {
       reply.header('allow', allowed.join(', '))
-      return sendError(reply, new AppError('method_not_allowed'))
+      return send(reply, new AppError('method_not_allowed'))
     }
-    return sendError(reply, new AppError('not_found', `No such method: ${request.method} ${path}`))
+    return send(reply, new AppError('not_found', `No such method: ${request.method} ${path}`))
   })
 
   app.setErrorHandler((err: FastifyError | AppError, request, reply) => sendError(reply, toAppError(err, request)))
@@ -184,9 +185,13 @@ export function sendFrameworkError(err: FastifyError, request: FastifyRequest, r
         : undefined
   if (message === undefined) request.log.error({ err }, 'request refused by the router')
   const appError = message === undefined ? new AppError('internal') : new AppError('invalid_request', message)
-  const path = request.url.split('?')[0] ?? '/'
-  for (const [prefix, send] of request.server.errorSenders) if (path.startsWith(prefix)) return send(reply, appError)
-  return sendError(reply, appError)
+  return senderFor(request.server, request.url.split('?')[0] ?? '/')(reply, appError)
+}
+
+/** The error shape of the API a path belongs to (v0's `{"error", "code"}` unless one registered its own). */
+function senderFor(app: FastifyInstance, path: string): ErrorSender {
+  for (const [prefix, send] of app.errorSenders) if (path.startsWith(prefix)) return send
+  return sendError
 }
 
 /** The router's longest path parameter (find-my-way's maxParamLength). */

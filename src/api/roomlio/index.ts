@@ -32,6 +32,7 @@ import type { V0App } from '../v0/index.js'
 const roomlioCodes: Partial<Record<ErrorCode, string>> = {
   invalid_request: 'invalid_argument',
   invalid_auth: 'unauthenticated',
+  token_revoked: 'unauthenticated',
   not_authed: 'unauthenticated',
   missing_scope: 'permission_denied',
   access_mode_not_supported: 'permission_denied',

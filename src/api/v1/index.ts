@@ -5,16 +5,20 @@ import { Type } from 'typebox'
 import { exportMessageEvents } from '../../actions/export.js'
 import { listGroupsV1, listRecordingsV1, sendMessageV1, SENDER_ID_MAX } from '../../actions/v1.js'
 import type { Context } from '../../context.js'
-import { AppError } from '../../errors.js'
+import { fail } from '../../errors.js'
 import { ORG_ONLY, principalOf } from '../../http/auth.js'
-import { sendError } from '../../http/errors.js'
+import { sendV1Error, useV1Errors } from './errors.js'
 import { errorResponses } from '../../http/schemas.js'
 import { DateRangeQuery } from '../v0/meetingschemas.js'
 import type { V0App } from '../v0/index.js'
+import itemRoutes from '../v0/item.js'
+import { chatRoutesV1 } from './chat.js'
+import { apiVersionProblem, BASELINE_VERSION } from '../../api-versions.js'
 
 /**
  * Roam HQ API v1 under `/v1`: organization-level methods with bare-UUID ids and the scopes of
- * Roam's `openapi.json`. Errors are `{"error", "code"}` like everywhere else.
+ * Roam's `openapi.json`, and the chat methods of Roam's current clients (chat.ts). Errors are
+ * `{"ok": false, "error": "<code>", "message"}` (errors.ts).
  */
 
 const Group = Type.Object({
@@ -32,11 +36,32 @@ const Group = Type.Object({
 
 export type V1App = V0App
 
-const modules: Array<(app: V1App) => Promise<void>> = [groupRoutes, chatRoutes, recordingRoutes, exportRoutes, testRoutes, magicastRoutes]
+const modules: Array<(app: V1App) => Promise<void>> = [
+  groupRoutes,
+  sendMessageRoutes,
+  chatRoutesV1,
+  itemRoutes,
+  recordingRoutes,
+  exportRoutes,
+  testRoutes,
+  magicastRoutes,
+]
 
 export async function v1Routes(app: FastifyInstance, opts: { ctx: Context }): Promise<void> {
   const typed = app.withTypeProvider<TypeBoxTypeProvider>() as V1App
   typed.decorate('ctx', opts.ctx)
+  useV1Errors(typed)
+  app.errorSenders.set(`${app.prefix}/`, sendV1Error)
+  // Roam-Version: a known version is served and echoed; without one, the baseline is.
+  typed.addHook('onRequest', async (request, reply) => {
+    const header = request.headers['roam-version']
+    const asked = (Array.isArray(header) ? header[0] : header)?.trim()
+    if (asked !== undefined) {
+      const problem = apiVersionProblem(asked)
+      if (problem) fail('invalid_request', problem)
+    }
+    reply.header('roam-version', asked ?? BASELINE_VERSION)
+  })
   for (const register of modules) await register(typed)
 }
 
@@ -57,7 +82,7 @@ const MessageSender = Type.Object({
   imageUrl: Type.Optional(Type.String({ description: 'Image URL of the persona' })),
 })
 
-async function chatRoutes(app: V1App): Promise<void> {
+async function sendMessageRoutes(app: V1App): Promise<void> {
   app.post(
     '/chat.sendMessage',
     {
@@ -135,8 +160,7 @@ async function testRoutes(app: V1App): Promise<void> {
 }
 
 async function magicastRoutes(app: V1App): Promise<void> {
-  const none = async (request: { url: string }, reply: Parameters<typeof sendError>[0]) =>
-    sendError(reply, new AppError('not_found', `Atrium has no Magicast feature: ${request.url.split('?')[0]} is not available`))
+  const none = async (request: { url: string }) => fail('not_found', `Atrium has no Magicast feature: ${request.url.split('?')[0]} is not available`)
   const schema = { summary: 'Not available: Atrium has no Magicast feature', deprecated: true, response: errorResponses(404) }
   for (const path of ['/magicast.list', '/magicast.info']) app.get(path, { schema }, none)
 }
