@@ -95,6 +95,10 @@ interface Pool {
   /** Holds the advisory locks of this process's leases; also runs the pool's own statements. */
   admin: pg.Client
   set: string
+  /** Schemas this process has leased (advisory locks are re-entrant within the one session). */
+  held: Set<string>
+  /** Serializes this process's leases and releases on the one connection. */
+  queue: Promise<unknown>
   /** Statements that empty a schema of the pool's migration set (`$SCHEMA` stands for its name). */
   emptying?: string
 }
@@ -109,7 +113,7 @@ function schemaPool(): Promise<Pool> {
     await ensureRegistry(admin)
     // Emptying skips foreign-key triggers: every table is emptied, so order does not matter.
     await admin.query(`set session_replication_role = replica`)
-    return { admin, set: migrationSetId() }
+    return { admin, set: migrationSetId(), held: new Set<string>(), queue: Promise.resolve() }
   })()
   pool.catch(() => (pool = undefined))
   return pool
@@ -146,7 +150,8 @@ async function unlock(c: pg.Client, schema: string): Promise<void> {
   await c.query(`select pg_advisory_unlock(hashtext($1))`, [lockKey(schema)])
 }
 
-async function dropSchema(c: pg.Client, schema: string): Promise<void> {
+async function dropSchema(c: pg.Client, schema: string, why = ''): Promise<void> {
+  if (process.env.ATRIUM_TEST_POOL_LOG) fs.appendFileSync(process.env.ATRIUM_TEST_POOL_LOG, `${new Date().toISOString()} dropped ${schema}: ${why}\n`)
   // DROP … CASCADE's catalog walk can trip over another schema being dropped at that moment and
   // fail with `… does not exist`; such a failure changed nothing, so it is retried.
   for (let attempt = 1; ; attempt++) {
@@ -183,15 +188,21 @@ async function emptyingFor(p: Pool, schema: string): Promise<string> {
 async function createPooled(p: Pool): Promise<string> {
   const schema = `tp_${p.set}_${randomBytes(6).toString('hex')}`
   if (!(await tryLock(p.admin, schema))) throw new Error(`pool schema ${schema} is locked`)
-  await p.admin.query(`create schema "${schema}"`)
-  const db = openDatabase({ dialect: 'postgres', url: pgUrl, schema })
   try {
-    await migrateToLatest(db)
-  } finally {
-    await db.destroy()
+    await p.admin.query(`create schema "${schema}"`)
+    const db = openDatabase({ dialect: 'postgres', url: pgUrl, schema })
+    try {
+      await migrateToLatest(db)
+    } finally {
+      await db.destroy()
+    }
+    const print = await fingerprint(p.admin, schema)
+    await p.admin.query(`insert into ${REGISTRY}.schemas (name, migration_set, fingerprint, uses) values ($1, $2, $3, 1)`, [schema, p.set, print])
+  } catch (err) {
+    await dropSchema(p.admin, schema, 'failed to migrate').catch(() => undefined)
+    await unlock(p.admin, schema)
+    throw err
   }
-  const print = await fingerprint(p.admin, schema)
-  await p.admin.query(`insert into ${REGISTRY}.schemas (name, migration_set, fingerprint, uses) values ($1, $2, $3, 1)`, [schema, p.set, print])
   return schema
 }
 
@@ -210,6 +221,16 @@ async function appliedMigrations(c: pg.Client, schema: string): Promise<string> 
  */
 export async function leaseSchema(check: 'shape' | 'migrations' = 'shape'): Promise<{ schema: string; release: () => Promise<void> }> {
   const p = await schemaPool()
+  return serially(p, () => lease(p, check))
+}
+
+function serially<T>(p: Pool, fn: () => Promise<T>): Promise<T> {
+  const run = p.queue.then(fn, fn)
+  p.queue = run.catch(() => undefined)
+  return run
+}
+
+async function lease(p: Pool, check: 'shape' | 'migrations'): Promise<{ schema: string; release: () => Promise<void> }> {
   const c = p.admin
   let schema: string | undefined
   const free = await c.query<{ name: string; released: boolean; uses: number }>(
@@ -217,7 +238,7 @@ export async function leaseSchema(check: 'shape' | 'migrations' = 'shape'): Prom
     [p.set],
   )
   for (const row of free.rows) {
-    if (!(await tryLock(c, row.name))) continue
+    if (p.held.has(row.name) || !(await tryLock(c, row.name))) continue
     // Registered and locked by us: nobody else uses or drops it now. Was it given back whole?
     const current = await c.query<{ released: boolean; uses: number }>(`select released, uses from ${REGISTRY}.schemas where name = $1`, [row.name])
     const state = current.rows[0]
@@ -227,7 +248,7 @@ export async function leaseSchema(check: 'shape' | 'migrations' = 'shape'): Prom
     }
     if (!state.released) {
       // Its last user's process ended without giving it back: its shape is unknown.
-      await dropSchema(c, row.name)
+      await dropSchema(c, row.name, 'unreleased')
       await unlock(c, row.name)
       continue
     }
@@ -248,9 +269,10 @@ export async function leaseSchema(check: 'shape' | 'migrations' = 'shape'): Prom
   }
   schema ??= await createPooled(p)
   const leased = schema
+  p.held.add(leased)
   return {
     schema: leased,
-    release: async () => {
+    release: () => serially(p, async () => {
       const registered = (await c.query<{ fingerprint: string }>(`select fingerprint from ${REGISTRY}.schemas where name = $1`, [leased])).rows[0]?.fingerprint
       const intact =
         registered !== undefined &&
@@ -260,10 +282,33 @@ export async function leaseSchema(check: 'shape' | 'migrations' = 'shape'): Prom
       if (intact) {
         await c.query(`update ${REGISTRY}.schemas set released = true, used_at = now() where name = $1`, [leased])
       } else {
-        await dropSchema(c, leased)
+        await dropSchema(c, leased, `changed ${check}`)
       }
       await unlock(c, leased)
-    },
+      p.held.delete(leased)
+    }),
+  }
+}
+
+/**
+ * Makes sure `count` migrated schemas of this migration set are in the pool, so that the first
+ * tests after a migration changed do not each wait for (or time out in) a full migration. Run
+ * before the tests (vitest's globalSetup); the connection it used is closed afterwards.
+ */
+export async function warmPool(count: number): Promise<number> {
+  const p = await schemaPool()
+  try {
+    const have = await p.admin.query<{ n: number }>(`select count(*)::int as n from ${REGISTRY}.schemas where migration_set = $1 and released`, [p.set])
+    const missing = Math.max(0, count - have.rows[0]!.n)
+    for (let i = 0; i < missing; i++) {
+      const schema = await createPooled(p)
+      await p.admin.query(`update ${REGISTRY}.schemas set released = true, uses = 0 where name = $1`, [schema])
+      await unlock(p.admin, schema)
+    }
+    return missing
+  } finally {
+    pool = undefined
+    await p.admin.end()
   }
 }
 
