@@ -270,9 +270,13 @@ async function lease(p: Pool, check: 'shape' | 'migrations'): Promise<{ schema: 
   schema ??= await createPooled(p)
   const leased = schema
   p.held.add(leased)
+  let given = false
   return {
     schema: leased,
+    // Giving a schema back twice is harmless: by then it may be another lease's.
     release: () => serially(p, async () => {
+      if (given) return
+      given = true
       const registered = (await c.query<{ fingerprint: string }>(`select fingerprint from ${REGISTRY}.schemas where name = $1`, [leased])).rows[0]?.fingerprint
       const intact =
         registered !== undefined &&
