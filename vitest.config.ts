@@ -34,6 +34,12 @@ export default defineConfig({
           env: { ATRIUM_TEST_DIALECT: dialect },
           testTimeout: 30_000,
           hookTimeout: 30_000,
+          // Drops what interrupted runs left and fills the pool of migrated schemas (test/databases.ts).
+          ...(dialect === 'postgres' ? { globalSetup: ['test/global-setup.ts'] } : {}),
+          // Test files of one dialect share their worker's loaded modules: the compiled route
+          // schemas, the migrated SQLite image and the schema pool's connection outlive a file.
+          // Each test still gets its own database and application (TestEnv), so no data is shared.
+          isolate: process.env.ATRIUM_TEST_ISOLATE === '1',
         },
       })),
       ...(process.env.ATRIUM_TEST_WEB === '0' ? [] : [web]),

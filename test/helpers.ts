@@ -1,7 +1,6 @@
 import { randomBytes } from 'node:crypto'
 import fs from 'node:fs/promises'
 import type { FastifyInstance, InjectOptions, LightMyRequestResponse } from 'fastify'
-import pg from 'pg'
 import { buildApp } from '../src/app.js'
 import { createApiKeyClient, createOAuthClient } from '../src/actions/clients.js'
 import { setPassword } from '../src/actions/sessions.js'
@@ -15,7 +14,6 @@ import { ADMIN_SCOPES, SCOPES, type AdminScope, type Scope } from '../src/scopes
 import { issueSecret, randomToken } from '../src/secrets.js'
 import { insertCredential } from '../src/store/repos/credentials.js'
 import { openDatabase, type Db } from '../src/store/db.js'
-import { migrateToLatest } from '../src/store/migrate.js'
 import { insertOrganization } from '../src/store/repos/organizations.js'
 import { findChatByParticipants, insertChat } from '../src/store/repos/chats.js'
 import { insertGroup, upsertGroupMembers } from '../src/store/repos/groups.js'
@@ -24,56 +22,37 @@ import { nowMicros } from '../src/time.js'
 import { InProcessEventBus } from '../src/events/bus.js'
 import { storageFor } from '../src/storage/index.js'
 import { sharedCompilers } from './compilers.js'
+import { leaseSchema, pgUrl, postgresConfigFor, sqliteCopy } from './databases.js'
 
 export const dialect = (process.env.ATRIUM_TEST_DIALECT ?? 'sqlite') as 'sqlite' | 'postgres'
-export const pgUrl = process.env.ATRIUM_TEST_PG_URL ?? 'postgres://postgres@127.0.0.1:5432/test'
+export { pgUrl }
 
-/** A fresh, empty, migrated database of the dialect under test, isolated from every other test. */
+/**
+ * A fresh, empty, migrated database of the dialect under test, isolated from every other test: an
+ * in-memory copy of a migrated SQLite database, or an emptied PostgreSQL schema of its own leased
+ * from a pool of migrated ones (see test/databases.ts). `drop()` gives it up.
+ */
 export async function freshDatabase(): Promise<{ db: Db; config: Config; drop: () => Promise<void> }> {
+  return ownDatabase('shape')
+}
+
+/** `check`: what `drop()` verifies before a PostgreSQL schema goes back to the pool (see leaseSchema). */
+async function ownDatabase(check: 'shape' | 'migrations'): Promise<{ db: Db; config: Config; drop: () => Promise<void> }> {
   if (dialect === 'sqlite') {
     const config = loadConfig({ ATRIUM_DATABASE_URL: 'sqlite::memory:', ATRIUM_DATA_DIR: `/tmp/atrium-test-${randomBytes(6).toString('hex')}` })
-    const db = openDatabase(config.database)
-    await migrateToLatest(db)
+    const db = await sqliteCopy()
     return { db, config, drop: async () => db.destroy() }
   }
-  const schema = `t_${randomBytes(8).toString('hex')}`
-  const admin = new pg.Client({ connectionString: pgUrl })
-  await admin.connect()
-  await admin.query(`CREATE SCHEMA ${schema}`)
-  await admin.end()
-  const base = loadConfig({ ATRIUM_DATABASE_URL: pgUrl, ATRIUM_DATA_DIR: `/tmp/atrium-test-${schema}` })
-  const config: Config = { ...base, database: { dialect: 'postgres', url: pgUrl, schema } }
+  const { schema, release } = await leaseSchema(check)
+  const config: Config = postgresConfigFor(schema)
   const db = openDatabase(config.database)
-  await migrateToLatest(db)
   return {
     db,
     config,
     drop: async () => {
       await db.destroy()
-      const c = new pg.Client({ connectionString: pgUrl })
-      await c.connect()
-      try {
-        await retryCatalogRace(() => c.query(`DROP SCHEMA IF EXISTS ${schema} CASCADE`))
-      } finally {
-        await c.end()
-      }
+      await release()
     },
-  }
-}
-
-/**
- * Many test processes share one PostgreSQL database, each in its own schema. DROP … CASCADE's
- * catalog walk can trip over another schema being dropped at that moment and fail with
- * `schema "t_…" does not exist`; such a failure changed nothing, so it is retried.
- */
-async function retryCatalogRace<T>(fn: () => Promise<T>): Promise<T> {
-  for (let attempt = 1; ; attempt++) {
-    try {
-      return await fn()
-    } catch (err) {
-      if (attempt >= 5 || !(err instanceof Error) || !/ does not exist$/.test(err.message)) throw err
-      await new Promise((resolve) => setTimeout(resolve, 50 * attempt))
-    }
   }
 }
 
@@ -105,7 +84,8 @@ export class TestEnv {
   ) {}
 
   static async create(overrides: Partial<Config> = {}): Promise<TestEnv> {
-    const { db, config, drop } = await freshDatabase()
+    // Tests through the application run no DDL: the schema's migrations are all drop() checks.
+    const { db, config, drop } = await ownDatabase('migrations')
     // The suite is never throttled unless a test asks for rate limiting (or sign-in limits).
     const cfg: Config = {
       ...config,

@@ -14,10 +14,15 @@ export type Executor = Kysely<Database> | Transaction<Database>
 // int8 (bigint) columns hold µs instants and sizes, all below 2^53: read them as numbers.
 pg.types.setTypeParser(pg.types.builtins.INT8, (value) => Number(value))
 
-export function openDatabase(config: DatabaseConfig): Db {
+/**
+ * Opens the configured database. `image` is for an in-memory SQLite database only (`sqlite::memory:`):
+ * it starts as a copy of that serialized database (`serialize()` of another one) instead of empty,
+ * so a test suite migrates one database and hands each test a copy. A file database ignores it.
+ */
+export function openDatabase(config: DatabaseConfig, image?: Buffer): Db {
   if (config.dialect === 'sqlite') {
     if (config.file !== ':memory:') fs.mkdirSync(path.dirname(config.file), { recursive: true })
-    const database = new SQLite(config.file)
+    const database = config.file === ':memory:' && image ? new SQLite(image) : new SQLite(config.file)
     database.pragma('journal_mode = WAL')
     database.pragma('synchronous = NORMAL')
     database.pragma('foreign_keys = ON')
