@@ -133,3 +133,21 @@ export const unreadStore = new UnreadStore()
 export function useUnread(): UnreadState {
   return useSyncExternalStore(unreadStore.subscribe, unreadStore.get)
 }
+
+/**
+ * Runs `fn` now if the tab is visible, otherwise once it becomes visible: a chat open in a
+ * background tab is not marked read until someone can see it. Returns a cancel function.
+ */
+export function whenVisible(fn: () => void, doc: Document = document): () => void {
+  if (doc.visibilityState !== 'hidden') {
+    fn()
+    return () => undefined
+  }
+  const onChange = () => {
+    if (doc.visibilityState === 'hidden') return
+    doc.removeEventListener('visibilitychange', onChange)
+    fn()
+  }
+  doc.addEventListener('visibilitychange', onChange)
+  return () => doc.removeEventListener('visibilitychange', onChange)
+}

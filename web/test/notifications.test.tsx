@@ -284,3 +284,27 @@ describe('the notification center in a tab', () => {
     expect(openChatAt('/office')).toBeNull()
   })
 })
+
+describe('reading only what can be seen', () => {
+  it('marks a chat read at once in a visible tab, and only once a hidden tab is shown', async () => {
+    const { whenVisible } = await import('../src/unread')
+    let visibility: DocumentVisibilityState = 'visible'
+    const doc = new EventTarget() as Document
+    Object.defineProperty(doc, 'visibilityState', { get: () => visibility })
+    const read = vi.fn()
+    whenVisible(read, doc)
+    expect(read).toHaveBeenCalledTimes(1)
+    visibility = 'hidden'
+    whenVisible(read, doc)
+    const cancelled = vi.fn()
+    whenVisible(cancelled, doc)()
+    expect(read).toHaveBeenCalledTimes(1)
+    doc.dispatchEvent(new Event('visibilitychange'))
+    expect(read).toHaveBeenCalledTimes(1)
+    visibility = 'visible'
+    doc.dispatchEvent(new Event('visibilitychange'))
+    doc.dispatchEvent(new Event('visibilitychange'))
+    expect(read).toHaveBeenCalledTimes(2)
+    expect(cancelled).not.toHaveBeenCalled()
+  })
+})

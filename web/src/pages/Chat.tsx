@@ -9,6 +9,7 @@ import { useDirectory } from '../directory'
 import { realtime } from '../realtime'
 import { Link, useRouter } from '../router'
 import { useSession } from '../session'
+import { whenVisible } from '../unread'
 
 interface HistoryPage {
   chat: string
@@ -161,7 +162,7 @@ function Conversation({ entry, onRead }: { entry: InboxEntry; onRead: (chat: str
 
   const lastTs = all.at(-1)?.timestamp
   useEffect(() => {
-    if (lastTs !== undefined) onRead(entry.id, lastTs)
+    if (lastTs !== undefined) return whenVisible(() => onRead(entry.id, lastTs))
   }, [lastTs, entry.id, onRead])
 
   const onScroll = () => {
