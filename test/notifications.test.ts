@@ -192,6 +192,18 @@ describe(`unread state across a person's tabs and devices (${dialect})`, () => {
     expect(sender.frames.filter((f) => f.type === 'notifications.settings.update')).toHaveLength(0)
   })
 
+  it('refuses read markers beyond the largest exact integer (naming the field) on both dialects', async () => {
+    const a = await person()
+    const group = await env.group({ members: [a.address] })
+    for (const timestamp of [1e19, 2 ** 63, Number.MAX_SAFE_INTEGER + 1]) {
+      const res = await a.browser.postJson('/app/chat.read', { chat: group.chatAddress, timestamp })
+      expect(res.statusCode, res.body).toBe(400)
+      expect(res.json().error).toMatch(/timestamp/)
+    }
+    expect((await a.browser.postJson('/app/chat.read', { chat: group.chatAddress, timestamp: Number.MAX_SAFE_INTEGER })).statusCode).toBe(200)
+    expect((await a.browser.get('/app/chats.list')).json().chats[0].unread).toBe(0)
+  })
+
   it('a refused read tells nobody; settings changes reach only the person’s own sockets', async () => {
     const a = await person()
     const b = await person()
