@@ -225,6 +225,18 @@ describe('the notification center in a tab', () => {
     expect(document.querySelector('link[rel~="icon"]')!.getAttribute('href')).toBe('data:image/svg+xml,plain')
   })
 
+  it('recounts from the server when a message is deleted', async () => {
+    renderApp(<NotificationCenter />)
+    await waitFor(() => expect(document.title).toBe('(3) Atrium'))
+    const fetchMock = vi.mocked(fetch)
+    fetchMock.mockImplementation(async (url) => {
+      if (String(url).startsWith('/app/chats.list')) return json({ chats: [...state().chats.values()].map((c) => ({ ...c, unread: c.id === OPS ? 1 : c.unread, participants: [], lastTs: 1 })) })
+      return json(settings)
+    })
+    emit('chat.message.deleted', { chat: OPS, timestamp: 100 })
+    await waitFor(() => expect(document.title).toBe('(2) Atrium'), { timeout: 3000 })
+  })
+
   it('stays quiet for muted chats, my own messages, and the chat open in this visible tab', async () => {
     window.history.replaceState(null, '', `/chat/${DM}`)
     settings = { level: 'all', muted: [OPS] }

@@ -45,6 +45,12 @@ export function NotificationCenter() {
       )
     loadChats()
     loadSettings()
+    // A deleted message may have been unread: the server recounts (once for a burst of deletions).
+    let recount: ReturnType<typeof setTimeout> | undefined
+    const recountSoon = () => {
+      clearTimeout(recount)
+      recount = setTimeout(loadChats, 500)
+    }
     const unsubscribe = realtime.subscribe((f) => {
       if (f.type === 'resync') {
         loadChats()
@@ -54,6 +60,8 @@ export function NotificationCenter() {
       } else if (f.type === 'chat.read') {
         const p = f.payload as { chat: string; unread: number }
         unreadStore.update((s) => withUnread(s, p.chat, p.unread))
+      } else if (f.type === 'chat.message.deleted') {
+        if (chatOf(unreadStore.get(), (f.payload as { chat?: string }).chat)) recountSoon()
       } else if (f.type === 'notifications.settings.update') {
         unreadStore.setSettings(f.payload as Settings)
       } else if (f.type === 'chat.message.channel' || f.type === 'chat.message.dm') {
@@ -73,6 +81,7 @@ export function NotificationCenter() {
     })
     return () => {
       live = false
+      clearTimeout(recount)
       unsubscribe()
       unreadStore.reset()
     }
