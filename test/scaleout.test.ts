@@ -154,6 +154,34 @@ describe.skipIf(dialect !== 'postgres')('scale-out: two processes on PostgreSQL 
     }
   })
 
+  it('tells the reader\u2019s sockets on both processes, once each, that a chat was read through one of them', async () => {
+    const client = await createClient(conn.ctx, conn.org.id)
+    const reader = await person()
+    const group = await seedGroup(conn.ctx, conn.org.id, `read-${randomBytes(3).toString('hex')}`, [client.bot, reader.address])
+    const onA = await openSocket(a, reader.session)
+    sockets.push(onA)
+    const onB = await openSocket(b, reader.session)
+    sockets.push(onB)
+    const posted = await call(b, 'chat.post', client.apiKey, { chat: group.chatAddress, text: 'unread', sync: true })
+    expect(posted.status).toBe(200)
+    const { timestamp } = (await posted.json()) as { timestamp: number }
+
+    const cookie = `${SESSION_COOKIE}=${reader.session}`
+    const session = await fetch(`${a.url}/app/session`, { headers: { cookie } })
+    const cookies = [cookie, ...session.headers.getSetCookie().map((c) => c.split(';')[0]!)].join('; ')
+    const { csrfToken } = (await session.json()) as { csrfToken: string }
+    const read = await fetch(`${a.url}/app/chat.read`, {
+      method: 'POST',
+      headers: { cookie: cookies, 'x-csrf-token': csrfToken, 'content-type': 'application/json' },
+      body: JSON.stringify({ chat: group.chatAddress, timestamp }),
+    })
+    expect(read.status, await read.clone().text()).toBe(200)
+    const reads = (s: Socket) => s.frames.filter((f) => f.type === 'chat.read')
+    expect(await waitFor(() => reads(onA).length >= 1 && reads(onB).length >= 1, 20_000)).toBe(true)
+    await new Promise((r) => setTimeout(r, 1_000))
+    for (const s of [onA, onB]) expect(reads(s).map((f) => f.payload)).toEqual([{ chat: group.chatAddress, timestamp, unread: 0 }])
+  })
+
   it('brings typing through one process to a browser connected to the other, and committed changes once to each', async () => {
     const client = await createClient(conn.ctx, conn.org.id)
     const viewer = await person()

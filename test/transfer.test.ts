@@ -11,6 +11,7 @@ import { dialect } from './helpers.js'
 import { freshStore } from './servers.js'
 import { organizationRows, TRANSFER_TABLES } from '../src/store/repos/transfer.js'
 import { seedDirectory, seedMessages, snapshot } from './org-snapshot.js'
+import { saveChatMute, saveNotificationLevel } from '../src/store/repos/notifications.js'
 
 /** A database of the other dialect than the one under test: the destination of the move. */
 interface Target {
@@ -46,6 +47,12 @@ async function exportedOrganization() {
   const { apiKey, people } = await seedDirectory(h.cli)
   const source = await h.server()
   const seeded = await seedMessages(source.app, apiKey, people)
+  // One person's notification level and a chat they muted move with the organization.
+  const person = people[0]!.startsWith('U-') ? people[0]! : `U-${people[0]!}`
+  const { org_id: orgId } = await source.db.selectFrom('users').select('org_id').where('id', '=', person.slice(2)).executeTakeFirstOrThrow()
+  const { chat_id: chatId } = await source.db.selectFrom('groups').select('chat_id').where('id', '=', seeded.group.slice(2)).executeTakeFirstOrThrow()
+  await saveNotificationLevel(source.db, orgId, person, 'all', 1)
+  await saveChatMute(source.db, person, chatId, true, 1)
   const before = await snapshot(source.app, apiKey, seeded.group, seeded.itemId)
   await source.close()
   const exported = await h.cli('export')
@@ -74,7 +81,7 @@ describe(`atrium export / import (${dialect} → the other dialect)`, () => {
     expect(imported.err).toBe('')
     expect(imported.code).toBe(0)
     const result = JSON.parse(imported.out)
-    expect(result.counts).toMatchObject({ organizations: 1, users: 3, messages: 3, reactions: 1, files: 1 })
+    expect(result.counts).toMatchObject({ organizations: 1, users: 3, messages: 3, reactions: 1, files: 1, chat_mutes: 1, notification_settings: 1 })
     // The client's webhook signing secret did not travel: a new one, shown once.
     const secrets = [...result.signingSecrets].sort((a: { name: string }, b: { name: string }) => a.name.localeCompare(b.name))
     expect(secrets).toEqual([

@@ -2,7 +2,8 @@ import { requireChatRead, requireChatWrite, requirePollChatReadable, requirePoll
 import type { Context } from '../context.js'
 import type { Principal } from '../domain.js'
 import { fail } from '../errors.js'
-import { chatAudience, findPollMessage, listInbox, markRead, namesOf, pollTally, setVotes, type PollTally } from '../store/repos/inbox.js'
+import { CHAT_READ } from '../events/realtime.js'
+import { chatAudience, findPollMessage, listInbox, markRead, namesOf, pollTally, setVotes, unreadCount, type PollTally } from '../store/repos/inbox.js'
 import { insertEvent } from '../store/repos/outbox.js'
 import { nowMicros } from '../time.js'
 import { findExistingChat, resolveExistingChat } from './chats.js'
@@ -42,11 +43,25 @@ export async function inbox(ctx: Context, principal: Principal): Promise<InboxEn
   return views.sort((a, b) => (a.kind === 'channel') === (b.kind === 'channel') ? b.lastTs - a.lastTs || a.name.localeCompare(b.name) : a.kind === 'channel' ? -1 : 1)
 }
 
-/** Moves the caller's read marker in a chat to `timestamp` (never backwards). */
+/**
+ * Moves the caller's read marker in a chat to `timestamp` (never backwards). When it moved, the
+ * caller's own sockets — every tab and device, on every process — hear `chat.read` with the chat's
+ * unread count from the new marker, so other tabs clear their badge at once.
+ */
 export async function readChat(ctx: Context, principal: Principal, input: { chat: string; timestamp: number }): Promise<void> {
   const target = await resolveExistingChat(ctx.db, principal, input.chat)
   requireChatRead(principal, target.facts)
-  await markRead(ctx.db, principal.address, target.chat.id, input.timestamp)
+  await ctx.db.transaction().execute(async (tx) => {
+    if (!(await markRead(tx, principal.address, target.chat.id, input.timestamp))) return
+    const unread = await unreadCount(tx, principal.address, target.chat.id)
+    await insertEvent(tx, {
+      orgId: principal.orgId,
+      type: CHAT_READ,
+      payload: { chat: target.address, timestamp: input.timestamp, unread },
+      routing: { chat: target.address, addresses: [principal.address] },
+      createdAt: nowMicros(),
+    })
+  })
 }
 
 /** The poll at (chat, timestamp), if the caller can read it; otherwise the one 404 of access.ts. */

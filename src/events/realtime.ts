@@ -38,8 +38,19 @@ export interface RealtimeListener {
  */
 export const SESSIONS_ENDED = 'user.sessions.ended'
 
+/**
+ * Outbox events for one person's own sockets only (never webhooks): `chat.read` when their read
+ * marker in a chat moved (`{chat, timestamp, unread}`), so every tab and device clears that chat's
+ * unread count at once; `notifications.settings.update` when their notification level or mutes
+ * changed (`{level, muted}`).
+ */
+export const CHAT_READ = 'chat.read'
+export const NOTIFICATION_SETTINGS_UPDATE = 'notifications.settings.update'
+
 /** Events relayed to browsers; anything else in the outbox stays server-side. */
 export const RELAYED_EVENTS = new Set([
+  CHAT_READ,
+  NOTIFICATION_SETTINGS_UPDATE,
   'chat.message.channel',
   'chat.message.dm',
   'chat.message.updated',

@@ -35,6 +35,8 @@ export interface Database {
   office_presence: OfficePresenceTable
   chat_reads: ChatReadsTable
   poll_votes: PollVotesTable
+  notification_settings: NotificationSettingsTable
+  chat_mutes: ChatMutesTable
 
   webhook_subscriptions: WebhookSubscriptionsTable
   webhook_deliveries: WebhookDeliveriesTable
@@ -368,6 +370,21 @@ export interface ChatReadsTable {
   chat_id: string
   /** Key of the newest message the person has seen. */
   read_ts: number
+}
+
+export interface NotificationSettingsTable {
+  /** The person (`U-…`). */
+  address: string
+  org_id: string
+  /** 'all' | 'mentions_and_dms' | 'nothing' */
+  level: string
+  updated_at: number
+}
+
+export interface ChatMutesTable {
+  address: string
+  chat_id: string
+  muted_at: number
 }
 
 export interface PollVotesTable {

@@ -8,6 +8,7 @@ import { validateDryRun } from '../../actions/blockkit-dry-run.js'
 import { typingAudience } from '../../actions/inbox.js'
 import { appChatRoutes } from './chat.js'
 import { appGroupRoutes } from './groups.js'
+import { appNotificationRoutes } from './notifications.js'
 import type { Context } from '../../context.js'
 import { fail } from '../../errors.js'
 import { RealtimeHub } from '../../events/realtime.js'
@@ -102,6 +103,7 @@ export async function appRoutes(app: FastifyInstance, opts: { ctx: Context }): P
   await app.register(websocket, { options: { maxPayload: 64 * 1024 } })
   await app.register(appChatRoutes, { ctx })
   await app.register(appGroupRoutes, { ctx })
+  await app.register(appNotificationRoutes, { ctx })
 
   // Typing is never stored: it comes from the event bus and goes to the chat's participants.
   const unsubscribe = ctx.bus?.subscribe('chat.typing', (e) => {

@@ -77,15 +77,31 @@ export async function listInbox(db: Executor, orgId: string, address: string): P
   ]
 }
 
-/** Moves a person's read marker forward (never back). */
-export async function markRead(db: Executor, address: string, chatId: string, ts: number): Promise<void> {
+/** Moves a person's read marker forward (never back); true when it moved. */
+export async function markRead(db: Executor, address: string, chatId: string, ts: number): Promise<boolean> {
   const row = await db.selectFrom('chat_reads').select('read_ts').where('address', '=', address).where('chat_id', '=', chatId).executeTakeFirst()
   if (!row) {
     await db.insertInto('chat_reads').values({ address, chat_id: chatId, read_ts: ts }).execute()
-    return
+    return true
   }
-  if (Number(row.read_ts) >= ts) return
+  if (Number(row.read_ts) >= ts) return false
   await db.updateTable('chat_reads').set({ read_ts: ts }).where('address', '=', address).where('chat_id', '=', chatId).execute()
+  return true
+}
+
+/** Top-level messages from others in one chat newer than the person's read marker (as listInbox counts them). */
+export async function unreadCount(db: Executor, address: string, chatId: string): Promise<number> {
+  const read = await db.selectFrom('chat_reads').select('read_ts').where('address', '=', address).where('chat_id', '=', chatId).executeTakeFirst()
+  const row = await db
+    .selectFrom('messages')
+    .select((eb) => eb.fn.countAll().as('n'))
+    .where('chat_id', '=', chatId)
+    .where('ts', '>', read ? Number(read.read_ts) : 0)
+    .where('sender', '!=', address)
+    .where('thread_ts', 'is', null)
+    .where('deleted_at', 'is', null)
+    .executeTakeFirst()
+  return Number(row?.n ?? 0)
 }
 
 export interface PollTally {

@@ -53,6 +53,8 @@ export const TRANSFER_TABLES: readonly TransferTable[] = [
   { name: 'thread_keys', key: ['chat_id', 'owner', 'key'], scope: ofChat },
   { name: 'poll_votes', key: ['chat_id', 'ts', 'address', 'option_id'], scope: ofChat },
   { name: 'chat_reads', key: ['address', 'chat_id'], scope: ofChat },
+  { name: 'chat_mutes', key: ['address', 'chat_id'], scope: ofChat },
+  { name: 'notification_settings', key: ['address'], scope: org },
   { name: 'audit_log', key: ['id'], scope: org },
   { name: 'office_rooms', key: ['id'], scope: org },
   { name: 'office_presence', key: ['user_id'], scope: org },

@@ -2,12 +2,14 @@ import { useCallback, useEffect, useLayoutEffect, useRef, useState } from 'react
 import { get, post } from '../api'
 import { Composer } from '../chat/Composer'
 import { MembersPanel } from '../chat/MembersPanel'
+import { MuteToggle, NotificationSettings } from '../components/Notifications'
 import { MessageView, senderName } from '../chat/MessageView'
 import { isReply, mergeMessages, microsToIso, type InboxEntry, type Message, type Reaction } from '../chat/types'
 import { useDirectory } from '../directory'
 import { realtime } from '../realtime'
 import { Link, useRouter } from '../router'
 import { useSession } from '../session'
+import { whenVisible } from '../unread'
 
 interface HistoryPage {
   chat: string
@@ -160,7 +162,7 @@ function Conversation({ entry, onRead }: { entry: InboxEntry; onRead: (chat: str
 
   const lastTs = all.at(-1)?.timestamp
   useEffect(() => {
-    if (lastTs !== undefined) onRead(entry.id, lastTs)
+    if (lastTs !== undefined) return whenVisible(() => onRead(entry.id, lastTs))
   }, [lastTs, entry.id, onRead])
 
   const onScroll = () => {
@@ -182,6 +184,7 @@ function Conversation({ entry, onRead }: { entry: InboxEntry; onRead: (chat: str
           <h2 id="conversation-title">{entry.name}</h2>
           <span className="conversation-tools">
             <span className="muted">{entry.kind === 'channel' ? 'Group' : entry.kind === 'dm' ? 'Direct message' : 'Group message'}</span>
+            <MuteToggle chat={entry.id} name={entry.name} />
             {entry.group && (
               <button
                 type="button"
@@ -263,6 +266,7 @@ function ThreadPanel({ chat, root, rootMessage, onClose }: { chat: string; root:
 
 export function Chat() {
   const { path, navigate } = useRouter()
+  const me = useSession().user.address
   const [inbox, setInbox] = useState<InboxEntry[]>([])
   const [error, setError] = useState<string | null>(null)
   const selected = decodeURIComponent(path.replace(/^\/chat\/?/, '')) || null
@@ -278,6 +282,11 @@ export function Chat() {
     void reload()
     return realtime.subscribe((f) => {
       if (f.type === 'resync' || f.type.startsWith('group.')) void reload()
+      if (f.type === 'chat.read') {
+        // Read in another tab or on another device: that chat's count as the server now has it.
+        const r = f.payload as { chat: string; unread: number }
+        setInbox((list) => list.map((c) => (c.id === r.chat && c.unread !== r.unread ? { ...c, unread: r.unread } : c)))
+      }
       if (f.type === 'chat.message.channel' || f.type === 'chat.message.dm') {
         const m = f.payload as Message
         setInbox((list) => {
@@ -285,11 +294,11 @@ export function Chat() {
             void reload()
             return list
           }
-          return list.map((c) => ((c.id === m.chat || c.group === m.chat) && !isReply(m) && window.location.pathname !== `/chat/${c.id}` ? { ...c, unread: c.unread + 1, lastTs: m.timestamp } : c))
+          return list.map((c) => ((c.id === m.chat || c.group === m.chat) && !isReply(m) && window.location.pathname !== `/chat/${c.id}` ? { ...c, unread: c.unread + (m.sender === me ? 0 : 1), lastTs: m.timestamp } : c))
         })
       }
     })
-  }, [reload])
+  }, [reload, me])
 
   const entry = inbox.find((c) => c.id === selected || c.group === selected)
   useEffect(() => {
@@ -320,6 +329,7 @@ export function Chat() {
         <ul>{direct.map(item)}</ul>
         {inbox.length === 0 && <p className="muted">No conversations yet.</p>}
         {error && <p className="error">{error}</p>}
+        <NotificationSettings />
       </nav>
       {entry ? <Conversation key={entry.id} entry={entry} onRead={onRead} /> : <section className="conversation"><p className="muted" style={{ padding: '1rem' }}>Pick a conversation.</p></section>}
     </div>
