@@ -3,6 +3,7 @@ import { get, post } from '../api'
 import { Composer } from '../chat/Composer'
 import { MembersPanel } from '../chat/MembersPanel'
 import { MessageView, senderName } from '../chat/MessageView'
+import { NewConversation } from '../chat/NewConversation'
 import { isReply, mergeMessages, microsToIso, type InboxEntry, type Message, type Reaction } from '../chat/types'
 import { useDirectory } from '../directory'
 import { realtime } from '../realtime'
@@ -317,6 +318,7 @@ export function Chat() {
         <h2>Groups</h2>
         <ul>{groups.map(item)}</ul>
         <h2>Direct messages</h2>
+        <NewConversation onStarted={(chat) => void reload().then(() => navigate(`/chat/${chat}`))} />
         <ul>{direct.map(item)}</ul>
         {inbox.length === 0 && <p className="muted">No conversations yet.</p>}
         {error && <p className="error">{error}</p>}
