@@ -98,9 +98,12 @@ describe('administration in Chromium', () => {
     await page.waitForURL(/\/chat\/M-/)
     await page.locator('.conversation .messages').getByText(text).waitFor()
     const chat = decodeURIComponent(new URL(page.url()).pathname.replace('/chat/', ''))
-    const stored = await fx.db.selectFrom('chats').select(['kind', 'participants']).where('id', '=', chat.slice(2)).executeTakeFirstOrThrow()
+    const stored = await fx.db.selectFrom('chats').select(['kind', 'participants_key']).where('id', '=', chat.slice(2)).executeTakeFirstOrThrow()
     expect(stored.kind).toBe('multi')
-    expect(JSON.stringify(stored.participants)).toContain(fx.admin.id)
+    // Alice, the administrator and Bea: the three of them, no one else.
+    const bea = await fx.db.selectFrom('users').select('id').where('email', '=', 'bea@example.com').executeTakeFirstOrThrow()
+    for (const id of [fx.alice.id, fx.admin.id, bea.id]) expect(stored.participants_key).toContain(id)
+    expect(stored.participants_key!.match(/U-/g)).toHaveLength(3)
     await context.close()
   })
 

@@ -113,7 +113,7 @@ export function MembersPanel({ group, onClose }: { group: string; onClose: () =>
                   </span>
                   {orgAdmin && !data.group.archived && (
                     <button type="button" disabled={busy} onClick={() => setRole(m, m.role === 'admin' ? 'member' : 'admin')} aria-label={`${m.role === 'admin' ? 'Demote' : 'Promote'} ${label(m)}`}>
-                      {m.role === 'admin' ? 'Demote' : 'Make admin'}
+                      {m.role === 'admin' ? 'Demote' : 'Promote'}
                     </button>
                   )}
                   {data.canManage && m.role !== 'admin' && (
