@@ -72,6 +72,9 @@ describe('administration in Chromium', () => {
     await panel.getByLabel('Group name').fill('Launch pad')
     await panel.getByRole('button', { name: 'Rename' }).click()
     await panel.getByRole('heading', { name: 'Members of Launch pad' }).waitFor()
+    // The conversation list and header follow the new name.
+    await page.getByRole('heading', { name: 'Launch pad', exact: true }).waitFor()
+    await page.getByRole('navigation', { name: 'Conversations' }).getByRole('link', { name: /Launch pad/ }).waitFor()
     await page.screenshot({ path: path.join(shots, 'group-settings.png') })
 
     page.once('dialog', (d) => void d.accept())

@@ -28,7 +28,7 @@ function label(m: Member): string {
  * Organization administrators also rename and archive the group and promote members to group
  * admins (or demote them) through the admin API.
  */
-export function MembersPanel({ group, onClose }: { group: string; onClose: () => void }) {
+export function MembersPanel({ group, onClose, onChanged }: { group: string; onClose: () => void; onChanged?: () => void }) {
   const [data, setData] = useState<MembersPanelData | null>(null)
   const [error, setError] = useState<string | null>(null)
   const [picked, setPicked] = useState('')
@@ -73,6 +73,9 @@ export function MembersPanel({ group, onClose }: { group: string; onClose: () =>
       await post(path, body)
       await load()
       setNotice(done)
+      // A new name shows elsewhere too (the conversation list and header). An archived group stays
+      // on screen, marked archived, until the list is next loaded.
+      if (path === '/admin/groups.rename') onChanged?.()
     } catch (e) {
       setError((e as Error).message)
     } finally {

@@ -135,7 +135,7 @@ function useTyping(chat: string, me: string) {
   return [...typing.keys()]
 }
 
-function Conversation({ entry, onRead }: { entry: InboxEntry; onRead: (chat: string, ts: number) => void }) {
+function Conversation({ entry, onRead, onGroupChanged }: { entry: InboxEntry; onRead: (chat: string, ts: number) => void; onGroupChanged?: () => void }) {
   const { user } = useSession()
   const directory = useDirectory()
   const { messages: all, loadOlder, done, loading, error } = useConversation(entry.id)
@@ -228,7 +228,7 @@ function Conversation({ entry, onRead }: { entry: InboxEntry; onRead: (chat: str
         <Composer chat={entry.id} label={`Message ${entry.name}`} onSent={() => (stick.current = true)} />
       </section>
       {thread !== null && <ThreadPanel chat={entry.id} root={thread} rootMessage={threadRoot} onClose={() => setThread(null)} />}
-      {membersOpen && entry.group && <MembersPanel group={entry.group} onClose={() => setMembersOpen(false)} />}
+      {membersOpen && entry.group && <MembersPanel group={entry.group} onClose={() => setMembersOpen(false)} onChanged={onGroupChanged} />}
     </>
   )
 }
@@ -323,7 +323,7 @@ export function Chat() {
         {inbox.length === 0 && <p className="muted">No conversations yet.</p>}
         {error && <p className="error">{error}</p>}
       </nav>
-      {entry ? <Conversation key={entry.id} entry={entry} onRead={onRead} /> : <section className="conversation"><p className="muted" style={{ padding: '1rem' }}>Pick a conversation.</p></section>}
+      {entry ? <Conversation key={entry.id} entry={entry} onRead={onRead} onGroupChanged={() => void reload()} /> : <section className="conversation"><p className="muted" style={{ padding: '1rem' }}>Pick a conversation.</p></section>}
     </div>
   )
 }
