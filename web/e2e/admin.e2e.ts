@@ -1,4 +1,6 @@
 import path from 'node:path'
+import AxeBuilder from '@axe-core/playwright'
+import type { Page } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { Fixture, ROOT, WAIT } from './fixture.js'
 
@@ -21,6 +23,12 @@ describe('administration in Chromium', () => {
     await fx?.close()
   })
 
+  /** Accessibility violations (WCAG 2 A/AA) inside `selector`, as "rule: target" lines. */
+  const violations = async (page: Page, selector: string) => {
+    const result = await new AxeBuilder({ page }).include(selector).withTags(['wcag2a', 'wcag2aa']).analyze()
+    return result.violations.flatMap((v) => v.nodes.map((n) => `${v.id}: ${n.target.join(' ')}`))
+  }
+
   /** A browser context nobody signed in to. */
   const anonymous = async () => {
     const context = await fx.browser.newContext({ baseURL: fx.base, viewport: { width: 1280, height: 800 } })
@@ -41,6 +49,7 @@ describe('administration in Chromium', () => {
     expect(link).toMatch(/\/login\/link\?token=[A-Za-z0-9]{43}$/)
     await page.locator('tr[data-person="bea@example.com"]').getByText('Active').waitFor()
     await page.screenshot({ path: path.join(shots, 'people.png'), fullPage: true })
+    await expect(violations(page, '.people-page')).resolves.toEqual([])
 
     const bea = await anonymous()
     await bea.page.goto(link)
@@ -76,6 +85,7 @@ describe('administration in Chromium', () => {
     await page.getByRole('heading', { name: 'Launch pad', exact: true }).waitFor()
     await page.getByRole('navigation', { name: 'Conversations' }).getByRole('link', { name: /Launch pad/ }).waitFor()
     await page.screenshot({ path: path.join(shots, 'group-settings.png') })
+    await expect(violations(page, '.members-panel')).resolves.toEqual([])
 
     page.once('dialog', (d) => void d.accept())
     await panel.getByRole('button', { name: 'Archive group' }).click()
@@ -95,6 +105,7 @@ describe('administration in Chromium', () => {
     await form.getByRole('checkbox', { name: /Bea Bishop/ }).check()
     await form.getByLabel('Find people').fill('')
     await form.getByRole('checkbox', { name: new RegExp(fx.admin.name.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')) }).check()
+    await expect(violations(page, '.new-conversation')).resolves.toEqual([])
     const text = `Kick-off at ten ${Date.now()}`
     await form.getByLabel('First message').fill(text)
     await form.getByRole('button', { name: 'Send' }).click()
