@@ -68,6 +68,15 @@ export function requireOrgAdmin(principal: Principal, anyOf: ScopeRequirement = 
 }
 
 /**
+ * An administrator cannot deactivate their own account from the admin API: it would end the very
+ * session or token making the change and could leave the organization without an administrator.
+ * (Another administrator, or the command line, can.)
+ */
+export function requireNotSelfDeactivation(actorUserId: string, targetUserId: string): void {
+  if (actorUserId === targetUserId) fail('invalid_request', 'id: you cannot deactivate your own account')
+}
+
+/**
  * Who may hold the admin scopes: only a personal access token of an organization administrator
  * (created by the admin themself, or by the operator through the CLI). Apps never do (see
  * `appMayHoldScope`). Checked when the token is created; the admin API checks the owner is still

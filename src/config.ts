@@ -85,6 +85,21 @@ const EnvSchema = Type.Object({
     default: '',
     description: 'Comma-separated origins (https://images.example.com) whose images message Markdown may show; other external images are shown as links and blocked by the Content-Security-Policy',
   }),
+  ATRIUM_SMTP_URL: Type.Optional(
+    Type.String({
+      pattern: '^smtps?://[^\\s]+$',
+      secret: true,
+      expected: 'smtp://user:password@host:587 or smtps://host:465',
+      description: 'SMTP server that sends invitation and sign-in links (smtp:// upgrades with STARTTLS when offered, smtps:// is TLS from the start); unset, links are shown to the administrator only',
+    }),
+  ),
+  ATRIUM_MAIL_FROM: Type.Optional(
+    Type.String({
+      pattern: '^([^<>\\r\\n]{0,128}<[^\\s@<>]+@[^\\s@<>]+>|[^\\s@<>]+@[^\\s@<>]+)$',
+      expected: 'an address (atrium@example.com) or a name and address (Atrium <atrium@example.com>)',
+      description: 'Sender of the mail Atrium sends; default atrium@<host of the public URL>',
+    }),
+  ),
   ATRIUM_SIGNIN_ACCOUNT_LIMIT: Type.String({
     pattern: TIERS_PATTERN,
     default: '5:60,20:3600',
@@ -207,6 +222,16 @@ export interface Config {
   /** How long a graceful shutdown waits for in-flight work before cutting connections. */
   readonly shutdownGraceMs: number
   readonly limits: LimitsConfig
+  /** Outgoing mail (invitations, sign-in links); undefined without ATRIUM_SMTP_URL. */
+  readonly mail?: MailConfig | undefined
+}
+
+/** Where and as whom Atrium sends mail. */
+export interface MailConfig {
+  /** smtp:// or smtps:// URL, credentials included. */
+  readonly smtpUrl: string
+  /** The From header. */
+  readonly from: string
 }
 
 /** What one client, person or organization may hold of the server. */
@@ -323,6 +348,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   }
   const parsed = Value.Default(EnvSchema, Value.Convert(EnvSchema, raw)) as Env
   const problems = describeEnvProblems(EnvSchema.properties, parsed, raw)
+  if (parsed.ATRIUM_MAIL_FROM !== undefined && parsed.ATRIUM_SMTP_URL === undefined) {
+    problems.push('ATRIUM_MAIL_FROM is set but ATRIUM_SMTP_URL is not; expected an SMTP URL to send the mail through')
+  }
   if (parsed.ATRIUM_LLM_URL !== undefined && parsed.ATRIUM_LLM_MODEL === undefined) {
     problems.push('ATRIUM_LLM_MODEL is not set; expected a model name, required when ATRIUM_LLM_URL is set')
   }
@@ -388,6 +416,7 @@ function buildConfig(env: Env, trustProxy: TrustProxy): Config {
       pollMs: env.ATRIUM_DISPATCH_INTERVAL_MS,
     }),
     llm: llmConfig(env),
+    mail: env.ATRIUM_SMTP_URL === undefined ? undefined : Object.freeze({ smtpUrl: env.ATRIUM_SMTP_URL, from: env.ATRIUM_MAIL_FROM ?? `atrium@${new URL(publicUrl).hostname}` }),
     limits: Object.freeze({
       headersTimeoutMs: env.ATRIUM_HEADERS_TIMEOUT_MS,
       requestTimeoutMs: env.ATRIUM_REQUEST_TIMEOUT_MS,

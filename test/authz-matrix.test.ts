@@ -600,6 +600,23 @@ const ROWS: Row[] = [
     request: () => ({ body: { email: `matrix-${Math.random().toString(36).slice(2)}@example.com`, name: 'Matrix Person' } }),
   },
   { method: 'POST', path: '/admin/groups.create', access: ADMIN_W, request: () => ({ body: { name: 'matrix group' } }) },
+  // People and group settings: each call gets a person (and a group with them in it) of its own.
+  { method: 'GET', path: '/admin/users.list', access: ADMIN_R },
+  { method: 'GET', path: '/admin/users.sessions', access: ADMIN_R, request: (fx) => ({ query: { id: `U-${fx.other.id}` } }) },
+  {
+    method: 'POST',
+    path: '/admin/users.invite',
+    access: ADMIN_W,
+    request: () => ({ body: { email: `invite-${Math.random().toString(36).slice(2)}@example.com`, name: 'Invited Person' } }),
+  },
+  { method: 'POST', path: '/admin/users.deactivate', access: ADMIN_W, request: async (fx) => ({ body: { id: `U-${(await fx.env.user()).id}` } }) },
+  { method: 'POST', path: '/admin/users.reactivate', access: ADMIN_W, request: async (fx) => ({ body: { id: `U-${(await fx.env.user()).id}` } }) },
+  { method: 'POST', path: '/admin/users.resetPassword', access: ADMIN_W, request: async (fx) => ({ body: { id: `U-${(await fx.env.user()).id}` } }) },
+  { method: 'POST', path: '/admin/users.sessions.revoke', access: ADMIN_W, request: async (fx) => ({ body: { id: `U-${(await fx.env.user()).id}` } }) },
+  { method: 'POST', path: '/admin/groups.rename', access: ADMIN_W, request: async (fx) => ({ body: { id: (await groupWithMember(fx)).group, name: 'Renamed' } }) },
+  { method: 'POST', path: '/admin/groups.archive', access: ADMIN_W, request: async (fx) => ({ body: { id: (await groupWithMember(fx)).group } }) },
+  { method: 'POST', path: '/admin/groups.promote', access: ADMIN_W, request: async (fx) => ({ body: await groupWithMember(fx) }) },
+  { method: 'POST', path: '/admin/groups.demote', access: ADMIN_W, request: async (fx) => ({ body: await groupWithMember(fx) }) },
   { method: 'GET', path: '/admin/pats.list', access: ADMIN_R },
   { method: 'POST', path: '/admin/pats.approve', access: ADMIN_W, request: async (fx) => ({ body: { id: await pendingPat(fx) } }) },
   { method: 'POST', path: '/admin/pats.reject', access: ADMIN_W, request: async (fx) => ({ body: { id: await pendingPat(fx) } }) },
@@ -999,6 +1016,12 @@ async function poll(fx: Fixture): Promise<{ chat: string; timestamp: number; opt
 }
 
 /** A webhook relay into the public group, made by the admin. */
+/** A fresh group with a fresh person in it, for the group-settings rows. */
+async function groupWithMember(fx: Fixture): Promise<{ group: string; member: string }> {
+  const user = await fx.env.user()
+  return { group: (await fx.env.group({ members: [`U-${user.id}`] })).address, member: `U-${user.id}` }
+}
+
 async function relay(fx: Fixture): Promise<{ id: string; url: string }> {
   const res = await fx.as('adminPat', 'POST', '/admin/relays.create', { name: 'matrix relay', group: fx.publicGroup })
   return { id: res.json().relay.id as string, url: res.json().url as string }

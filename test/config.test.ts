@@ -50,3 +50,29 @@ describe('configuration', () => {
     expect(() => loadConfig({ ATRIUM_SESSION_RATE_LIMIT_PER_SECOND: '0' })).toThrow(/ATRIUM_SESSION_RATE_LIMIT_PER_SECOND/)
   })
 })
+
+describe('outgoing mail configuration', () => {
+  it('is off without ATRIUM_SMTP_URL; the sender defaults to atrium@ the public host', () => {
+    expect(loadConfig({}).mail).toBeUndefined()
+    expect(loadConfig({ ATRIUM_SMTP_URL: 'smtp://mail.example.com:587', ATRIUM_PUBLIC_URL: 'https://chat.example.com' }).mail).toEqual({
+      smtpUrl: 'smtp://mail.example.com:587',
+      from: 'atrium@chat.example.com',
+    })
+    expect(loadConfig({ ATRIUM_SMTP_URL: 'smtps://u:p@mail.example.com', ATRIUM_MAIL_FROM: 'Atrium <noreply@example.com>' }).mail?.from).toBe('Atrium <noreply@example.com>')
+  })
+
+  it('refuses malformed values, naming the variable and never printing the SMTP password', () => {
+    let message = ''
+    try {
+      loadConfig({ ATRIUM_SMTP_URL: 'http://user:hunter22@mail.example.com' })
+    } catch (e) {
+      message = (e as Error).message
+    }
+    expect(message).toMatch(/ATRIUM_SMTP_URL/)
+    expect(message).not.toContain('hunter22')
+    for (const from of ['not an address', 'Name <a@b> trailing', 'x\r\nBcc: a@b']) {
+      expect(() => loadConfig({ ATRIUM_SMTP_URL: 'smtp://mail.example.com', ATRIUM_MAIL_FROM: from }), from).toThrow(/ATRIUM_MAIL_FROM/)
+    }
+    expect(() => loadConfig({ ATRIUM_MAIL_FROM: 'atrium@example.com' })).toThrow(/ATRIUM_MAIL_FROM is set but ATRIUM_SMTP_URL is not/)
+  })
+})

@@ -28,7 +28,7 @@ describe('web client serving', () => {
   })
 
   it('serves index.html at / and at client routes, uncached', async () => {
-    for (const url of ['/', '/office', '/chat', '/chat/C-0f1e2d3c-4b5a-4968-8776-655443322110', '/builder', '/console/clients', '/tokens']) {
+    for (const url of ['/', '/office', '/chat', '/chat/C-0f1e2d3c-4b5a-4968-8776-655443322110', '/builder', '/console/clients', '/tokens', '/people']) {
       const res = await app.inject({ method: 'GET', url })
       expect(res.statusCode, url).toBe(200)
       expect(res.headers['content-type']).toMatch(/^text\/html/)

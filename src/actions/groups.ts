@@ -353,6 +353,25 @@ export async function removeGroupMembers(ctx: Context, orgId: string, actor: Gro
 }
 
 /**
+ * Promotes a member of a group to group admin, or demotes an admin to member. The address must
+ * already be in the group (people join through `group.add` first). Apps need to be an admin of the
+ * group; people the person rule (organization administrators, or an admin of the group). A group
+ * whose last admin is demoted leaves "admin only" mode.
+ */
+export async function setGroupMemberRole(ctx: Context, orgId: string, actor: GroupActor, input: { group: string; member: string; role: GroupRole }): Promise<void> {
+  await inTransaction(ctx, async (db) => {
+    const group = await requireGroup(db, orgId, 'group', input.group, 'not_found')
+    if (actor.kind === 'app') requireCanAddGroupAdmins(await roleOf(db, group, actor))
+    else if (actor.kind === 'person') requirePersonCanManageGroupMembers(actor.orgAdmin, await roleOf(db, group, actor))
+    requireGroupWritable(group)
+    const [address] = await resolveMembersAnyState(db, orgId, 'member', [input.member])
+    const current = await findGroupRole(db, group.id, address!)
+    if (current === undefined) fail('invalid_request', `member: ${address} is not in the group; add them first`)
+    if (current !== input.role) await upsertGroupMembers(db, group.id, [{ address: address!, role: input.role }], nowMicros())
+  })
+}
+
+/**
  * Member addresses for removal: `U-…` ids of users of the organization, deactivated or not, and
  * `B-…` ids of its apps' bots, deleted apps included (removal must work for all of them).
  */

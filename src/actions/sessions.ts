@@ -4,12 +4,14 @@ import type { Credential, Principal, User } from '../domain.js'
 import { fail } from '../errors.js'
 import { tag } from '../ids.js'
 import { digest, randomToken } from '../secrets.js'
-import { consumeSigninLink, deleteSession, findSession, insertSession, insertSigninLink } from '../store/repos/sessions.js'
+import { consumeSigninLink, deleteSession, findSession, insertSession, insertSigninLink, listUserSessions } from '../store/repos/sessions.js'
+import { findOrganization } from '../store/repos/organizations.js'
+import { sendMail, type MailOutcome } from '../mail.js'
 import { findPasswordHash, findUser, findUserByEmail, setPasswordHash } from '../store/repos/users.js'
-import { nowMicros } from '../time.js'
+import { microsToIso, nowMicros } from '../time.js'
 import { recordAudit } from './audit.js'
 import { requireOrganization } from './bootstrap.js'
-import { endUserSessions } from './signout.js'
+import { endSessionsById, endUserSessions } from './signout.js'
 import { publicUrl } from '../public-url.js'
 
 /** A browser session lasts this long after sign-in. */
@@ -173,6 +175,78 @@ export async function createSigninLink(ctx: Context, orgId: string, userId: stri
   const expiresAt = now + lifetimeSeconds * 1_000_000
   await insertSigninLink(ctx.db, { id: digest(token), orgId, userId, createdAt: now, expiresAt })
   return { url: publicUrl(ctx.config, `/login/link?token=${token}`), expiresAt }
+}
+
+/** Why a sign-in link is handed out: a new person's invitation, or a way back in for someone locked out. */
+export type SigninLinkPurpose = 'invite' | 'reset'
+
+export interface IssuedSigninLink {
+  url: string
+  expiresAt: number
+  /** `sent` when mailed to the person; otherwise the link reaches them only through whoever asked for it. */
+  mail: MailOutcome
+}
+
+function signinMail(purpose: SigninLinkPurpose, orgName: string, user: User, url: string): { subject: string; text: string } {
+  const hours = SIGNIN_LINK_LIFETIME_SECONDS / 3600
+  const closing = `The link works once, within ${hours} hours. If you did not expect this mail, you can ignore it.`
+  return purpose === 'invite'
+    ? {
+        subject: `You are invited to ${orgName} on Atrium`,
+        text: `Hello ${user.name},\n\nyou have been added to ${orgName} on Atrium. Open this link to sign in:\n\n${url}\n\n${closing}\n`,
+      }
+    : {
+        subject: `Your sign-in link for ${orgName}`,
+        text: `Hello ${user.name},\n\nan administrator of ${orgName} sent you a link to sign in to Atrium:\n\n${url}\n\n${closing}\n`,
+      }
+}
+
+/**
+ * A one-time sign-in link for an active user, mailed to them when an SMTP server is configured
+ * (ATRIUM_SMTP_URL) and returned either way, for the administrator who asked. No password is
+ * set, changed or shown: the link opens one session, once.
+ */
+export async function issueSigninLink(ctx: Context, orgId: string, userId: string, purpose: SigninLinkPurpose): Promise<IssuedSigninLink> {
+  const user = await findUser(ctx.db, orgId, userId)
+  if (!user) fail('not_found', 'id: no such user')
+  if (!user.active) fail('conflict', 'id: the user is deactivated; reactivate them first')
+  const org = await findOrganization(ctx.db, orgId)
+  const link = await createSigninLink(ctx, orgId, userId)
+  const mail = await sendMail(ctx.config, { to: user.email, ...signinMail(purpose, org?.name ?? 'your organization', user, link.url) })
+  return { ...link, mail }
+}
+
+/** A browser session as administrators see it: when it began and ends, never its cookie or digest. */
+export interface SessionView {
+  /** Stable id of the session for revoking it (derived from, and revealing nothing of, the cookie). */
+  id: string
+  createdAt: string
+  expiresAt: string
+}
+
+function publicSessionId(storedId: string): string {
+  return digest(`session-view:${storedId}`).slice(0, 32)
+}
+
+/** A user's current browser sessions, oldest first. */
+export async function listSessionsOfUser(ctx: Context, orgId: string, userId: string): Promise<SessionView[]> {
+  if (!(await findUser(ctx.db, orgId, userId))) fail('not_found', 'id: no such user')
+  return (await listUserSessions(ctx.db, orgId, userId, nowMicros())).map((s) => ({ id: publicSessionId(s.id), createdAt: microsToIso(s.createdAt), expiresAt: microsToIso(s.expiresAt) }))
+}
+
+/**
+ * Ends one session of a user (`session`: an id from listSessionsOfUser) or all of them, closing
+ * their realtime sockets, as a password change does. Returns how many ended.
+ */
+export async function revokeSessionsOfUser(ctx: Context, orgId: string, userId: string, session: string | undefined): Promise<number> {
+  return ctx.db.transaction().execute(async (tx) => {
+    if (!(await findUser(tx, orgId, userId))) fail('not_found', 'id: no such user')
+    const now = nowMicros()
+    const current = await listUserSessions(tx, orgId, userId, now)
+    const ids = session === undefined ? current.map((s) => s.id) : current.filter((s) => publicSessionId(s.id) === session).map((s) => s.id)
+    if (session !== undefined && ids.length === 0) fail('not_found', 'session: no such session of this user')
+    return endSessionsById(tx, orgId, userId, ids, now)
+  })
 }
 
 /** Redeems a sign-in link: a new session, once; a used, expired or unknown link fails the same way. */

@@ -1,14 +1,15 @@
 import type { Context } from '../context.js'
 import type { Principal, User } from '../domain.js'
-import { hasScope } from '../access.js'
+import { hasScope, requireNotSelfDeactivation } from '../access.js'
 import { fail } from '../errors.js'
 import { newId, parseTagged, tag } from '../ids.js'
 import type { Executor } from '../store/db.js'
 import { findUser, findUserByEmail, insertUser, listUsers, setUserActive, updateUser, type UserChanges } from '../store/repos/users.js'
-import { monotonicMicros, nowMicros } from '../time.js'
+import { microsToIso, monotonicMicros, nowMicros } from '../time.js'
 import { recordAudit } from './audit.js'
 import { endUserSessions } from './signout.js'
 import { normalizeEmail } from '../email.js'
+import { issueSigninLink, type IssuedSigninLink } from './sessions.js'
 
 /**
  * Who made a change to the directory, for the audit log: an API caller (its address), the SCIM
@@ -110,6 +111,47 @@ export async function setUserActiveState(
 
 export const deactivateUser = (ctx: Context, orgId: string, userId: string, source?: ChangeSource, tx?: Executor) =>
   setUserActiveState(ctx, orgId, userId, false, source, tx)
+
+/**
+ * An administrator (de)activates someone from the admin API: as setUserActiveState, except that
+ * nobody deactivates themself there (access.requireNotSelfDeactivation).
+ */
+export async function setUserActiveByAdmin(ctx: Context, admin: { orgId: string; userId: string; address: string }, id: string, active: boolean): Promise<User> {
+  const userId = parseUserId('id', id)
+  if (!active) requireNotSelfDeactivation(admin.userId, userId)
+  return setUserActiveState(ctx, admin.orgId, userId, active, { via: 'api', actor: admin.address })
+}
+
+/**
+ * Adds a person and hands out their first sign-in link: mailed to them when an SMTP server is
+ * configured, and returned to the administrator either way.
+ */
+export async function inviteUser(ctx: Context, orgId: string, input: AddUserInput): Promise<{ user: User; link: IssuedSigninLink }> {
+  const user = await addUser(ctx, orgId, input)
+  return { user, link: await issueSigninLink(ctx, orgId, user.id, 'invite') }
+}
+
+/** A person as administrators see them: deactivated ones included, with when they joined. */
+export interface AdminUserView {
+  id: string
+  email: string
+  name: string
+  isAdmin: boolean
+  active: boolean
+  createdAt: string
+}
+
+export function adminUserView(user: User): AdminUserView {
+  return { id: tag('U', user.id), email: user.email, name: user.name, isAdmin: user.isAdmin, active: user.active, createdAt: microsToIso(user.createdAt) }
+}
+
+/** Everyone in the organization, deactivated people included, in the order they joined; keyset-paged. */
+export async function listUsersForAdmin(ctx: Context, orgId: string, opts: { limit: number; cursor?: string }): Promise<{ users: AdminUserView[]; nextCursor?: string }> {
+  const after = opts.cursor !== undefined ? decodeUserCursor(opts.cursor) : undefined
+  const rows = await listUsers(ctx.db, orgId, { limit: opts.limit + 1, includeInactive: true, ...(after ? { after } : {}) })
+  const page = rows.slice(0, opts.limit)
+  return { users: page.map(adminUserView), ...(rows.length > opts.limit ? { nextCursor: encodeUserCursor(page[page.length - 1]!) } : {}) }
+}
 
 const roleName = (isAdmin: boolean) => (isAdmin ? 'Admin' : 'User')
 

@@ -11,7 +11,7 @@ export const DEFAULT_WEB_ROOT = fileURLToPath(new URL('../../web/dist/', import.
  * works. The list is explicit on purpose: the client never shadows an API path (/v0, /v1, /admin,
  * /oauth, /scim, /rpc, /app, /healthz…), and an unknown path still gets the JSON 404.
  */
-export const CLIENT_ROUTES = ['/', '/office', '/chat', '/chat/*', '/builder', '/console', '/console/*', '/tokens', '/welcome'] as const
+export const CLIENT_ROUTES = ['/', '/office', '/chat', '/chat/*', '/builder', '/console', '/console/*', '/tokens', '/people', '/welcome'] as const
 
 /**
  * Serves the built web client on the API's origin: hashed assets under /assets/ with a long cache

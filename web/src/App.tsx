@@ -6,6 +6,7 @@ import { Builder } from './pages/Builder'
 import { Chat } from './pages/Chat'
 import { Console } from './pages/Console'
 import { Office } from './pages/Office'
+import { People } from './pages/People'
 import { Tokens } from './pages/Tokens'
 import { OfficeProvider } from './people'
 import { setCsrfToken } from './api'
@@ -37,6 +38,7 @@ function Shell({ session }: { session: SessionInfo }) {
   else if (path.startsWith('/chat')) page = <Chat />
   else if (path.startsWith('/console') && session.user.isAdmin) page = <Console />
   else if (path.startsWith('/tokens')) page = <Tokens />
+  else if (path.startsWith('/people') && session.user.isAdmin) page = <People />
   else page = <Office />
   return (
     <div className="shell">
@@ -56,6 +58,7 @@ function Shell({ session }: { session: SessionInfo }) {
           <Link to="/chat">Chat</Link>
           <Link to="/builder">Block Kit builder</Link>
           {session.user.isAdmin && <Link to="/console">Developer console</Link>}
+          {session.user.isAdmin && <Link to="/people">People</Link>}
           <Link to="/tokens">Access tokens</Link>
         </nav>
         <span className="me">

@@ -9,6 +9,9 @@ export interface Frame {
 }
 type Handler = (frame: Frame) => void
 
+/** Close code of a socket whose session the server ended (like a 401). */
+const SESSION_ENDED = 4401
+
 class Realtime {
   private socket: WebSocket | null = null
   private readonly handlers = new Set<Handler>()
@@ -57,11 +60,18 @@ class Realtime {
       }
       this.emit(frame)
     }
-    ws.onclose = () => {
+    ws.onclose = (e) => {
       this.socket = null
       this.status = 'closed'
       this.emit({ type: 'connection', payload: 'closed' })
       if (this.stopped) return
+      // 4401: the server ended this session (deactivation, a revoked session, a password change
+      // elsewhere). Reconnecting cannot work; the person signs in again.
+      if (e.code === SESSION_ENDED) {
+        this.stopped = true
+        window.location.assign(`/login?next=${encodeURIComponent(location.pathname + location.search)}`)
+        return
+      }
       const delay = Math.min(10_000, 500 * 2 ** this.attempts) * (0.75 + Math.random() / 2)
       this.attempts += 1
       this.timer = setTimeout(() => this.connect(), delay)

@@ -1,6 +1,7 @@
 import { afterEach, describe, expect, it, vi } from 'vitest'
 import { cleanup, fireEvent, render, screen, waitFor, within } from '@testing-library/react'
 import { MembersPanel, type MembersPanelData } from '../src/chat/MembersPanel'
+import { SessionContext, type SessionInfo } from '../src/session'
 
 /** The chat's member panel against a scripted server: labels, the picker, add and remove. */
 
@@ -53,6 +54,11 @@ describe('MembersPanel', () => {
     expect(within(list).getByText('app')).toBeTruthy()
     expect(screen.getByRole('status').textContent).toBe('Added Deploy bot (app).')
 
+    // Removing asks first; declining changes nothing.
+    vi.stubGlobal('confirm', vi.fn(() => false))
+    fireEvent.click(screen.getByRole('button', { name: 'Remove Deploy bot (app)' }))
+    expect(bodies).toHaveLength(1)
+    vi.stubGlobal('confirm', vi.fn(() => true))
     fireEvent.click(screen.getByRole('button', { name: 'Remove Deploy bot (app)' }))
     await waitFor(() => expect(within(list).queryByText('Deploy bot')).toBeNull())
     expect(bodies).toEqual([
@@ -74,5 +80,49 @@ describe('MembersPanel', () => {
     vi.stubGlobal('fetch', vi.fn(async () => new Response(JSON.stringify({ error: 'You are not a member of this group.', code: 'forbidden' }), { status: 403 })))
     render(<MembersPanel group={G} onClose={() => undefined} />)
     expect((await screen.findByRole('alert')).textContent).toBe('You are not a member of this group.')
+  })
+
+  it("gives organization administrators the group's settings: rename, archive (confirmed), promote and demote", async () => {
+    const session = { user: { id: owner.id, address: owner.id, name: 'Owner', email: owner.email, isAdmin: true, status: 'checkedIn', presence: 'online' }, org: { id: 'o', name: 'Org' }, csrfToken: 't' } as SessionInfo
+    const calls: Array<[string, unknown]> = []
+    let state = panel({ members: [{ ...owner, role: 'admin' }, { ...ada, role: 'member' }] })
+    vi.stubGlobal(
+      'fetch',
+      vi.fn(async (input: string, init?: RequestInit) => {
+        const url = new URL(input, 'http://atrium.test')
+        if (init?.method === 'POST') {
+          const body = JSON.parse(String(init.body)) as Record<string, string>
+          calls.push([url.pathname, body])
+          if (url.pathname === '/admin/groups.rename') state = { ...state, group: { ...state.group, name: body.name! } }
+          if (url.pathname === '/admin/groups.promote') state = { ...state, members: state.members.map((m) => (m.id === body.member ? { ...m, role: 'admin' as const } : m)) }
+          if (url.pathname === '/admin/groups.archive') state = { ...state, canManage: false, group: { ...state.group, archived: true } }
+          return new Response(JSON.stringify({ ok: true }), { status: 200 })
+        }
+        return new Response(JSON.stringify(state), { status: 200 })
+      }),
+    )
+    render(
+      <SessionContext.Provider value={session}>
+        <MembersPanel group={G} onClose={() => undefined} />
+      </SessionContext.Provider>,
+    )
+    fireEvent.click(await screen.findByRole('button', { name: 'Promote Ada <ada@example.com>' }))
+    await screen.findByRole('button', { name: 'Demote Ada <ada@example.com>' })
+
+    fireEvent.change(screen.getByLabelText('Group name'), { target: { value: 'Launches' } })
+    fireEvent.click(screen.getByRole('button', { name: 'Rename' }))
+    await screen.findByRole('heading', { name: 'Members of Launches' })
+
+    vi.stubGlobal('confirm', vi.fn(() => false))
+    fireEvent.click(screen.getByRole('button', { name: 'Archive group' }))
+    vi.stubGlobal('confirm', vi.fn(() => true))
+    fireEvent.click(screen.getByRole('button', { name: 'Archive group' }))
+    await screen.findByText(/This group is archived/)
+    expect(screen.queryByRole('button', { name: 'Archive group' })).toBeNull()
+    expect(calls).toEqual([
+      ['/admin/groups.promote', { group: G, member: ada.id }],
+      ['/admin/groups.rename', { id: G, name: 'Launches' }],
+      ['/admin/groups.archive', { id: G }],
+    ])
   })
 })

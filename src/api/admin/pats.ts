@@ -2,6 +2,8 @@ import { Type } from 'typebox'
 import { decidePersonalAccess, listPersonalAccess, revokePersonalAccess } from '../../actions/pats.js'
 import { ADMIN_READ, ADMIN_WRITE, personalOf, principalOf } from '../../http/auth.js'
 import { errorResponses } from '../../http/schemas.js'
+import { TAGGED_UUID_PATTERN } from '../../ids.js'
+import { parseUserId } from '../../actions/users.js'
 import { PersonalAccessItem } from '../account/index.js'
 import type { AdminApp } from './index.js'
 
@@ -18,10 +20,19 @@ export default async function patRoutes(app: AdminApp): Promise<void> {
   app.get(
     '/pats.list',
     {
-      schema: { summary: 'Personal access tokens and OAuth grants of the organization, by status', querystring: Type.Object({ status: Type.Optional(Status) }), response: { 200: Type.Object({ tokens: Type.Array(PersonalAccessItem) }), ...errorResponses(400, 401, 403) } },
+      schema: {
+        summary: 'Personal access tokens and OAuth grants of the organization (or of one person), by status',
+        querystring: Type.Object({ status: Type.Optional(Status), user: Type.Optional(Type.String({ pattern: TAGGED_UUID_PATTERN, description: 'Only the tokens and grants of this person (U-…)' })) }),
+        response: { 200: Type.Object({ tokens: Type.Array(PersonalAccessItem) }), ...errorResponses(400, 401, 403) },
+      },
       config: { auth: ADMIN_READ },
     },
-    async (request) => ({ tokens: await listPersonalAccess(app.ctx, principalOf(request).orgId, request.query.status ? { status: request.query.status } : {}) }),
+    async (request) => {
+      const { status, user } = request.query
+      return {
+        tokens: await listPersonalAccess(app.ctx, principalOf(request).orgId, { ...(status ? { status } : {}), ...(user !== undefined ? { userId: parseUserId('user', user) } : {}) }),
+      }
+    },
   )
 
   for (const decision of ['approve', 'reject'] as const) {

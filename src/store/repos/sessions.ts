@@ -63,3 +63,24 @@ export async function deleteUserSessions(db: Executor, orgId: string, userId: st
   if (keepId !== null) q = q.where('id', '!=', keepId)
   return (await q.returning('id').execute()).map((r) => r.id)
 }
+
+/** A user's unexpired sessions, oldest first. */
+export async function listUserSessions(db: Executor, orgId: string, userId: string, now: number): Promise<SessionRow[]> {
+  const rows = await db
+    .selectFrom('sessions')
+    .selectAll()
+    .where('org_id', '=', orgId)
+    .where('user_id', '=', userId)
+    .where('expires_at', '>', now)
+    .orderBy('created_at')
+    .orderBy('id')
+    .execute()
+  return rows.map((row) => ({ id: row.id, orgId: row.org_id, userId: row.user_id, createdAt: Number(row.created_at), expiresAt: Number(row.expires_at) }))
+}
+
+/** Deletes the named sessions of a user and returns the ids of those deleted. */
+export async function deleteUserSessionsById(db: Executor, orgId: string, userId: string, ids: readonly string[]): Promise<string[]> {
+  if (ids.length === 0) return []
+  const rows = await db.deleteFrom('sessions').where('org_id', '=', orgId).where('user_id', '=', userId).where('id', 'in', [...ids]).returning('id').execute()
+  return rows.map((r) => r.id)
+}

@@ -1,5 +1,7 @@
-import { useCallback, useEffect, useId, useState, type FormEvent } from 'react'
+import { useCallback, useContext, useEffect, useId, useState, type FormEvent } from 'react'
 import { get, post } from '../api'
+import { SessionContext } from '../session'
+import { GroupSettings } from './GroupSettings'
 
 interface Member {
   id: string
@@ -23,8 +25,10 @@ function label(m: Member): string {
  * A group's members (people, and apps' bots named after their app). Organization administrators
  * and the group's admins add people and bots from a picker and remove members; everyone else who
  * may see the group sees the list. Adding an app's bot is how an app gets into a private group.
+ * Organization administrators also rename and archive the group and promote members to group
+ * admins (or demote them) through the admin API.
  */
-export function MembersPanel({ group, onClose }: { group: string; onClose: () => void }) {
+export function MembersPanel({ group, onClose, onChanged }: { group: string; onClose: () => void; onChanged?: () => void }) {
   const [data, setData] = useState<MembersPanelData | null>(null)
   const [error, setError] = useState<string | null>(null)
   const [picked, setPicked] = useState('')
@@ -32,6 +36,7 @@ export function MembersPanel({ group, onClose }: { group: string; onClose: () =>
   const [notice, setNotice] = useState('')
   const pickerId = useId()
   const headingId = useId()
+  const orgAdmin = useContext(SessionContext)?.user.isAdmin === true
 
   const load = useCallback(async () => {
     try {
@@ -46,6 +51,7 @@ export function MembersPanel({ group, onClose }: { group: string; onClose: () =>
   }, [load])
 
   const change = async (path: '/app/group.add' | '/app/group.remove', member: Member) => {
+    if (path === '/app/group.remove' && !window.confirm(`Remove ${label(member)} from ${data?.group.name ?? 'the group'}?`)) return
     setBusy(true)
     setError(null)
     try {
@@ -58,6 +64,26 @@ export function MembersPanel({ group, onClose }: { group: string; onClose: () =>
       setBusy(false)
     }
   }
+
+  /** An administrator's change through the admin API, then the panel as it now stands. */
+  const adminChange = async (path: string, body: Record<string, string>, done: string) => {
+    setBusy(true)
+    setError(null)
+    try {
+      await post(path, body)
+      await load()
+      setNotice(done)
+      // A new name shows elsewhere too (the conversation list and header). An archived group stays
+      // on screen, marked archived, until the list is next loaded.
+      if (path === '/admin/groups.rename') onChanged?.()
+    } catch (e) {
+      setError((e as Error).message)
+    } finally {
+      setBusy(false)
+    }
+  }
+  const setRole = (m: Member, role: 'admin' | 'member') =>
+    void adminChange(role === 'admin' ? '/admin/groups.promote' : '/admin/groups.demote', { group, member: m.id }, role === 'admin' ? `${label(m)} is now a group admin.` : `${label(m)} is now a member.`)
 
   const onAdd = (e: FormEvent) => {
     e.preventDefault()
@@ -88,6 +114,11 @@ export function MembersPanel({ group, onClose }: { group: string; onClose: () =>
                     {m.kind === 'bot' && <span className="tag">app</span>}
                     {m.role === 'admin' && <span className="tag">admin</span>}
                   </span>
+                  {orgAdmin && !data.group.archived && (
+                    <button type="button" disabled={busy} onClick={() => setRole(m, m.role === 'admin' ? 'member' : 'admin')} aria-label={`${m.role === 'admin' ? 'Demote' : 'Promote'} ${label(m)}`}>
+                      {m.role === 'admin' ? 'Demote' : 'Promote'}
+                    </button>
+                  )}
                   {data.canManage && m.role !== 'admin' && (
                     <button type="button" className="danger" disabled={busy} onClick={() => void change('/app/group.remove', m)} aria-label={`Remove ${label(m)}`}>
                       Remove
@@ -126,7 +157,20 @@ export function MembersPanel({ group, onClose }: { group: string; onClose: () =>
                 </button>
               </form>
             )}
-            {!data.canManage && <p className="muted">Administrators and the group&apos;s admins manage its members.</p>}
+            {!data.canManage && !data.group.archived && <p className="muted">Administrators and the group&apos;s admins manage its members.</p>}
+            {data.group.archived && <p className="muted">This group is archived: it takes no new messages or members.</p>}
+            {orgAdmin && !data.group.archived && (
+              <GroupSettings
+                group={data.group}
+                busy={busy}
+                onRename={(name) => void adminChange('/admin/groups.rename', { id: group, name }, `Renamed to ${name}.`)}
+                onArchive={() => {
+                  if (window.confirm(`Archive ${data.group.name}? It keeps its history but takes no new messages or members. This cannot be undone.`)) {
+                    void adminChange('/admin/groups.archive', { id: group }, `${data.group.name} is archived.`)
+                  }
+                }}
+              />
+            )}
           </>
         )}
         <p className="visually-hidden" role="status" aria-live="polite">

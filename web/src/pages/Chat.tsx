@@ -4,6 +4,7 @@ import { Composer } from '../chat/Composer'
 import { MembersPanel } from '../chat/MembersPanel'
 import { MuteToggle, NotificationSettings } from '../components/Notifications'
 import { MessageView, senderName } from '../chat/MessageView'
+import { NewConversation } from '../chat/NewConversation'
 import { isReply, mergeMessages, microsToIso, type InboxEntry, type Message, type Reaction } from '../chat/types'
 import { useDirectory } from '../directory'
 import { realtime } from '../realtime'
@@ -136,7 +137,7 @@ function useTyping(chat: string, me: string) {
   return [...typing.keys()]
 }
 
-function Conversation({ entry, onRead }: { entry: InboxEntry; onRead: (chat: string, ts: number) => void }) {
+function Conversation({ entry, onRead, onGroupChanged }: { entry: InboxEntry; onRead: (chat: string, ts: number) => void; onGroupChanged?: () => void }) {
   const { user } = useSession()
   const directory = useDirectory()
   const { messages: all, loadOlder, done, loading, error } = useConversation(entry.id)
@@ -230,7 +231,7 @@ function Conversation({ entry, onRead }: { entry: InboxEntry; onRead: (chat: str
         <Composer chat={entry.id} label={`Message ${entry.name}`} onSent={() => (stick.current = true)} />
       </section>
       {thread !== null && <ThreadPanel chat={entry.id} root={thread} rootMessage={threadRoot} onClose={() => setThread(null)} />}
-      {membersOpen && entry.group && <MembersPanel group={entry.group} onClose={() => setMembersOpen(false)} />}
+      {membersOpen && entry.group && <MembersPanel group={entry.group} onClose={() => setMembersOpen(false)} onChanged={onGroupChanged} />}
     </>
   )
 }
@@ -326,12 +327,13 @@ export function Chat() {
         <h2>Groups</h2>
         <ul>{groups.map(item)}</ul>
         <h2>Direct messages</h2>
+        <NewConversation onStarted={(chat) => void reload().then(() => navigate(`/chat/${chat}`))} />
         <ul>{direct.map(item)}</ul>
         {inbox.length === 0 && <p className="muted">No conversations yet.</p>}
         {error && <p className="error">{error}</p>}
         <NotificationSettings />
       </nav>
-      {entry ? <Conversation key={entry.id} entry={entry} onRead={onRead} /> : <section className="conversation"><p className="muted" style={{ padding: '1rem' }}>Pick a conversation.</p></section>}
+      {entry ? <Conversation key={entry.id} entry={entry} onRead={onRead} onGroupChanged={() => void reload()} /> : <section className="conversation"><p className="muted" style={{ padding: '1rem' }}>Pick a conversation.</p></section>}
     </div>
   )
 }
