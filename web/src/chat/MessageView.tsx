@@ -1,4 +1,4 @@
-import { useEffect, useState } from 'react'
+import { useEffect, useRef, useState } from 'react'
 import { post } from '../api'
 import { BlockKit, type ActionHandler } from '../blockkit/BlockKit'
 import { MessageText } from '../markdown/MessageText'
@@ -77,6 +77,18 @@ export function MessageView({
   const [editing, setEditing] = useState(false)
   const [draft, setDraft] = useState(message.text ?? '')
   const name = senderName(directory.nameOf(message.sender), message.sender)
+  const editButton = useRef<HTMLButtonElement>(null)
+  const refocusEdit = useRef(false)
+  const cancelEdit = () => {
+    refocusEdit.current = true
+    setEditing(false)
+  }
+  useEffect(() => {
+    if (!editing && refocusEdit.current) {
+      refocusEdit.current = false
+      editButton.current?.focus()
+    }
+  }, [editing])
   const mine = message.sender === me
   const onAction: ActionHandler = async ({ blockId, actionId, value }) => {
     void value
@@ -112,12 +124,32 @@ export function MessageView({
             <label className="visually-hidden" htmlFor={`edit-${message.timestamp}`}>
               Edit message
             </label>
-            <textarea id={`edit-${message.timestamp}`} value={draft} onChange={(e) => setDraft(e.target.value)} autoFocus />
+            <textarea
+              id={`edit-${message.timestamp}`}
+              value={draft}
+              onChange={(e) => setDraft(e.target.value)}
+              onKeyDown={(e) => {
+                // As in the composer: Enter saves, Shift+Enter breaks the line, Escape cancels.
+                if (e.nativeEvent.isComposing) return
+                if (e.key === 'Enter' && !e.shiftKey) {
+                  e.preventDefault()
+                  e.currentTarget.form?.requestSubmit()
+                } else if (e.key === 'Escape') {
+                  e.preventDefault()
+                  cancelEdit()
+                }
+              }}
+              aria-describedby={`edit-help-${message.timestamp}`}
+              autoFocus
+            />
+            <span id={`edit-help-${message.timestamp}`} className="visually-hidden">
+              Enter saves, Shift+Enter starts a new line, Escape cancels.
+            </span>
             <div className="tools">
               <button type="submit" className="primary">
                 Save
               </button>
-              <button type="button" onClick={() => setEditing(false)}>
+              <button type="button" onClick={cancelEdit}>
                 Cancel
               </button>
             </div>
@@ -161,7 +193,7 @@ export function MessageView({
             </button>
           )}
           {mine && message.contentType === 'text' && !editing && (
-            <button type="button" onClick={() => { setDraft(message.text ?? ''); setEditing(true) }}>
+            <button type="button" ref={editButton} onClick={() => { setDraft(message.text ?? ''); setEditing(true) }}>
               Edit
             </button>
           )}
