@@ -9,7 +9,7 @@ import type { Item } from './types'
  * first (item.upload) and attached; a poll can be posted instead of text.
  */
 export function Composer({ chat, threadTimestamp, label, onSent }: { chat: string; threadTimestamp?: number; label: string; onSent?: () => void }) {
-  const { people } = useOffice()
+  const { people, bots } = useOffice()
   const [text, setText] = useState('')
   const [files, setFiles] = useState<File[]>([])
   // Remounts the file input after a send so the same file can be picked again.
@@ -27,7 +27,9 @@ export function Composer({ chat, threadTimestamp, label, onSent }: { chat: strin
   const suggestions =
     query === null
       ? []
-      : [{ id: 'all', name: 'all' }, ...people.map((p) => ({ id: p.id, name: p.name }))].filter((p) => p.name.toLowerCase().startsWith(query.toLowerCase())).slice(0, 6)
+      : [{ id: 'all', name: 'all' }, ...people.map((p) => ({ id: p.id, name: p.name })), ...bots.map((b) => ({ id: b.id, name: b.name }))]
+          .filter((p) => p.name.toLowerCase().startsWith(query.toLowerCase()))
+          .slice(0, 8)
 
   const onChange = (value: string) => {
     setText(value)
@@ -130,6 +132,7 @@ export function Composer({ chat, threadTimestamp, label, onSent }: { chat: strin
               <li key={s.id} role="option" aria-selected={i === selected} onMouseDown={(e) => { e.preventDefault(); pick(s) }}>
                 @{s.name}
                 {s.id === 'all' && <span className="muted"> — everyone</span>}
+                {s.id.startsWith('B-') && <span className="muted"> — app</span>}
               </li>
             ))}
           </ul>

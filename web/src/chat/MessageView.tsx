@@ -3,6 +3,7 @@ import { post } from '../api'
 import { BlockKit, type ActionHandler } from '../blockkit/BlockKit'
 import { MessageText } from '../markdown/MessageText'
 import { useDirectory } from '../directory'
+import { imageAllowed, useImagePolicy } from '../imagePolicy'
 import type { ActionOutcome } from '../blockkit/types'
 import type { Message } from './types'
 
@@ -90,6 +91,10 @@ export function MessageView({
     }
   }, [editing])
   const mine = message.sender === me
+  // A picture the Content-Security-Policy would block is not requested: the initial instead.
+  const policy = useImagePolicy()
+  const pictureUrl = directory.pictureOf?.(message.sender)
+  const picture = pictureUrl && imageAllowed(pictureUrl, policy) ? pictureUrl : null
   const onAction: ActionHandler = async ({ blockId, actionId, value }) => {
     void value
     const r = await post<{ outcome: ActionOutcome }>('/v0/interactivity.click', { chat: message.chat, timestamp: message.timestamp, blockId, actionId })
@@ -106,7 +111,7 @@ export function MessageView({
   return (
     <article className="message" aria-label={`${name} at ${formatTime(message.timestamp)}`} data-ts={message.timestamp}>
       <span className="avatar" aria-hidden="true">
-        {name.slice(0, 1).toUpperCase()}
+        {picture ? <img src={picture} alt="" /> : name.slice(0, 1).toUpperCase()}
       </span>
       <div className="body">
         <div className="meta">
