@@ -1,8 +1,9 @@
-import { useCallback, useEffect, useLayoutEffect, useRef, useState } from 'react'
+import { useCallback, useEffect, useRef, useState } from 'react'
 import { get, post } from '../api'
 import { Composer } from '../chat/Composer'
 import { MembersPanel } from '../chat/MembersPanel'
 import { MessageView, senderName } from '../chat/MessageView'
+import { JumpToNewest, usePinnedScroll } from '../chat/PinnedScroll'
 import { isReply, mergeMessages, microsToIso, type InboxEntry, type Message, type Reaction } from '../chat/types'
 import { useDirectory } from '../directory'
 import { realtime } from '../realtime'
@@ -144,19 +145,10 @@ function Conversation({ entry, onRead }: { entry: InboxEntry; onRead: (chat: str
   const replyCounts = new Map<number, number>()
   for (const m of all) if (isReply(m)) replyCounts.set(m.threadTimestamp!, (replyCounts.get(m.threadTimestamp!) ?? 0) + 1)
   const list = useRef<HTMLDivElement>(null)
-  const stick = useRef(true)
-  const prevHeight = useRef(0)
   const typing = useTyping(entry.id, user.address)
-
-  // Keep the view pinned to the bottom for new messages, and in place when older ones load above.
-  const topCount = messages.length
-  useLayoutEffect(() => {
-    const el = list.current
-    if (!el) return
-    if (stick.current) el.scrollTop = el.scrollHeight
-    else if (prevHeight.current && el.scrollHeight > prevHeight.current && el.scrollTop < 50) el.scrollTop += el.scrollHeight - prevHeight.current
-    prevHeight.current = el.scrollHeight
-  }, [topCount, all])
+  const lastTopTs = messages.at(-1)?.timestamp
+  // Pinned to the newest message (also while images load), in place when older ones load above.
+  const pinned = usePinnedScroll(list, { newest: lastTopTs, version: all })
 
   const lastTs = all.at(-1)?.timestamp
   useEffect(() => {
@@ -166,7 +158,7 @@ function Conversation({ entry, onRead }: { entry: InboxEntry; onRead: (chat: str
   const onScroll = () => {
     const el = list.current
     if (!el) return
-    stick.current = el.scrollHeight - el.scrollTop - el.clientHeight < 40
+    pinned.onScroll()
     if (el.scrollTop < 80 && !done && !loading) void loadOlder()
   }
 
@@ -224,7 +216,8 @@ function Conversation({ entry, onRead }: { entry: InboxEntry; onRead: (chat: str
         <div className="typing" aria-live="polite">
           {typing.length > 0 && `${typing.map((a) => senderName(directory.nameOf(a), a)).join(', ')} ${typing.length === 1 ? 'is' : 'are'} typing…`}
         </div>
-        <Composer chat={entry.id} label={`Message ${entry.name}`} onSent={() => (stick.current = true)} />
+        <JumpToNewest pinned={pinned} />
+        <Composer chat={entry.id} label={`Message ${entry.name}`} onSent={pinned.jump} />
       </section>
       {thread !== null && <ThreadPanel chat={entry.id} root={thread} rootMessage={threadRoot} onClose={() => setThread(null)} />}
       {membersOpen && entry.group && <MembersPanel group={entry.group} onClose={() => setMembersOpen(false)} />}
