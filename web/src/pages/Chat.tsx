@@ -4,6 +4,7 @@ import { Composer } from '../chat/Composer'
 import { MembersPanel } from '../chat/MembersPanel'
 import { MessageView, senderName } from '../chat/MessageView'
 import { JumpToNewest, usePinnedScroll } from '../chat/PinnedScroll'
+import { useReplyCounts } from '../chat/replyCounts'
 import { isReply, mergeMessages, microsToIso, type InboxEntry, type Message, type Reaction } from '../chat/types'
 import { useDirectory } from '../directory'
 import { realtime } from '../realtime'
@@ -142,8 +143,7 @@ function Conversation({ entry, onRead }: { entry: InboxEntry; onRead: (chat: str
   const [thread, setThread] = useState<number | null>(null)
   const [membersOpen, setMembersOpen] = useState(false)
   const messages = all.filter((m) => !isReply(m))
-  const replyCounts = new Map<number, number>()
-  for (const m of all) if (isReply(m)) replyCounts.set(m.threadTimestamp!, (replyCounts.get(m.threadTimestamp!) ?? 0) + 1)
+  const replyCounts = useReplyCounts(entry.id, messages.map((m) => m.timestamp))
   const list = useRef<HTMLDivElement>(null)
   const typing = useTyping(entry.id, user.address)
   const lastTopTs = messages.at(-1)?.timestamp
