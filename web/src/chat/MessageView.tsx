@@ -4,6 +4,7 @@ import { BlockKit, type ActionHandler } from '../blockkit/BlockKit'
 import { MessageText } from '../markdown/MessageText'
 import { useDirectory } from '../directory'
 import { imageAllowed, useImagePolicy } from '../imagePolicy'
+import { useEmoji } from '../emoji/emoji'
 import type { ActionOutcome } from '../blockkit/types'
 import type { Message } from './types'
 
@@ -108,6 +109,7 @@ export function MessageView({
     e.who.push(r.user.name)
     reactions.set(r.name, e)
   }
+  const emoji = useEmoji([...reactions.keys()].some((r) => !EMOJI[r]))
   return (
     <article className="message" aria-label={`${name} at ${formatTime(message.timestamp)}`} data-ts={message.timestamp}>
       <span className="avatar" aria-hidden="true">
@@ -181,7 +183,7 @@ export function MessageView({
           <div className="reactions" aria-label="Reactions">
             {[...reactions].map(([r, e]) => (
               <button key={r} type="button" aria-pressed={e.mine} title={e.who.join(', ')} onClick={() => onReact(r)} aria-label={`${r} reaction, ${e.count}`}>
-                {EMOJI[r] ?? `:${r}:`} {e.count}
+                {EMOJI[r] ?? emoji?.byShortcode.get(r)?.unicode ?? `:${r}:`} {e.count}
               </button>
             ))}
           </div>
