@@ -12,6 +12,7 @@ import { setCsrfToken } from './api'
 import { realtime } from './realtime'
 import { ImagePolicyContext } from './imagePolicy'
 import { ConnectionNotice } from './components/ConnectionNotice'
+import { ChatSwitcher } from './components/ChatSwitcher'
 
 function signInUrl(): string {
   return `/login?next=${encodeURIComponent(window.location.pathname + window.location.search)}`
@@ -75,6 +76,7 @@ function Shell({ session }: { session: SessionInfo }) {
       <main id="main" tabIndex={-1}>
         {page}
       </main>
+      <ChatSwitcher />
     </div>
   )
 }
