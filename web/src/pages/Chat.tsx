@@ -18,6 +18,8 @@ interface HistoryPage {
 }
 
 const PAGE = 50
+/** The width below which the chat list and a conversation take turns (as in styles.css). */
+const PHONE = '(max-width: 760px)'
 
 /** Applies a realtime frame to a message list of one chat (or thread). */
 function applyFrame(list: Message[], type: string, payload: unknown, chat: string, thread?: number): Message[] {
@@ -171,6 +173,10 @@ function Conversation({ entry, onRead }: { entry: InboxEntry; onRead: (chat: str
     <>
       <section className="conversation" aria-labelledby="conversation-title">
         <header>
+          {/* Phones show the list or a conversation; this leads back to the list. */}
+          <Link to="/chat" className="back-to-list" aria-label="All conversations">
+            <span aria-hidden="true">←</span>
+          </Link>
           <h2 id="conversation-title">{entry.name}</h2>
           <span className="conversation-tools">
             <span className="muted">{entry.kind === 'channel' ? 'Group' : entry.kind === 'dm' ? 'Direct message' : 'Group message'}</span>
@@ -286,7 +292,8 @@ export function Chat() {
 
   const entry = inbox.find((c) => c.id === selected || c.group === selected)
   useEffect(() => {
-    if (!selected && inbox.length > 0) navigate(`/chat/${inbox[0]!.id}`, { replace: true })
+    // On a wide screen the list and a conversation show side by side: open the first. A phone shows the list.
+    if (!selected && inbox.length > 0 && !window.matchMedia?.(PHONE).matches) navigate(`/chat/${inbox[0]!.id}`, { replace: true })
   }, [selected, inbox, navigate])
 
   const onRead = useCallback((chat: string, ts: number) => {
@@ -305,7 +312,7 @@ export function Chat() {
     </li>
   )
   return (
-    <div className={`chat${entry ? '' : ''}`}>
+    <div className={`chat${entry ? ' has-conversation' : ''}`}>
       <nav className="sidebar" aria-label="Conversations">
         <h2>Groups</h2>
         <ul>{groups.map(item)}</ul>
