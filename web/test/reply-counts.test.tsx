@@ -56,7 +56,7 @@ describe('thread reply counts', () => {
     await within(article('root with replies')).findByRole('button', { name: '1 reply' })
   })
 
-  it('counts the replies of a root that itself arrived live', async () => {
+  it('counts the replies of a root that itself arrived live, without asking the server about it', async () => {
     renderChat()
     await screen.findByText('quiet root')
     await waitFor(() => expect(server.requests.filter(([p]) => p === '/app/chat.threads')).toHaveLength(1))
@@ -64,5 +64,7 @@ describe('thread reply counts', () => {
     await screen.findByText('brand new root')
     act(() => emit({ type: 'chat.message.channel', payload: message(310, 'reply to it', { threadTimestamp: 300 }) }))
     await within(article('brand new root')).findByRole('button', { name: '1 reply' })
+    // A root that arrived live has no replies to ask about.
+    expect(server.requests.filter(([p]) => p === '/app/chat.threads')).toHaveLength(1)
   })
 })

@@ -24,7 +24,7 @@ const BATCH = 200
 
 /**
  * Reply counts of the thread roots shown in a chat: asked from the server for the roots loaded
- * (replies are not in the main history), then kept current by the replies and deletions that
+ * (replies are not in the main history; a root that arrives over the socket starts at 0), then kept current by the replies and deletions that
  * arrive over the realtime socket. A reply the count already holds (key not newer than the newest
  * reply counted, as after a reconnect's resync) is not counted twice.
  */
@@ -71,7 +71,18 @@ export function useReplyCounts(chat: string, roots: readonly number[]): Map<numb
         const isNew = f.type === 'chat.message.channel' || f.type === 'chat.message.dm'
         if (!isNew && f.type !== 'chat.message.deleted') return
         const m = f.payload as Message
-        if (m.chat !== chat || !isReply(m)) return
+        if (m.chat !== chat) return
+        if (isNew && !isReply(m)) {
+          // A root that arrives live is new: it has no replies yet, and nothing need be asked.
+          if (asked.current.has(m.timestamp)) return
+          asked.current.add(m.timestamp)
+          let entry: Known = { base: 0, latest: undefined, added: new Set(), removed: new Set() }
+          for (const e of early.current.get(m.timestamp) ?? []) entry = change(entry, e.kind, e.ts)
+          early.current.delete(m.timestamp)
+          setKnown((map) => new Map(map).set(m.timestamp, entry))
+          return
+        }
+        if (!isReply(m)) return
         const kind = isNew ? 'reply' : 'deleted'
         const thread = m.threadTimestamp!
         setKnown((map) => {
