@@ -135,7 +135,7 @@ describe('web client polish in Chromium', () => {
     const rootMessage = page.locator('article', { hasText: 'A thread about the release' })
     await rootMessage.getByRole('button', { name: '1 reply' }).click()
     await page.getByRole('complementary', { name: 'Thread' }).getByText('First reply').waitFor()
-    await page.getByRole('heading', { name: 'Deploy Request: api-gateway v2.4.1' }).waitFor()
+    await page.getByRole('heading', { name: 'Deploy Request: api-gateway v2.4.1' }).last().waitFor()
     await axe(page, 'chat')
     // Every control there is reachable with Tab and shows where the focus is.
     const unfocusable = await page.evaluate(() =>
@@ -176,8 +176,12 @@ describe('web client polish in Chromium', () => {
     await page.getByRole('heading', { name: 'Engineering' }).waitFor()
     expect(await list.isVisible()).toBe(false)
     await Fixture.realtimeOpen(page)
+    // The history is in before counting what it holds.
+    await page.getByText('Beginning of the conversation').waitFor()
+    const seeds = page.getByRole('heading', { name: 'Deploy Request: api-gateway v2.4.1' })
+    const before = await seeds.count()
     await botPost(SEED_EXAMPLE)
-    await page.getByRole('heading', { name: 'Deploy Request: api-gateway v2.4.1' }).waitFor()
+    await expect.poll(() => seeds.count()).toBe(before + 1)
     const composer = page.getByLabel('Message Engineering')
     const box = await composer.boundingBox()
     expect(box).not.toBeNull()
