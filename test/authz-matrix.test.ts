@@ -514,6 +514,7 @@ const ROWS: Row[] = [
     },
   },
   { method: 'POST', path: '/app/poll.results', access: { kind: 'account' }, request: async (fx) => ({ body: { chat: fx.shared.chatAddress, timestamp: (await poll(fx)).timestamp } }) },
+  { method: 'POST', path: '/app/chat.threads', access: { kind: 'account' }, request: async (fx) => ({ body: { chat: fx.shared.chatAddress, timestamps: [await messageOf(fx, 'pat')] } }) },
   {
     method: 'GET',
     path: '/app/group.members',

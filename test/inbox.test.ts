@@ -110,4 +110,56 @@ describe('web client chat endpoints', () => {
     expect(bad.json().errors.some((e: { pointer: string }) => e.pointer.startsWith('/blocks/0/text'))).toBe(true)
     expect((await env.post('/app/blockkit.validate', { body: { blocks: [] } })).statusCode).toBe(401)
   })
+
+  it('counts the replies of the thread roots a reader holds (for the reply counts under messages), to members only', async () => {
+    const a = await person()
+    const b = await person()
+    const group = await env.group({ name: 'Threads', members: [a.address, b.address] })
+    const post = async (body: Record<string, unknown>) => {
+      const res = await a.browser.postJson('/v0/chat.post', { chat: group.chatAddress, sync: true, ...body })
+      expect(res.statusCode).toBe(200)
+      return res.json().timestamp as number
+    }
+    const root = await post({ text: 'root' })
+    const quiet = await post({ text: 'no replies' })
+    await post({ text: 'r1', threadTimestamp: root })
+    const r2 = await post({ text: 'r2', threadTimestamp: root })
+    const r3 = await post({ text: 'r3', threadTimestamp: root })
+    // A deleted reply no longer counts.
+    expect((await a.browser.postJson('/app/chat.delete', { chat: group.chatAddress, timestamp: r3 })).statusCode).toBe(200)
+    const res = await b.browser.postJson('/app/chat.threads', { chat: group.chatAddress, timestamps: [root, quiet, 12345] })
+    expect(res.statusCode).toBe(200)
+    expect(res.json()).toEqual({
+      chat: group.chatAddress,
+      threads: [
+        { timestamp: root, replies: 2, latestReply: r2 },
+        { timestamp: quiet, replies: 0 },
+        { timestamp: 12345, replies: 0 },
+      ],
+    })
+    expect((await b.browser.postJson('/app/chat.threads', { chat: group.chatAddress, timestamps: [] })).json().threads).toEqual([])
+
+    const outsider = await person()
+    expect((await outsider.browser.postJson('/app/chat.threads', { chat: group.chatAddress, timestamps: [root] })).statusCode).toBe(403)
+    expect((await env.post('/app/chat.threads', { body: { chat: group.chatAddress, timestamps: [root] } })).statusCode).toBe(401)
+  })
+
+  it('limits a thread count request to 200 timestamps in the range of message keys', async () => {
+    const a = await person()
+    const group = await env.group({ members: [a.address] })
+    const many = (n: number) => Array.from({ length: n }, (_, i) => i + 1)
+    const ok = await a.browser.postJson('/app/chat.threads', { chat: group.chatAddress, timestamps: many(200) })
+    expect(ok.statusCode).toBe(200)
+    expect(ok.json().threads).toHaveLength(200)
+    const over = await a.browser.postJson('/app/chat.threads', { chat: group.chatAddress, timestamps: many(201) })
+    expect(over.statusCode).toBe(400)
+    expect(over.json().error).toMatch(/timestamps/)
+    for (const bad of [-1, 1.5, 2 ** 63, 'x']) {
+      const res = await a.browser.postJson('/app/chat.threads', { chat: group.chatAddress, timestamps: [bad] })
+      expect(res.statusCode, String(bad)).toBe(400)
+      expect(res.json().error).toMatch(/timestamps/)
+    }
+    const nul = await a.browser.postJson('/app/chat.threads', { chat: 'C-\u0000', timestamps: [1] })
+    expect(nul.statusCode).toBe(400)
+  })
 })

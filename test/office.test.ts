@@ -136,4 +136,30 @@ describe('office', () => {
     // Without a cookie or token it is still 401.
     expect((await env.get('/v0/token.info')).statusCode).toBe(401)
   })
+
+  it("names the organization's apps (their bots) for the web client, with their pictures, and no other organization's", async () => {
+    const { browser } = await person()
+    const deploy = await env.apiClient({ name: 'Deploy bot' })
+    const relay = await env.apiClient({ name: 'Standup' })
+    await env.db.updateTable('apps').set({ image_url: 'https://example.com/standup.png' }).where('id', '=', relay.app.id).execute()
+    const gone = await env.apiClient({ name: 'Retired' })
+    const admin = await person(true)
+    expect((await admin.browser.postJson('/admin/clients.delete', { clientId: gone.app.clientId })).statusCode).toBe(200)
+    const other = await TestEnv.create()
+    try {
+      await other.apiClient({ name: 'Elsewhere' })
+      const res = await browser.get('/app/office.info')
+      expect(res.statusCode).toBe(200)
+      const bots = res.json().bots as Array<{ id: string; name: string; imageUrl: string | null }>
+      expect(bots).toEqual([
+        { id: deploy.bot, name: 'Deploy bot', imageUrl: null },
+        { id: relay.bot, name: 'Standup', imageUrl: 'https://example.com/standup.png' },
+      ])
+      // Entering a room answers the same office, bots included.
+      const lounge = await room(admin.browser, 'Lounge')
+      expect((await browser.postJson('/app/room.enter', { room: lounge.id })).json().bots).toEqual(bots)
+    } finally {
+      await other.close()
+    }
+  })
 })

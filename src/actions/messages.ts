@@ -11,6 +11,7 @@ import { findItems } from '../store/repos/items.js'
 import {
   allocateMessageTs,
   claimThreadKey,
+  countThreadReplies,
   findIdempotentResponse,
   findMessage,
   findThreadKey,
@@ -556,6 +557,35 @@ export async function deleteMessage(ctx: Context, principal: Principal, input: M
     }
     return refResult(target, message)
   })
+}
+
+/** Most thread roots one `/app/chat.threads` request may ask about (two history pages' worth). */
+export const THREAD_SUMMARY_MAX = 200
+
+export interface ThreadSummary {
+  timestamp: number
+  replies: number
+  /** Key of the newest live reply; a reply that arrives later over the socket is newer than this. */
+  latestReply?: number
+}
+
+/**
+ * How many live replies each of the given messages' threads holds, for a reader of the chat (the
+ * web client shows them under the thread roots it loaded; replies are not in the main history).
+ * Keys that are no thread root simply have none.
+ */
+export async function threadSummaries(ctx: Context, principal: Principal, input: { chat: string; timestamps: readonly number[] }): Promise<{ chat: string; threads: ThreadSummary[] }> {
+  if (input.timestamps.length > THREAD_SUMMARY_MAX) fail('invalid_request', `timestamps: must list at most ${THREAD_SUMMARY_MAX} message keys`)
+  const target = await resolveExistingChat(ctx.db, principal, input.chat)
+  requireChatRead(principal, target.facts)
+  const counts = await countThreadReplies(ctx.db, target.chat.id, [...new Set(input.timestamps)])
+  return {
+    chat: target.address,
+    threads: input.timestamps.map((timestamp) => {
+      const c = counts.get(timestamp)
+      return c ? { timestamp, replies: c.replies, latestReply: c.latest } : { timestamp, replies: 0 }
+    }),
+  }
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -3,6 +3,7 @@ import type { Context } from '../context.js'
 import type { Principal, User } from '../domain.js'
 import { fail } from '../errors.js'
 import { newId, tag } from '../ids.js'
+import { listBotProfiles } from '../store/repos/apps.js'
 import { insertAuditEntry } from '../store/repos/audit.js'
 import { findGroup } from '../store/repos/groups.js'
 import {
@@ -52,9 +53,17 @@ export interface PersonView extends OfficeMember {
   room: string | null
 }
 
+export interface BotView {
+  id: string
+  name: string
+  imageUrl: string | null
+}
+
 export interface OfficeView {
   rooms: RoomView[]
   people: PersonView[]
+  /** The organization's apps, by their bot address: how the web client names and pictures bot messages and mentions. */
+  bots: BotView[]
 }
 
 function roomView(r: OfficeRoom): RoomView {
@@ -67,10 +76,11 @@ function requireUser(principal: Principal): User {
 }
 
 export async function officeInfo(ctx: Context, principal: Principal): Promise<OfficeView> {
-  const [rooms, members, presence] = await Promise.all([
+  const [rooms, members, presence, bots] = await Promise.all([
     listRooms(ctx.db, principal.orgId),
     listOfficeMembers(ctx.db, principal.orgId),
     listPresence(ctx.db, principal.orgId),
+    listBotProfiles(ctx.db, principal.orgId),
   ])
   const byUser = new Map(presence.map((p) => [p.userId, p]))
   return {
@@ -89,6 +99,7 @@ export async function officeInfo(ctx: Context, principal: Principal): Promise<Of
         room: p?.roomId ?? null,
       }
     }),
+    bots: bots.map((b) => ({ id: tag('B', b.botId), name: b.name, imageUrl: b.imageUrl })),
   }
 }
 

@@ -336,6 +336,8 @@ describe('web client in Chromium', () => {
     const { context, page } = await fx.signIn(fx.alice.email, { width: 390, height: 844 })
     await page.getByRole('button', { name: 'Menu' }).click()
     await page.getByRole('navigation', { name: 'Primary' }).getByRole('link', { name: 'Chat', exact: true }).click()
+    // A phone shows the list of conversations first, then the one picked.
+    await page.getByRole('navigation', { name: 'Conversations' }).getByRole('link', { name: /Engineering/ }).click()
     await page.getByRole('heading', { name: 'Engineering' }).waitFor()
     await page.screenshot({ path: path.join(shots, 'chat-phone.png') })
     await context.close()

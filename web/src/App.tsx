@@ -14,6 +14,7 @@ import { realtime } from './realtime'
 import { ImagePolicyContext } from './imagePolicy'
 import { ConnectionNotice } from './components/ConnectionNotice'
 import { NotificationCenter } from './components/Notifications'
+import { ChatSwitcher } from './components/ChatSwitcher'
 
 function signInUrl(): string {
   return `/login?next=${encodeURIComponent(window.location.pathname + window.location.search)}`
@@ -80,6 +81,7 @@ function Shell({ session }: { session: SessionInfo }) {
         {page}
       </main>
       <NotificationCenter />
+      <ChatSwitcher />
     </div>
   )
 }

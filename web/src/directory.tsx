@@ -3,6 +3,8 @@ import { createContext, useContext } from 'react'
 /** Resolves addresses (U-…, B-…) to display names for mentions and message authors. */
 export interface Directory {
   nameOf(address: string): string | undefined
+  /** The picture of a person or app, when it has one. */
+  pictureOf?(address: string): string | null | undefined
 }
 
 const empty: Directory = { nameOf: () => undefined }

@@ -24,20 +24,37 @@ export interface Room {
   position: number
 }
 
-export interface OfficeState {
-  rooms: Room[]
-  people: Person[]
-  reload(): Promise<void>
-  set(office: { rooms: Room[]; people: Person[] }): void
+/** An app of the organization, by its bot address (B-…). */
+export interface Bot {
+  id: string
+  name: string
+  imageUrl: string | null
 }
 
-const OfficeContext = createContext<OfficeState>({ rooms: [], people: [], reload: async () => undefined, set: () => undefined })
+interface Office {
+  rooms: Room[]
+  people: Person[]
+  bots: Bot[]
+}
+
+export interface OfficeState extends Office {
+  reload(): Promise<void>
+  set(office: { rooms: Room[]; people: Person[]; bots?: Bot[] }): void
+}
+
+const OfficeContext = createContext<OfficeState>({ rooms: [], people: [], bots: [], reload: async () => undefined, set: () => undefined })
 export const useOffice = (): OfficeState => useContext(OfficeContext)
 
 /** The organization's people and rooms, kept current by realtime presence/status/room events. */
 export function OfficeProvider({ children }: { children: ReactNode }) {
-  const [office, setOffice] = useState<{ rooms: Room[]; people: Person[] }>({ rooms: [], people: [] })
-  const reload = useCallback(async () => setOffice(await get('/app/office.info')), [])
+  const [office, setOfficeState] = useState<Office>({ rooms: [], people: [], bots: [] })
+  // Answers that carry the office (room.enter, room.leave) keep the bots known so far if they lack them.
+  const setOffice = useCallback(
+    (next: { rooms: Room[]; people: Person[]; bots?: Bot[] } | ((o: Office) => Office)) =>
+      setOfficeState((o) => (typeof next === 'function' ? next(o) : { ...next, bots: next.bots ?? o.bots })),
+    [],
+  )
+  const reload = useCallback(async () => setOffice(await get<Office>('/app/office.info')), [setOffice])
   useEffect(() => {
     void reload()
     return realtime.subscribe((f) => {
@@ -51,12 +68,14 @@ export function OfficeProvider({ children }: { children: ReactNode }) {
         void reload()
       }
     })
-  }, [reload])
+  }, [reload, setOffice])
   const directory = useMemo(() => {
-    const names = new Map(office.people.map((p) => [p.id, p.name]))
-    return { nameOf: (a: string) => names.get(a) }
-  }, [office.people])
-  const value = useMemo(() => ({ ...office, reload, set: setOffice }), [office, reload])
+    const everyone = [...office.people, ...office.bots]
+    const names = new Map(everyone.map((p) => [p.id, p.name]))
+    const pictures = new Map(everyone.map((p) => [p.id, p.imageUrl]))
+    return { nameOf: (a: string) => names.get(a), pictureOf: (a: string) => pictures.get(a) }
+  }, [office.people, office.bots])
+  const value = useMemo(() => ({ ...office, reload, set: setOffice }), [office, reload, setOffice])
   return (
     <OfficeContext.Provider value={value}>
       <DirectoryContext.Provider value={directory}>{children}</DirectoryContext.Provider>

@@ -3,7 +3,7 @@ import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
 import { Type } from 'typebox'
 import { inbox, pollResults, readChat, votePoll } from '../../actions/inbox.js'
 import { ITEM_CONTENT_TYPES, MAX_ITEM_BYTES, uploadItem } from '../../actions/items.js'
-import { addReaction, deleteMessage, sendTyping, updateMessage } from '../../actions/messages.js'
+import { addReaction, deleteMessage, sendTyping, THREAD_SUMMARY_MAX, threadSummaries, updateMessage } from '../../actions/messages.js'
 import type { Context } from '../../context.js'
 import { ACCOUNT, principalOf } from '../../http/auth.js'
 import { errorResponses } from '../../http/schemas.js'
@@ -47,6 +47,32 @@ export async function appChatRoutes(app: FastifyInstance, opts: { ctx: Context }
       config: { auth: ACCOUNT },
     },
     async (request) => ({ chats: await inbox(ctx, principalOf(request)) }),
+  )
+
+  typed.post(
+    '/chat.threads',
+    {
+      schema: {
+        hide: true,
+        body: Type.Object(
+          {
+            chat: Ref.chat,
+            // Message keys are microseconds: within a safe integer (and PostgreSQL's bigint).
+            timestamps: Type.Array(Type.Integer({ minimum: 0, maximum: Number.MAX_SAFE_INTEGER }), { maxItems: THREAD_SUMMARY_MAX }),
+          },
+          { additionalProperties: false },
+        ),
+        response: {
+          200: Type.Object({
+            chat: Type.String(),
+            threads: Type.Array(Type.Object({ timestamp: Type.Integer(), replies: Type.Integer(), latestReply: Type.Optional(Type.Integer()) })),
+          }),
+          ...errorResponses(400, 401, 403),
+        },
+      },
+      config: { auth: ACCOUNT },
+    },
+    async (request) => threadSummaries(ctx, principalOf(request), request.body),
   )
 
   typed.post(

@@ -48,6 +48,14 @@ export const OfficeSchema = Type.Object({
       room: Type.Union([Type.String(), Type.Null()]),
     }),
   ),
+  bots: Type.Array(
+    Type.Object({
+      id: Type.String({ description: 'B-… of an app of the organization' }),
+      name: Type.String({ description: "The app's name" }),
+      imageUrl: Type.Union([Type.String(), Type.Null()]),
+    }),
+    { description: "The organization's apps, named by their bot address (for message authors and mentions)" },
+  ),
 })
 
 const SessionSchema = Type.Object({

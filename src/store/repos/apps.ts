@@ -108,6 +108,19 @@ export async function listApps(db: Executor, orgId: string): Promise<App[]> {
   return rows.map(toApp)
 }
 
+/** Every live app's bot of the organization (API clients, OAuth apps, relays): what the web client names them by. */
+export async function listBotProfiles(db: Executor, orgId: string): Promise<Array<{ botId: string; name: string; imageUrl: string | null }>> {
+  const rows = await db
+    .selectFrom('apps')
+    .select(['bot_id', 'name', 'image_url'])
+    .where('org_id', '=', orgId)
+    .where('deleted_at', 'is', null)
+    .orderBy('created_at')
+    .orderBy('id')
+    .execute()
+  return rows.map((r) => ({ botId: r.bot_id, name: r.name, imageUrl: r.image_url }))
+}
+
 export async function setAppName(db: Executor, id: string, name: string): Promise<void> {
   await db.updateTable('apps').set({ name }).where('id', '=', id).execute()
 }

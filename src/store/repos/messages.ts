@@ -171,6 +171,22 @@ export async function listMessages(db: Executor, page: MessagePage): Promise<Mes
   return rows.map(toMessage)
 }
 
+/** Live replies of each of the given threads of a chat: how many, and the newest one's key. */
+export async function countThreadReplies(db: Executor, chatId: string, threadTss: readonly number[]): Promise<Map<number, { replies: number; latest: number }>> {
+  const out = new Map<number, { replies: number; latest: number }>()
+  if (threadTss.length === 0) return out
+  const rows = await db
+    .selectFrom('messages')
+    .select(['thread_ts', (eb) => eb.fn.countAll().as('replies'), (eb) => eb.fn.max('ts').as('latest')])
+    .where('chat_id', '=', chatId)
+    .where('thread_ts', 'in', [...threadTss])
+    .where('deleted_at', 'is', null)
+    .groupBy('thread_ts')
+    .execute()
+  for (const r of rows) if (r.thread_ts !== null) out.set(Number(r.thread_ts), { replies: Number(r.replies), latest: Number(r.latest) })
+  return out
+}
+
 export interface MessageContent {
   contentType: MessageContentType
   text: string | null

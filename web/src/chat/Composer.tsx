@@ -1,15 +1,20 @@
-import { useRef, useState, type KeyboardEvent } from 'react'
+import { useLayoutEffect, useRef, useState, type KeyboardEvent } from 'react'
 import { post, upload } from '../api'
 import { useOffice } from '../people'
+import { EmojiPicker } from '../emoji/EmojiPicker'
+import { closedShortcode, loadEmoji, mayHaveShortcodes, replaceShortcodesOutsideCode, searchEmoji, shortcodeQuery, useEmoji, type Emoji } from '../emoji/emoji'
 import type { Item } from './types'
 
 /**
  * Message composer: Enter sends, Shift+Enter breaks the line; `@` opens mention suggestions
  * (arrow keys + Enter/Tab to pick, `@all` for everyone) that are sent as `<@U-…>`; files are uploaded
- * first (item.upload) and attached; a poll can be posted instead of text.
+ * first (item.upload) and attached; a poll can be posted instead of text. Emoji: `:` and two
+ * letters suggest emoji by shortcode (picked like mentions); a shortcode becomes its emoji as soon
+ * as its closing `:` is typed, and any left in the text (pasted, say) on send, outside code; the
+ * emoji button opens a searchable picker.
  */
 export function Composer({ chat, threadTimestamp, label, onSent }: { chat: string; threadTimestamp?: number; label: string; onSent?: () => void }) {
-  const { people } = useOffice()
+  const { people, bots } = useOffice()
   const [text, setText] = useState('')
   const [files, setFiles] = useState<File[]>([])
   // Remounts the file input after a send so the same file can be picked again.
@@ -19,6 +24,16 @@ export function Composer({ chat, threadTimestamp, label, onSent }: { chat: strin
   const [query, setQuery] = useState<string | null>(null)
   const [selected, setSelected] = useState(0)
   const [polling, setPolling] = useState(false)
+  const [emojiQuery, setEmojiQuery] = useState<string | null>(null)
+  const [emojiWanted, setEmojiWanted] = useState(false)
+  const emoji = useEmoji(emojiWanted)
+  // Where the caret goes after the text is rewritten (a shortcode replaced, an emoji inserted).
+  const caretAfter = useRef<number | null>(null)
+  useLayoutEffect(() => {
+    if (caretAfter.current === null || !area.current) return
+    area.current.setSelectionRange(caretAfter.current, caretAfter.current)
+    caretAfter.current = null
+  }, [text])
   const mentions = useRef(new Map<string, string>())
   const area = useRef<HTMLTextAreaElement>(null)
   const lastTyping = useRef(0)
@@ -27,12 +42,25 @@ export function Composer({ chat, threadTimestamp, label, onSent }: { chat: strin
   const suggestions =
     query === null
       ? []
-      : [{ id: 'all', name: 'all' }, ...people.map((p) => ({ id: p.id, name: p.name }))].filter((p) => p.name.toLowerCase().startsWith(query.toLowerCase())).slice(0, 6)
+      : [{ id: 'all', name: 'all' }, ...people.map((p) => ({ id: p.id, name: p.name })), ...bots.map((b) => ({ id: b.id, name: b.name }))]
+          .filter((p) => p.name.toLowerCase().startsWith(query.toLowerCase()))
+          .slice(0, 8)
+
+  const emojiSuggestions = query === null && emojiQuery !== null && emoji ? searchEmoji(emoji, emojiQuery, 8) : []
 
   const onChange = (value: string) => {
+    let caret = area.current?.selectionStart ?? value.length
+    if (value.includes(':')) setEmojiWanted(true)
+    const closed = emoji ? closedShortcode(value.slice(0, caret), emoji) : null
+    if (closed) {
+      value = value.slice(0, caret - closed.length) + closed.emoji.unicode + value.slice(caret)
+      caret = caret - closed.length + closed.emoji.unicode.length
+      caretAfter.current = caret
+    }
     setText(value)
-    const caret = area.current?.selectionStart ?? value.length
-    const m = /(^|\s)@([\w.-]*)$/.exec(value.slice(0, caret))
+    const before = value.slice(0, caret)
+    setEmojiQuery(shortcodeQuery(before))
+    const m = /(^|\s)@([\w.-]*)$/.exec(before)
     setQuery(m ? m[2]! : null)
     setSelected(0)
     const now = Date.now()
@@ -49,6 +77,24 @@ export function Composer({ chat, threadTimestamp, label, onSent }: { chat: strin
     setText(before + text.slice(caret))
     setQuery(null)
     area.current?.focus()
+  }
+
+  const pickEmoji = (e: Emoji) => {
+    const caret = area.current?.selectionStart ?? text.length
+    const before = text.slice(0, caret).replace(/:[a-z0-9_+-]*$/i, `${e.unicode} `)
+    caretAfter.current = before.length
+    setText(before + text.slice(caret))
+    setEmojiQuery(null)
+    area.current?.focus()
+  }
+
+  const insert = (unicode: string) => {
+    const el = area.current
+    const start = el?.selectionStart ?? text.length
+    const end = el?.selectionEnd ?? text.length
+    caretAfter.current = start + unicode.length
+    setText(text.slice(0, start) + unicode + text.slice(end))
+    el?.focus()
   }
 
   const encode = (value: string) => {
@@ -68,9 +114,10 @@ export function Composer({ chat, threadTimestamp, label, onSent }: { chat: strin
         const r = await upload<Item | { item: Item }>('/app/item.upload', f)
         items.push('item' in r ? r.item.id : r.id)
       }
+      const body = mayHaveShortcodes(text) ? replaceShortcodesOutsideCode(text, await loadEmoji().catch(() => ({ emojis: [], byShortcode: new Map() }))) : text
       await post('/v0/chat.post', {
         chat,
-        ...(text.trim() ? { text: encode(text), markdown: true } : {}),
+        ...(text.trim() ? { text: encode(body), markdown: true } : {}),
         ...(items.length ? { items } : {}),
         ...(threadTimestamp ? { threadTimestamp } : {}),
       })
@@ -87,6 +134,25 @@ export function Composer({ chat, threadTimestamp, label, onSent }: { chat: strin
   }
 
   const onKeyDown = (e: KeyboardEvent<HTMLTextAreaElement>) => {
+    if (e.nativeEvent.isComposing) return
+    if (emojiSuggestions.length > 0) {
+      if (e.key === 'ArrowDown' || e.key === 'ArrowUp') {
+        e.preventDefault()
+        const n = emojiSuggestions.length
+        setSelected((s) => (s + (e.key === 'ArrowDown' ? 1 : n - 1)) % n)
+        return
+      }
+      if (e.key === 'Enter' || e.key === 'Tab') {
+        e.preventDefault()
+        pickEmoji(emojiSuggestions[Math.min(selected, emojiSuggestions.length - 1)]!)
+        setSelected(0)
+        return
+      }
+      if (e.key === 'Escape') {
+        setEmojiQuery(null)
+        return
+      }
+    }
     if (suggestions.length > 0) {
       if (e.key === 'ArrowDown') {
         e.preventDefault()
@@ -130,6 +196,16 @@ export function Composer({ chat, threadTimestamp, label, onSent }: { chat: strin
               <li key={s.id} role="option" aria-selected={i === selected} onMouseDown={(e) => { e.preventDefault(); pick(s) }}>
                 @{s.name}
                 {s.id === 'all' && <span className="muted"> — everyone</span>}
+                {s.id.startsWith('B-') && <span className="muted"> — app</span>}
+              </li>
+            ))}
+          </ul>
+        )}
+        {emojiSuggestions.length > 0 && (
+          <ul className="suggestions" role="listbox" id={`${id}-emoji`} aria-label="Emoji suggestions">
+            {emojiSuggestions.map((s, i) => (
+              <li key={s.unicode} id={`${id}-emoji-${i}`} role="option" aria-selected={i === Math.min(selected, emojiSuggestions.length - 1)} onMouseDown={(e) => { e.preventDefault(); pickEmoji(s) }}>
+                <span aria-hidden="true">{s.unicode}</span> :{s.shortcodes.find((c) => c.startsWith(emojiQuery!.toLowerCase())) ?? s.shortcodes[0]}:
               </li>
             ))}
           </ul>
@@ -145,10 +221,11 @@ export function Composer({ chat, threadTimestamp, label, onSent }: { chat: strin
           onChange={(e) => onChange(e.target.value)}
           onKeyDown={onKeyDown}
           aria-autocomplete="list"
-          aria-controls={suggestions.length ? `${id}-suggestions` : undefined}
-          aria-expanded={suggestions.length > 0}
+          aria-controls={suggestions.length ? `${id}-suggestions` : emojiSuggestions.length ? `${id}-emoji` : undefined}
+          aria-expanded={suggestions.length > 0 || emojiSuggestions.length > 0}
           role="combobox"
         />
+        <EmojiPicker onPick={insert} />
         <label className="file-pick">
           <span className="visually-hidden">Attach files</span>
           <input key={fileInput} type="file" multiple aria-label="Attach files" onChange={(e) => setFiles([...(e.target.files ?? [])])} />

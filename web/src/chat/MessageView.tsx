@@ -1,8 +1,10 @@
-import { useEffect, useState } from 'react'
+import { useEffect, useRef, useState } from 'react'
 import { post } from '../api'
 import { BlockKit, type ActionHandler } from '../blockkit/BlockKit'
 import { MessageText } from '../markdown/MessageText'
 import { useDirectory } from '../directory'
+import { imageAllowed, useImagePolicy } from '../imagePolicy'
+import { useEmoji } from '../emoji/emoji'
 import type { ActionOutcome } from '../blockkit/types'
 import type { Message } from './types'
 
@@ -77,7 +79,23 @@ export function MessageView({
   const [editing, setEditing] = useState(false)
   const [draft, setDraft] = useState(message.text ?? '')
   const name = senderName(directory.nameOf(message.sender), message.sender)
+  const editButton = useRef<HTMLButtonElement>(null)
+  const refocusEdit = useRef(false)
+  const cancelEdit = () => {
+    refocusEdit.current = true
+    setEditing(false)
+  }
+  useEffect(() => {
+    if (!editing && refocusEdit.current) {
+      refocusEdit.current = false
+      editButton.current?.focus()
+    }
+  }, [editing])
   const mine = message.sender === me
+  // A picture the Content-Security-Policy would block is not requested: the initial instead.
+  const policy = useImagePolicy()
+  const pictureUrl = directory.pictureOf?.(message.sender)
+  const picture = pictureUrl && imageAllowed(pictureUrl, policy) ? pictureUrl : null
   const onAction: ActionHandler = async ({ blockId, actionId, value }) => {
     void value
     const r = await post<{ outcome: ActionOutcome }>('/v0/interactivity.click', { chat: message.chat, timestamp: message.timestamp, blockId, actionId })
@@ -91,10 +109,11 @@ export function MessageView({
     e.who.push(r.user.name)
     reactions.set(r.name, e)
   }
+  const emoji = useEmoji([...reactions.keys()].some((r) => !EMOJI[r]))
   return (
     <article className="message" aria-label={`${name} at ${formatTime(message.timestamp)}`} data-ts={message.timestamp}>
       <span className="avatar" aria-hidden="true">
-        {name.slice(0, 1).toUpperCase()}
+        {picture ? <img src={picture} alt="" /> : name.slice(0, 1).toUpperCase()}
       </span>
       <div className="body">
         <div className="meta">
@@ -112,12 +131,32 @@ export function MessageView({
             <label className="visually-hidden" htmlFor={`edit-${message.timestamp}`}>
               Edit message
             </label>
-            <textarea id={`edit-${message.timestamp}`} value={draft} onChange={(e) => setDraft(e.target.value)} autoFocus />
+            <textarea
+              id={`edit-${message.timestamp}`}
+              value={draft}
+              onChange={(e) => setDraft(e.target.value)}
+              onKeyDown={(e) => {
+                // As in the composer: Enter saves, Shift+Enter breaks the line, Escape cancels.
+                if (e.nativeEvent.isComposing) return
+                if (e.key === 'Enter' && !e.shiftKey) {
+                  e.preventDefault()
+                  e.currentTarget.form?.requestSubmit()
+                } else if (e.key === 'Escape') {
+                  e.preventDefault()
+                  cancelEdit()
+                }
+              }}
+              aria-describedby={`edit-help-${message.timestamp}`}
+              autoFocus
+            />
+            <span id={`edit-help-${message.timestamp}`} className="visually-hidden">
+              Enter saves, Shift+Enter starts a new line, Escape cancels.
+            </span>
             <div className="tools">
               <button type="submit" className="primary">
                 Save
               </button>
-              <button type="button" onClick={() => setEditing(false)}>
+              <button type="button" onClick={cancelEdit}>
                 Cancel
               </button>
             </div>
@@ -144,7 +183,7 @@ export function MessageView({
           <div className="reactions" aria-label="Reactions">
             {[...reactions].map(([r, e]) => (
               <button key={r} type="button" aria-pressed={e.mine} title={e.who.join(', ')} onClick={() => onReact(r)} aria-label={`${r} reaction, ${e.count}`}>
-                {EMOJI[r] ?? `:${r}:`} {e.count}
+                {EMOJI[r] ?? emoji?.byShortcode.get(r)?.unicode ?? `:${r}:`} {e.count}
               </button>
             ))}
           </div>
@@ -161,7 +200,7 @@ export function MessageView({
             </button>
           )}
           {mine && message.contentType === 'text' && !editing && (
-            <button type="button" onClick={() => { setDraft(message.text ?? ''); setEditing(true) }}>
+            <button type="button" ref={editButton} onClick={() => { setDraft(message.text ?? ''); setEditing(true) }}>
               Edit
             </button>
           )}

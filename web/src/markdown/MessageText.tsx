@@ -1,6 +1,7 @@
 import Markdown, { defaultUrlTransform, type Components } from 'react-markdown'
 import remarkGfm from 'remark-gfm'
 import { Mention } from '../blockkit/mrkdwn'
+import { mayHaveShortcodes, remarkShortcodes, useEmoji } from '../emoji/emoji'
 import { imageAllowed, useImagePolicy } from '../imagePolicy'
 import { safeUrl } from '../safeUrl'
 
@@ -62,9 +63,11 @@ function MessageImage({ src, alt }: { src: string; alt: string }) {
 }
 
 export function MessageText({ text }: { text: string }) {
+  // Shortcodes as other clients send them (`:wave:`) show as the emoji, once the data is loaded.
+  const emoji = useEmoji(mayHaveShortcodes(text))
   return (
     <div className="md">
-      <Markdown remarkPlugins={[remarkGfm]} skipHtml urlTransform={urlTransform} components={components}>
+      <Markdown remarkPlugins={[remarkGfm, remarkShortcodes(emoji)]} skipHtml urlTransform={urlTransform} components={components}>
         {markMentions(text)}
       </Markdown>
     </div>

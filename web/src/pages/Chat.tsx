@@ -1,10 +1,12 @@
-import { useCallback, useEffect, useLayoutEffect, useRef, useState } from 'react'
+import { useCallback, useEffect, useRef, useState } from 'react'
 import { get, post } from '../api'
 import { Composer } from '../chat/Composer'
 import { MembersPanel } from '../chat/MembersPanel'
 import { MuteToggle, NotificationSettings } from '../components/Notifications'
 import { MessageView, senderName } from '../chat/MessageView'
 import { NewConversation } from '../chat/NewConversation'
+import { JumpToNewest, usePinnedScroll } from '../chat/PinnedScroll'
+import { useReplyCounts } from '../chat/replyCounts'
 import { isReply, mergeMessages, microsToIso, type InboxEntry, type Message, type Reaction } from '../chat/types'
 import { useDirectory } from '../directory'
 import { realtime } from '../realtime'
@@ -19,6 +21,8 @@ interface HistoryPage {
 }
 
 const PAGE = 50
+/** The width below which the chat list and a conversation take turns (as in styles.css). */
+const PHONE = '(max-width: 760px)'
 
 /** Applies a realtime frame to a message list of one chat (or thread). */
 function applyFrame(list: Message[], type: string, payload: unknown, chat: string, thread?: number): Message[] {
@@ -144,22 +148,12 @@ function Conversation({ entry, onRead, onGroupChanged }: { entry: InboxEntry; on
   const [thread, setThread] = useState<number | null>(null)
   const [membersOpen, setMembersOpen] = useState(false)
   const messages = all.filter((m) => !isReply(m))
-  const replyCounts = new Map<number, number>()
-  for (const m of all) if (isReply(m)) replyCounts.set(m.threadTimestamp!, (replyCounts.get(m.threadTimestamp!) ?? 0) + 1)
+  const replyCounts = useReplyCounts(entry.id, messages.map((m) => m.timestamp))
   const list = useRef<HTMLDivElement>(null)
-  const stick = useRef(true)
-  const prevHeight = useRef(0)
   const typing = useTyping(entry.id, user.address)
-
-  // Keep the view pinned to the bottom for new messages, and in place when older ones load above.
-  const topCount = messages.length
-  useLayoutEffect(() => {
-    const el = list.current
-    if (!el) return
-    if (stick.current) el.scrollTop = el.scrollHeight
-    else if (prevHeight.current && el.scrollHeight > prevHeight.current && el.scrollTop < 50) el.scrollTop += el.scrollHeight - prevHeight.current
-    prevHeight.current = el.scrollHeight
-  }, [topCount, all])
+  const lastTopTs = messages.at(-1)?.timestamp
+  // Pinned to the newest message (also while images load), in place when older ones load above.
+  const pinned = usePinnedScroll(list, { newest: lastTopTs, version: all })
 
   const lastTs = all.at(-1)?.timestamp
   useEffect(() => {
@@ -169,7 +163,7 @@ function Conversation({ entry, onRead, onGroupChanged }: { entry: InboxEntry; on
   const onScroll = () => {
     const el = list.current
     if (!el) return
-    stick.current = el.scrollHeight - el.scrollTop - el.clientHeight < 40
+    pinned.onScroll()
     if (el.scrollTop < 80 && !done && !loading) void loadOlder()
   }
 
@@ -182,6 +176,10 @@ function Conversation({ entry, onRead, onGroupChanged }: { entry: InboxEntry; on
     <>
       <section className="conversation" aria-labelledby="conversation-title">
         <header>
+          {/* Phones show the list or a conversation; this leads back to the list. */}
+          <Link to="/chat" className="back-to-list" aria-label="All conversations">
+            <span aria-hidden="true">←</span>
+          </Link>
           <h2 id="conversation-title">{entry.name}</h2>
           <span className="conversation-tools">
             <span className="muted">{entry.kind === 'channel' ? 'Group' : entry.kind === 'dm' ? 'Direct message' : 'Group message'}</span>
@@ -228,7 +226,8 @@ function Conversation({ entry, onRead, onGroupChanged }: { entry: InboxEntry; on
         <div className="typing" aria-live="polite">
           {typing.length > 0 && `${typing.map((a) => senderName(directory.nameOf(a), a)).join(', ')} ${typing.length === 1 ? 'is' : 'are'} typing…`}
         </div>
-        <Composer chat={entry.id} label={`Message ${entry.name}`} onSent={() => (stick.current = true)} />
+        <JumpToNewest pinned={pinned} />
+        <Composer chat={entry.id} label={`Message ${entry.name}`} onSent={pinned.jump} />
       </section>
       {thread !== null && <ThreadPanel chat={entry.id} root={thread} rootMessage={threadRoot} onClose={() => setThread(null)} />}
       {membersOpen && entry.group && <MembersPanel group={entry.group} onClose={() => setMembersOpen(false)} onChanged={onGroupChanged} />}
@@ -303,7 +302,8 @@ export function Chat() {
 
   const entry = inbox.find((c) => c.id === selected || c.group === selected)
   useEffect(() => {
-    if (!selected && inbox.length > 0) navigate(`/chat/${inbox[0]!.id}`, { replace: true })
+    // On a wide screen the list and a conversation show side by side: open the first. A phone shows the list.
+    if (!selected && inbox.length > 0 && !window.matchMedia?.(PHONE).matches) navigate(`/chat/${inbox[0]!.id}`, { replace: true })
   }, [selected, inbox, navigate])
 
   const onRead = useCallback((chat: string, ts: number) => {
@@ -322,7 +322,7 @@ export function Chat() {
     </li>
   )
   return (
-    <div className={`chat${entry ? '' : ''}`}>
+    <div className={`chat${entry ? ' has-conversation' : ''}`}>
       <nav className="sidebar" aria-label="Conversations">
         <h2>Groups</h2>
         <ul>{groups.map(item)}</ul>
