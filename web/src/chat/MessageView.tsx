@@ -59,6 +59,7 @@ function PollView({ message }: { message: Message }) {
 export function MessageView({
   message,
   me,
+  highlighted,
   replies,
   onOpenThread,
   onReact,
@@ -67,6 +68,8 @@ export function MessageView({
 }: {
   message: Message
   me: string
+  /** The message a search result opened: marked, and focusable so focus can land on it. */
+  highlighted?: boolean
   replies?: number
   onOpenThread?: () => void
   onReact: (name: string) => void
@@ -92,7 +95,13 @@ export function MessageView({
     reactions.set(r.name, e)
   }
   return (
-    <article className="message" aria-label={`${name} at ${formatTime(message.timestamp)}`} data-ts={message.timestamp}>
+    <article
+      className={highlighted ? 'message highlighted' : 'message'}
+      aria-label={`${name} at ${formatTime(message.timestamp)}${highlighted ? ', search result' : ''}`}
+      aria-current={highlighted ? 'true' : undefined}
+      tabIndex={highlighted ? -1 : undefined}
+      data-ts={message.timestamp}
+    >
       <span className="avatar" aria-hidden="true">
         {name.slice(0, 1).toUpperCase()}
       </span>
