@@ -215,6 +215,25 @@ describe('GET /atrium/search.messages', () => {
     }
   })
 
+  it('pages a word found in many messages (over 10 000) newest first, as a rare one', async () => {
+    const one = await env.group({ members: [client.bot] })
+    const two = await env.group({ members: [client.bot] })
+    const start = Date.UTC(2025, 0, 1) * 1000
+    const rows: NewMessage[] = []
+    for (let i = 0; i < 10_050; i++) {
+      const ts = start + i * 1_000_000
+      rows.push({ chatId: i % 2 ? one.chatId : two.chatId, ts, sender: client.bot, threadTs: null, replyTs: null, contentType: 'text', text: `frequent word ${i}`, markdown: true, blocks: null, color: null, poll: null, createdAt: ts })
+    }
+    await insertMessages(env.db, rows)
+    const first = (await search({ query: 'frequent', limit: 50 })).json() as { messages: Hit[]; nextCursor: string }
+    const second = (await search({ query: 'frequent', limit: 50, cursor: first.nextCursor })).json() as { messages: Hit[] }
+    const newest = rows.slice(-100).reverse().map((r) => r.ts)
+    expect([...first.messages, ...second.messages].map((h) => h.timestamp)).toEqual(newest)
+    expect((await hits({ query: 'frequent', chat: one.chatAddress, limit: 3 })).map((h) => h.snippet)).toEqual(['frequent word 10049', 'frequent word 10047', 'frequent word 10045'])
+    // And a rare word among them.
+    expect((await hits({ query: 'frequent 5001' })).map((h) => h.snippet)).toEqual(['frequent word 5001'])
+  })
+
   it('turns hostile queries into safe ones: 200, or a 400 naming query', async () => {
     const group = await env.group({ members: [client.bot] })
     await post(client.apiKey, { chat: group.chatAddress, text: 'near the end, NOT a "quoted" phrase* — résumé 東京タワー Привет мир 👋🏽 tag-line' })

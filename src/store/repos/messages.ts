@@ -439,11 +439,13 @@ export async function indexStoredMessageRows(db: Executor, rows: ReadonlyArray<R
 }
 
 /**
- * Indexes every live message that is not indexed yet, in key order, a page at a time (the
- * migration's backfill; also how benchmark fixtures seeded inside the database get indexed).
+ * Indexes every live message (of one chat, with `chatId`) that is not indexed yet, in key order, a
+ * page at a time: the migration's backfill, and how benchmark fixtures generated inside the
+ * database get indexed.
  * Returns how many were indexed.
  */
-export async function backfillSearchIndex(db: Executor, pageSize = 2000): Promise<number> {
+export async function backfillSearchIndex(db: Executor, opts: { chatId?: string; pageSize?: number } = {}): Promise<number> {
+  const pageSize = opts.pageSize ?? 2000
   let after: { chatId: string; ts: number } | undefined
   let count = 0
   for (;;) {
@@ -452,6 +454,7 @@ export async function backfillSearchIndex(db: Executor, pageSize = 2000): Promis
       .selectAll('m')
       .where('m.deleted_at', 'is', null)
       .where((eb) => eb.not(eb.exists(eb.selectFrom('message_search as s').select('s.ts').whereRef('s.chat_id', '=', 'm.chat_id').whereRef('s.ts', '=', 'm.ts'))))
+    if (opts.chatId !== undefined) q = q.where('m.chat_id', '=', opts.chatId)
     if (after) {
       const a = after
       q = q.where((eb) => eb.or([eb('m.chat_id', '>', a.chatId), eb.and([eb('m.chat_id', '=', a.chatId), eb('m.ts', '>', a.ts)])]))
@@ -496,16 +499,32 @@ function engineQuery(pg: boolean, words: readonly string[], prefixLast: boolean)
  * Live messages of the given chats containing every word, newest first (by key, ties by chat
  * id), up to `limit + 1` so the caller can tell whether another page follows.
  */
+/**
+ * SQLite: up to this many matching messages, the search starts from FTS5's matches and sorts them;
+ * above it (common words) it walks the chats' index entries newest first and keeps the matching
+ * ones, which stops after one page instead of sorting every match.
+ */
+const FTS_DRIVEN_MAX = 10_000
+
 export async function searchMessages(db: Executor, search: MessageSearch): Promise<Message[]> {
   if (search.chatIds.length === 0 || search.words.length === 0) return []
   const pg = dialectOf(db) === 'postgres'
   const query = engineQuery(pg, search.words, search.prefixLast)
+  const chats = [...search.chatIds]
+  let matches = sql<boolean>`s.words @@ cast(${query} as tsquery)`
+  let inChats = sql<boolean>`s.chat_id in (${sql.join(chats)})`
+  if (!pg) {
+    matches = sql<boolean>`s.id in (select rowid from message_search_fts where message_search_fts match ${query})`
+    const probe = await sql<{ n: number }>`select count(*) as n from (select rowid from message_search_fts where message_search_fts match ${query} limit ${FTS_DRIVEN_MAX + 1})`.execute(db)
+    // Few matches: `+` keeps SQLite off the (chat_id, ts) index, so it looks the matches up by id.
+    if (Number(probe.rows[0]?.n ?? 0) <= FTS_DRIVEN_MAX) inChats = sql<boolean>`+s.chat_id in (${sql.join(chats)})`
+  }
   let q = db
     .selectFrom('message_search as s')
     .innerJoin('messages as m', (join) => join.onRef('m.chat_id', '=', 's.chat_id').onRef('m.ts', '=', 's.ts'))
     .selectAll('m')
-    .where(pg ? sql<boolean>`s.words @@ cast(${query} as tsquery)` : sql<boolean>`s.id in (select rowid from message_search_fts where message_search_fts match ${query})`)
-    .where('s.chat_id', 'in', [...search.chatIds])
+    .where(matches)
+    .where(inChats)
     .where('m.deleted_at', 'is', null)
   if (search.sender !== undefined) q = q.where('m.sender', '=', search.sender)
   if (search.hasFile !== undefined) {
