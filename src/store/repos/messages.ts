@@ -457,7 +457,8 @@ export async function backfillSearchIndex(db: Executor, opts: { chatId?: string;
     if (opts.chatId !== undefined) q = q.where('m.chat_id', '=', opts.chatId)
     if (after) {
       const a = after
-      q = q.where((eb) => eb.or([eb('m.chat_id', '>', a.chatId), eb.and([eb('m.chat_id', '=', a.chatId), eb('m.ts', '>', a.ts)])]))
+      // A row-value comparison, so both databases seek the primary key instead of rescanning the chat.
+      q = q.where(sql<boolean>`(m.chat_id, m.ts) > (${a.chatId}, ${a.ts})`)
     }
     const rows = await q.orderBy('m.chat_id').orderBy('m.ts').limit(pageSize).execute()
     const messages = rows.map(toMessage)
