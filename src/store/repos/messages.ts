@@ -526,7 +526,9 @@ export async function searchMessages(db: Executor, search: MessageSearch): Promi
     .selectAll('m')
     .where(matches)
     .where(inChats)
-    .where('m.deleted_at', 'is', null)
+    // Never true for an indexed message (deletion unindexes it); `+` keeps SQLite from driving the
+    // search from messages_deleted_key, i.e. from every live message.
+    .where(sql<boolean>`+m.deleted_at is null`)
   if (search.sender !== undefined) q = q.where('m.sender', '=', search.sender)
   if (search.hasFile !== undefined) {
     const hasFile = search.hasFile
