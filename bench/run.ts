@@ -19,6 +19,7 @@ import { connectStore, createClient, freePort, freshStore, repoRoot, seedGroup, 
 import type { Context } from '../src/context.js'
 import { load, type LoadResult, type LoadSpec } from './load.js'
 import { seedMessages } from './seed.js'
+import { backfillSearchIndex } from '../src/store/repos/messages.js'
 import { summariseProfile } from './profile.js'
 import { webhookLatency } from './webhook.js'
 
@@ -206,6 +207,27 @@ async function runDialect(dialect: 'sqlite' | 'postgres', baseline: Baseline): P
       await seedMessages(ctx, chat.chatId, client.bot, depth)
       log(`  seeded ${depth} messages in ${((Date.now() - t0) / 1000).toFixed(1)} s`)
       await measure(name, { url: `${url}/v0/chat.history?chat=${chat.chatAddress}&limit=100`, headers: auth })
+    }
+
+    // Message search (Atrium extension, /atrium) in a chat of 10⁶ messages "Seeded message number N",
+    // indexed as the migration indexes stored messages. A rare word (one match: every message has
+    // "number", one is 123456) and a word every message contains (newest 20 of 10⁶ matches).
+    if (wanted('search.messages')) {
+      const names = ['search.messages rare word @ 10^6', 'search.messages common word @ 10^6']
+      const atriumDoc = await fetch(`${url}/atrium/openapi.json`)
+      const hasSearch = atriumDoc.ok && '/search.messages' in ((await atriumDoc.json()) as { paths: Record<string, unknown> }).paths
+      if (!hasSearch) for (const name of names) skip(name, 'search.messages is not in this build')
+      else {
+        const chat = await seedGroup(ctx, org.id, 'bench-search', [client.bot])
+        const t0 = Date.now()
+        await seedMessages(ctx, chat.chatId, client.bot, 1e6)
+        const t1 = Date.now()
+        const indexed = await ctx.db.transaction().execute((tx) => backfillSearchIndex(tx, { chatId: chat.chatId }))
+        if (dialect === 'postgres') await sql`analyze message_search`.execute(ctx.db)
+        log(`  seeded 1000000 messages in ${((t1 - t0) / 1000).toFixed(1)} s, indexed ${indexed} in ${((Date.now() - t1) / 1000).toFixed(1)} s`)
+        await measure(names[0]!, { url: `${url}/atrium/search.messages?query=number%20123456&limit=20`, headers: auth })
+        await measure(names[1]!, { url: `${url}/atrium/search.messages?query=seeded&limit=20`, headers: auth })
+      }
     }
 
     if (wanted('RoomHistory')) {

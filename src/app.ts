@@ -4,6 +4,7 @@ import csrf from '@fastify/csrf-protection'
 import formbody from '@fastify/formbody'
 import { adminRoutes } from './api/admin/index.js'
 import { v0Routes } from './api/v0/index.js'
+import { atriumRoutes } from './api/atrium/index.js'
 import { avatarRoutes } from './api/avatars.js'
 import { healthRoutes } from './api/health.js'
 import { fileRoutes } from './api/files.js'
@@ -113,6 +114,7 @@ export async function buildApp(config: Config, deps: AppDeps = {}): Promise<Fast
   const throttle = new Throttle(limiter, config.throttle)
   await app.register(authPlugin, { ctx, limiter })
   await app.register(v0Routes, { prefix: '/v0', ctx })
+  await app.register(atriumRoutes, { prefix: '/atrium', ctx })
   await app.register(adminRoutes, { prefix: '/admin', ctx })
   await app.register(relayRoutes, { ctx, limiter })
   await app.register(avatarRoutes, { ctx })

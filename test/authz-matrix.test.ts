@@ -217,6 +217,18 @@ const ROWS: Row[] = [
   },
   { method: 'GET', path: '/v0/chat.list', access: { kind: 'v0', scopes: [['chat:read']], models: ORG } },
   {
+    // Atrium's extension: the read rule of chat.history over every chat, or over the one named.
+    method: 'GET',
+    path: '/atrium/search.messages',
+    access: { kind: 'v0', scopes: [['chat:read']], models: BOTH },
+    request: () => ({ query: { query: 'matrix' } }),
+    resources: {
+      publicGroup: { request: (fx) => ({ query: { query: 'matrix', chat: fx.publicGroup } }), expect: { apiKey: 200, orgOAuth: 200, pat: 403, personalOAuth: 403, adminPat: 403, session: 403 } },
+      privateGroup: { request: (fx) => ({ query: { query: 'matrix', chat: fx.privateGroup } }), expect: { apiKey: 403, orgOAuth: 403, pat: 403, personalOAuth: 403, adminPat: 403, session: 403 } },
+      otherDm: { request: (fx) => ({ query: { query: 'matrix', chat: fx.otherDm } }), expect: { apiKey: 403, orgOAuth: 403, pat: 403, personalOAuth: 403, adminPat: 403, session: 403 } },
+    },
+  },
+  {
     method: 'POST',
     path: '/v0/chat.typing',
     access: { kind: 'v0', scopes: SEND, models: ORG },
@@ -709,6 +721,7 @@ const ROWS: Row[] = [
   { method: 'GET', path: '/rpc/openapi.json', access: { kind: 'public', status: 200 } },
   { method: 'GET', path: '/oauth/openapi.json', access: { kind: 'public', status: 200 } },
   { method: 'GET', path: '/admin/openapi.json', access: { kind: 'public', status: 200 } },
+  { method: 'GET', path: '/atrium/openapi.json', access: { kind: 'public', status: 200 } },
   { method: 'GET', path: '/.well-known/oauth-authorization-server', access: { kind: 'public', status: 200 } },
   { method: 'GET', path: '/docs', access: { kind: 'public', status: 200 } },
   { method: 'GET', path: '/docs/:surface', access: { kind: 'public', status: 200 }, request: () => ({ path: '/docs/v0' }) },

@@ -115,8 +115,11 @@ export const authPlugin = fp(async (app: FastifyInstance, opts: { ctx: Context; 
       if (!match) fail('invalid_auth', 'Authorization header must be "Bearer <token>".')
       return authenticate(ctx, match[1]!)
     }
-    // The web client calls the v0 methods a person may use with its session (see access.ts).
-    const personalApi = !auth.session && auth.models.includes('personal') && request.url.startsWith('/v0/')
+    // The web client calls the v0 methods a person may use with its session (see access.ts), and
+    // so Atrium's extensions under /atrium that allow the session.
+    const personalApi =
+      auth.models.includes('personal') &&
+      ((!auth.session && request.url.startsWith('/v0/')) || (auth.session === 'allow' && request.url.startsWith('/atrium/')))
     const cookie = auth.session || personalApi ? request.cookies[SESSION_COOKIE] : undefined
     if (cookie) {
       const principal = await resolveSession(ctx, cookie)

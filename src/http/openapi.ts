@@ -16,7 +16,7 @@ import { CLIENT_ROUTES } from './web.js'
  * there); routes outside every surface are in no document (see OUTSIDE_DOCUMENTS).
  */
 
-export type SurfaceId = 'v0' | 'v1' | 'scim' | 'roomlio' | 'oauth' | 'admin'
+export type SurfaceId = 'v0' | 'v1' | 'scim' | 'roomlio' | 'oauth' | 'admin' | 'atrium'
 
 export interface Surface {
   id: SurfaceId
@@ -91,6 +91,16 @@ export const SURFACES: readonly Surface[] = [
     base: '/admin',
     owns: under('/admin'),
     schemes: ['bearer', 'session'],
+  },
+  {
+    id: 'atrium',
+    title: 'Atrium extensions',
+    description:
+      "Atrium's own methods beside Roam's API (not part of it; an integration using them no longer runs unchanged against Roam): message search. Same credentials and scopes as the chat API v0, plus the web client's signed-in session.",
+    document: '/atrium/openapi.json',
+    base: '/atrium',
+    owns: under('/atrium'),
+    schemes: ['bearer', 'oauth2', 'session'],
   },
 ]
 

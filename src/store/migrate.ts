@@ -13,6 +13,7 @@ import * as m0012 from './migrations/0012_v1_send_recordings.js'
 import * as m0013 from './migrations/0013_signin_links.js'
 import * as m0014 from './migrations/0014_server_secrets.js'
 import * as m0015 from './migrations/0015_upload_limits.js'
+import * as m0016 from './migrations/0016_search.js'
 import * as m0018 from './migrations/0018_notifications.js'
 
 /**
@@ -33,6 +34,7 @@ const migrations: Record<string, Migration> = {
   '0013_signin_links': m0013,
   '0014_server_secrets': m0014,
   '0015_upload_limits': m0015,
+  '0016_search': m0016,
   '0018_notifications': m0018,
 }
 

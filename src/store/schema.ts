@@ -17,6 +17,7 @@ export interface Database {
   groups: GroupsTable
   group_members: GroupMembersTable
   messages: MessagesTable
+  message_search: MessageSearchTable
   message_mentions: MessageMentionsTable
   items: ItemsTable
   message_items: MessageItemsTable
@@ -211,6 +212,16 @@ export interface MessagesTable {
   created_at: number
   edited_at: number | null
   deleted_at: number | null
+}
+
+/**
+ * The search index's row per live message (migration 0016). On SQLite `id` is the rowid of the
+ * message's words in the FTS5 table `message_search_fts`; on PostgreSQL `words` is the tsvector
+ * (GIN-indexed) and there is no `id`. Only repos/messages.ts reads or writes it.
+ */
+export interface MessageSearchTable {
+  chat_id: string
+  ts: number
 }
 
 export interface MessageMentionsTable {

@@ -253,3 +253,44 @@ export async function findAddressProfiles(db: Executor, orgId: string, addresses
   }
   return out
 }
+
+/** A chat with what the read rule (access.canReadChat) needs to know about it and one caller. */
+export interface ChatReadCandidate {
+  chat: Chat
+  groupPrivate: boolean | null
+  groupArchived: boolean
+  /** The caller is a member of the channel's group, or a participant of the DM / multi-DM. */
+  member: boolean
+}
+
+/**
+ * Every chat the read rule could admit `address` to, with the facts it decides on: all channels
+ * of the organization and the DMs and multi-DMs `address` takes part in (other people's DMs are
+ * left out: nobody reads a DM they are not in). One query; the caller applies the rule.
+ */
+export async function listChatReadCandidates(db: Executor, orgId: string, address: string): Promise<ChatReadCandidate[]> {
+  const rows = await db
+    .selectFrom('chats as c')
+    .leftJoin('groups as g', (join) => join.onRef('g.chat_id', '=', 'c.id').on('c.kind', '=', 'channel'))
+    .selectAll('c')
+    .select((eb) => [
+      'g.id as gid',
+      'g.private as g_private',
+      'g.archived_at as g_archived_at',
+      eb.exists(eb.selectFrom('group_members as gm').select('gm.address').whereRef('gm.group_id', '=', 'g.id').where('gm.address', '=', address)).as('group_member'),
+      eb.exists(eb.selectFrom('chat_members as cm').select('cm.address').whereRef('cm.chat_id', '=', 'c.id').where('cm.address', '=', address)).as('chat_member'),
+    ])
+    .where('c.org_id', '=', orgId)
+    .where((eb) => eb.or([eb('c.kind', '=', 'channel'), eb.exists(eb.selectFrom('chat_members as m').select('m.address').whereRef('m.chat_id', '=', 'c.id').where('m.address', '=', address))]))
+    .execute()
+  return rows.map((row) => {
+    const { gid, g_private, g_archived_at, group_member, chat_member, ...chat } = row
+    const channel = gid !== null
+    return {
+      chat: toChat(chat),
+      groupPrivate: channel ? Boolean(g_private) : null,
+      groupArchived: channel && g_archived_at !== null,
+      member: Boolean(channel ? group_member : chat_member),
+    }
+  })
+}

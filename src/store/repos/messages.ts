@@ -1,6 +1,8 @@
 import { sql, type Selectable } from 'kysely'
 import type { Message, MessageContentType, MessagePersona, MessageReaction, Poll } from '../../domain.js'
+import { searchableText, indexedWords } from '../../search-text.js'
 import { prepared, type Executor } from '../db.js'
+import { dialectOf } from '../dialect.js'
 import type { MessagesTable } from '../schema.js'
 
 function toMessage(row: Selectable<MessagesTable>): Message {
@@ -108,6 +110,7 @@ export async function insertMessage(
       .values(itemIds.map((item_id, position) => ({ chat_id: message.chatId, ts: message.ts, item_id, position })))
       .execute()
   }
+  await addToSearchIndex(db, [message])
   return { ...message, persona: message.persona ?? null, editedAt: null, deletedAt: null }
 }
 
@@ -121,6 +124,7 @@ export async function insertMessages(db: Executor, messages: readonly NewMessage
   for (let i = 0; i < messages.length; i += chunk) {
     const part = messages.slice(i, i + chunk)
     await db.insertInto('messages').values(part.map(messageValues)).execute()
+    await addToSearchIndex(db, part)
     for (const m of part) highest.set(m.chatId, Math.max(highest.get(m.chatId) ?? 0, m.ts))
   }
   for (const [chatId, ts] of highest) {
@@ -216,7 +220,11 @@ export async function updateMessageContent(
     .where('ts', '=', ts)
     .returningAll()
     .executeTakeFirstOrThrow()
-  return toMessage(row)
+  const message = toMessage(row)
+  // The old words stop matching and the new ones match from this transaction's commit on.
+  await removeFromSearchIndex(db, chatId, ts)
+  if (message.deletedAt === null) await addToSearchIndex(db, [message])
+  return message
 }
 
 /** Marks the message deleted; returns false when it already was. */
@@ -228,7 +236,9 @@ export async function markMessageDeleted(db: Executor, chatId: string, ts: numbe
     .where('ts', '=', ts)
     .where('deleted_at', 'is', null)
     .executeTakeFirst()
-  return Number(result.numUpdatedRows) > 0
+  const deleted = Number(result.numUpdatedRows) > 0
+  if (deleted) await removeFromSearchIndex(db, chatId, ts)
+  return deleted
 }
 
 export async function replaceMentions(db: Executor, chatId: string, ts: number, mentions: readonly string[]): Promise<void> {
@@ -399,4 +409,154 @@ export async function saveIdempotentResponse(
     .returning('key')
     .execute()
   return rows.length > 0
+}
+
+// ---------------------------------------------------------------------------------------------
+// Full-text search (migration 0016). Every write of a message's content goes through the
+// functions above, which keep `message_search` in the same transaction: a message is indexed
+// when posted, re-indexed when edited, and removed when deleted.
+
+type Indexable = Pick<Message, 'chatId' | 'ts' | 'contentType' | 'text' | 'blocks' | 'poll'>
+
+const INDEX_CHUNK = 500
+
+/** Indexes messages that are not in the index yet. */
+async function addToSearchIndex(db: Executor, messages: readonly Indexable[]): Promise<void> {
+  const pg = dialectOf(db) === 'postgres'
+  for (let i = 0; i < messages.length; i += INDEX_CHUNK) {
+    const docs = messages.slice(i, i + INDEX_CHUNK).map((m) => ({ chatId: m.chatId, ts: m.ts, words: indexedWords(searchableText(m)) }))
+    if (pg) {
+      await sql`insert into message_search (chat_id, ts, words) values ${sql.join(
+        docs.map((d) => sql`(${d.chatId}, ${d.ts}, array_to_tsvector(cast(${d.words} as text[])))`),
+      )}`.execute(db)
+      continue
+    }
+    const ids = await sql<{ id: number; chat_id: string; ts: number }>`insert into message_search (chat_id, ts) values ${sql.join(
+      docs.map((d) => sql`(${d.chatId}, ${d.ts})`),
+    )} returning id, chat_id, ts`.execute(db)
+    const idOf = new Map(ids.rows.map((r) => [`${r.chat_id}/${Number(r.ts)}`, r.id]))
+    await sql`insert into message_search_fts (rowid, words) values ${sql.join(
+      docs.map((d) => sql`(${idOf.get(`${d.chatId}/${d.ts}`)}, ${d.words.join(' ')})`),
+    )}`.execute(db)
+  }
+}
+
+async function removeFromSearchIndex(db: Executor, chatId: string, ts: number): Promise<void> {
+  if (dialectOf(db) === 'sqlite') {
+    await sql`delete from message_search_fts where rowid in (select id from message_search where chat_id = ${chatId} and ts = ${ts})`.execute(db)
+  }
+  await db.deleteFrom('message_search').where('chat_id', '=', chatId).where('ts', '=', ts).execute()
+}
+
+/** Indexes stored message rows written without the functions above (imports): the live ones. */
+export async function indexStoredMessageRows(db: Executor, rows: ReadonlyArray<Record<string, unknown>>): Promise<void> {
+  const live = rows.filter((r) => r.deleted_at === null || r.deleted_at === undefined)
+  await addToSearchIndex(db, live.map((r) => toMessage(r as unknown as Selectable<MessagesTable>)))
+}
+
+/**
+ * Indexes every live message (of one chat, with `chatId`) that is not indexed yet, in key order, a
+ * page at a time: the migration's backfill, and how benchmark fixtures generated inside the
+ * database get indexed.
+ * Returns how many were indexed.
+ */
+export async function backfillSearchIndex(db: Executor, opts: { chatId?: string; pageSize?: number } = {}): Promise<number> {
+  const pageSize = opts.pageSize ?? 2000
+  let after: { chatId: string; ts: number } | undefined
+  let count = 0
+  for (;;) {
+    let q = db
+      .selectFrom('messages as m')
+      .selectAll('m')
+      .where('m.deleted_at', 'is', null)
+      .where((eb) => eb.not(eb.exists(eb.selectFrom('message_search as s').select('s.ts').whereRef('s.chat_id', '=', 'm.chat_id').whereRef('s.ts', '=', 'm.ts'))))
+    if (opts.chatId !== undefined) q = q.where('m.chat_id', '=', opts.chatId)
+    if (after) {
+      const a = after
+      // A row-value comparison, so both databases seek the primary key instead of rescanning the chat.
+      q = q.where(sql<boolean>`(m.chat_id, m.ts) > (${a.chatId}, ${a.ts})`)
+    }
+    const rows = await q.orderBy('m.chat_id').orderBy('m.ts').limit(pageSize).execute()
+    const messages = rows.map(toMessage)
+    await addToSearchIndex(db, messages)
+    count += messages.length
+    const last = messages[messages.length - 1]
+    if (!last || rows.length < pageSize) return count
+    after = { chatId: last.chatId, ts: last.ts }
+  }
+}
+
+export interface MessageSearch {
+  /** Folded words (src/search-text.ts), all required; never empty. */
+  words: readonly string[]
+  /** The last word also matches as a prefix. */
+  prefixLast: boolean
+  /** The chats searched (those the caller may read); empty finds nothing. */
+  chatIds: readonly string[]
+  sender?: string
+  /** true: only messages with attached items; false: only those without. */
+  hasFile?: boolean
+  /** Inclusive lower bound of the message key (µs). */
+  after?: number
+  /** Exclusive upper bound of the message key (µs). */
+  before?: number
+  /** Keyset position: the last result of the previous page. */
+  cursor?: { ts: number; chatId: string }
+  limit: number
+}
+
+/** The engine's query for the words: quoted terms, ANDed, the last a prefix. Nothing from the caller is read as syntax. */
+function engineQuery(pg: boolean, words: readonly string[], prefixLast: boolean): string {
+  const last = words.length - 1
+  if (pg) return words.map((w, i) => `'${w.replace(/['\\]/g, (c) => `\\${c}`)}'${prefixLast && i === last ? ':*' : ''}`).join(' & ')
+  return words.map((w, i) => `"${w.replace(/"/g, '""')}"${prefixLast && i === last ? '*' : ''}`).join(' ')
+}
+
+/**
+ * Live messages of the given chats containing every word, newest first (by key, ties by chat
+ * id), up to `limit + 1` so the caller can tell whether another page follows.
+ */
+/**
+ * SQLite: up to this many matching messages, the search starts from FTS5's matches and sorts them;
+ * above it (common words) it walks the chats' index entries newest first and keeps the matching
+ * ones, which stops after one page instead of sorting every match.
+ */
+const FTS_DRIVEN_MAX = 10_000
+
+export async function searchMessages(db: Executor, search: MessageSearch): Promise<Message[]> {
+  if (search.chatIds.length === 0 || search.words.length === 0) return []
+  const pg = dialectOf(db) === 'postgres'
+  const query = engineQuery(pg, search.words, search.prefixLast)
+  const chats = [...search.chatIds]
+  let matches = sql<boolean>`s.words @@ cast(${query} as tsquery)`
+  let inChats = sql<boolean>`s.chat_id in (${sql.join(chats)})`
+  if (!pg) {
+    matches = sql<boolean>`s.id in (select rowid from message_search_fts where message_search_fts match ${query})`
+    const probe = await sql<{ n: number }>`select count(*) as n from (select rowid from message_search_fts where message_search_fts match ${query} limit ${FTS_DRIVEN_MAX + 1})`.execute(db)
+    // Few matches: `+` keeps SQLite off the (chat_id, ts) index, so it looks the matches up by id.
+    if (Number(probe.rows[0]?.n ?? 0) <= FTS_DRIVEN_MAX) inChats = sql<boolean>`+s.chat_id in (${sql.join(chats)})`
+  }
+  let q = db
+    .selectFrom('message_search as s')
+    .innerJoin('messages as m', (join) => join.onRef('m.chat_id', '=', 's.chat_id').onRef('m.ts', '=', 's.ts'))
+    .selectAll('m')
+    .where(matches)
+    .where(inChats)
+    // Never true for an indexed message (deletion unindexes it); `+` keeps SQLite from driving the
+    // search from messages_deleted_key, i.e. from every live message.
+    .where(sql<boolean>`+m.deleted_at is null`)
+  if (search.sender !== undefined) q = q.where('m.sender', '=', search.sender)
+  if (search.hasFile !== undefined) {
+    const hasFile = search.hasFile
+    q = q.where((eb) => {
+      const items = eb.exists(eb.selectFrom('message_items as mi').select('mi.ts').whereRef('mi.chat_id', '=', 'm.chat_id').whereRef('mi.ts', '=', 'm.ts'))
+      return hasFile ? items : eb.not(items)
+    })
+  }
+  if (search.after !== undefined) q = q.where('s.ts', '>=', search.after)
+  if (search.before !== undefined) q = q.where('s.ts', '<', search.before)
+  const cursor = search.cursor
+  if (cursor) q = q.where((eb) => eb.or([eb('s.ts', '<', cursor.ts), eb.and([eb('s.ts', '=', cursor.ts), eb('s.chat_id', '<', cursor.chatId)])]))
+  const rows = await q.orderBy('s.ts', 'desc').orderBy('s.chat_id', 'desc').limit(search.limit + 1).execute()
+  return rows.map(toMessage)
 }

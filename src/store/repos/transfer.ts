@@ -2,6 +2,7 @@ import { sql, type Transaction } from 'kysely'
 import type { Db, Executor } from '../db.js'
 import { dialectOf } from '../dialect.js'
 import type { Database } from '../schema.js'
+import { indexStoredMessageRows } from './messages.js'
 
 /**
  * The stored rows of one organization, table by table, for moving it to another database
@@ -112,7 +113,10 @@ export async function* organizationRows(db: Executor, table: TransferTable, orgI
 export async function insertRows(db: Executor, table: TransferTable, rows: Row[]): Promise<void> {
   const perStatement = 100
   for (let i = 0; i < rows.length; i += perStatement) {
-    await (db as any).insertInto(table.name).values(rows.slice(i, i + perStatement)).execute()
+    const part = rows.slice(i, i + perStatement)
+    await (db as any).insertInto(table.name).values(part).execute()
+    // The search index is not transferred: it is rebuilt from the messages as they arrive.
+    if (table.name === 'messages') await indexStoredMessageRows(db, part)
   }
 }
 /* eslint-enable @typescript-eslint/no-explicit-any */

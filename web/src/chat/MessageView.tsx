@@ -61,6 +61,7 @@ function PollView({ message }: { message: Message }) {
 export function MessageView({
   message,
   me,
+  highlighted,
   replies,
   onOpenThread,
   onReact,
@@ -69,6 +70,8 @@ export function MessageView({
 }: {
   message: Message
   me: string
+  /** The message a search result opened: marked, and focusable so focus can land on it. */
+  highlighted?: boolean
   replies?: number
   onOpenThread?: () => void
   onReact: (name: string) => void
@@ -111,7 +114,13 @@ export function MessageView({
   }
   const emoji = useEmoji([...reactions.keys()].some((r) => !EMOJI[r]))
   return (
-    <article className="message" aria-label={`${name} at ${formatTime(message.timestamp)}`} data-ts={message.timestamp}>
+    <article
+      className={highlighted ? 'message highlighted' : 'message'}
+      aria-label={`${name} at ${formatTime(message.timestamp)}${highlighted ? ', search result' : ''}`}
+      aria-current={highlighted ? 'true' : undefined}
+      tabIndex={highlighted ? -1 : undefined}
+      data-ts={message.timestamp}
+    >
       <span className="avatar" aria-hidden="true">
         {picture ? <img src={picture} alt="" /> : name.slice(0, 1).toUpperCase()}
       </span>

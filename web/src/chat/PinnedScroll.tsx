@@ -8,6 +8,8 @@ export interface PinnedScroll {
   onScroll(): void
   /** Scrolls to the newest message and keeps it there (after sending, or from the button). */
   jump(): void
+  /** Lets go of the newest message (the view was moved to an older one on purpose). */
+  release(): void
   /** New messages arrived while the reader was scrolled up. */
   unseen: boolean
 }
@@ -16,9 +18,14 @@ export interface PinnedScroll {
  * Keeps a message list pinned to its newest message: after every render that changed the list
  * (`version`), and whenever what it shows grows afterwards (images, link previews and Block Kit
  * loading, fonts), unless the reader has scrolled up. Older messages loaded above keep the view
- * where it was. While scrolled up, a new newest message (`newest` changed) sets `unseen`.
+ * where it was. While scrolled up, a new newest message (`newest` changed) sets `unseen`. While the
+ * list does not reach the chat's newest message (`atEnd` false: opened around an older one), being
+ * at its bottom does not pin it.
  */
-export function usePinnedScroll(list: RefObject<HTMLElement | null>, { newest, version }: { newest: number | undefined; version: unknown }): PinnedScroll {
+export function usePinnedScroll(
+  list: RefObject<HTMLElement | null>,
+  { newest, version, atEnd = true }: { newest: number | undefined; version: unknown; atEnd?: boolean },
+): PinnedScroll {
   const pinned = useRef(true)
   const prevHeight = useRef(0)
   const lastNewest = useRef(newest)
@@ -75,9 +82,13 @@ export function usePinnedScroll(list: RefObject<HTMLElement | null>, { newest, v
   const onScroll = useCallback(() => {
     const el = list.current
     if (!el) return
-    pinned.current = el.scrollHeight - el.scrollTop - el.clientHeight < NEAR_BOTTOM
+    pinned.current = atEnd && el.scrollHeight - el.scrollTop - el.clientHeight < NEAR_BOTTOM
     if (pinned.current) setUnseen(false)
-  }, [list])
+  }, [list, atEnd])
+
+  const release = useCallback(() => {
+    pinned.current = false
+  }, [])
 
   const jump = useCallback(() => {
     pinned.current = true
@@ -85,7 +96,7 @@ export function usePinnedScroll(list: RefObject<HTMLElement | null>, { newest, v
     toBottom()
   }, [toBottom])
 
-  return { onScroll, jump, unseen }
+  return { onScroll, jump, release, unseen }
 }
 
 /** The "Jump to newest" button, shown while new messages wait below a reader who scrolled up. */

@@ -1,8 +1,9 @@
-import { useCallback, useEffect, useRef, useState } from 'react'
+import { useCallback, useEffect, useLayoutEffect, useRef, useState } from 'react'
 import { get, post } from '../api'
 import { Composer } from '../chat/Composer'
 import { MembersPanel } from '../chat/MembersPanel'
 import { MuteToggle, NotificationSettings } from '../components/Notifications'
+import { MessageSearch, type SearchHit } from '../chat/MessageSearch'
 import { MessageView, senderName } from '../chat/MessageView'
 import { NewConversation } from '../chat/NewConversation'
 import { JumpToNewest, usePinnedScroll } from '../chat/PinnedScroll'
@@ -23,6 +24,16 @@ interface HistoryPage {
 const PAGE = 50
 /** The width below which the chat list and a conversation take turns (as in styles.css). */
 const PHONE = '(max-width: 760px)'
+
+/** Where a search result asked the conversation to open: the message's key (a thread's root for a reply). */
+export interface Jump {
+  chat: string
+  ts: number
+  /** The reply's thread, opened beside the conversation. */
+  thread?: number
+  /** Increases with every jump, so opening the same result again scrolls to it again. */
+  seq: number
+}
 
 /** Applies a realtime frame to a message list of one chat (or thread). */
 function applyFrame(list: Message[], type: string, payload: unknown, chat: string, thread?: number): Message[] {
@@ -49,10 +60,18 @@ function applyFrame(list: Message[], type: string, payload: unknown, chat: strin
   }
 }
 
-/** One conversation (or one thread): backward infinite scroll, live updates, gap-free resync. */
-function useConversation(chat: string, thread?: number) {
+/**
+ * One conversation (or one thread): backward infinite scroll, live updates, gap-free resync.
+ * With `around` (a message key) it opens there instead of at the newest message: the page up to
+ * and including that key (newest first, `before` the next µs) and the page after it (`after`,
+ * oldest first); newer pages then load on request until the newest is reached.
+ */
+function useConversation(chat: string, thread?: number, around?: number, aroundSeq?: number) {
   const [messages, setMessages] = useState<Message[]>([])
   const [cursor, setCursor] = useState<string | undefined>(undefined)
+  const [newer, setNewer] = useState<{ from: number; cursor: string } | undefined>(undefined)
+  const gap = useRef(false)
+  gap.current = newer !== undefined
   const [done, setDone] = useState(false)
   const [loading, setLoading] = useState(false)
   const [error, setError] = useState<string | null>(null)
@@ -66,19 +85,37 @@ function useConversation(chat: string, thread?: number) {
     setCursor(undefined)
     setDone(false)
     setError(null)
+    setNewer(undefined)
     let cancelled = false
-    query({ limit: PAGE })
-      .then((page) => {
+    const load =
+      around === undefined
+        ? query({ limit: PAGE }).then((page) => ({ page, after: undefined }))
+        : Promise.all([query({ limit: PAGE, before: microsToIso(around + 1) }), query({ limit: PAGE, after: microsToIso(around) })]).then(([page, after]) => ({ page, after }))
+    load
+      .then(({ page, after }) => {
         if (cancelled) return
-        setMessages(mergeMessages([], page.messages))
+        setMessages(mergeMessages(mergeMessages([], page.messages), after?.messages ?? []))
         setCursor(page.nextCursor)
         setDone(!page.nextCursor)
+        if (after?.nextCursor && around !== undefined) setNewer({ from: around, cursor: after.nextCursor })
       })
       .catch((e: Error) => !cancelled && setError(e.message))
     return () => {
       cancelled = true
     }
-  }, [query, thread])
+  }, [query, thread, around, aroundSeq])
+
+  const loadNewer = useCallback(async () => {
+    if (loading || !newer) return
+    setLoading(true)
+    try {
+      const page = await query({ limit: PAGE, after: microsToIso(newer.from), cursor: newer.cursor })
+      setMessages((list) => mergeMessages(list, page.messages))
+      setNewer(page.nextCursor ? { from: newer.from, cursor: page.nextCursor } : undefined)
+    } finally {
+      setLoading(false)
+    }
+  }, [loading, newer, query])
 
   const loadOlder = useCallback(async () => {
     if (loading || done || !cursor) return
@@ -110,11 +147,13 @@ function useConversation(chat: string, thread?: number) {
     () =>
       realtime.subscribe((f) => {
         if (f.type === 'resync') void resync()
+        // While newer messages are still unloaded (opened at a search result), new ones wait for them.
+        else if (gap.current && (f.type === 'chat.message.channel' || f.type === 'chat.message.dm')) return
         else setMessages((list) => applyFrame(list, f.type, f.payload, chat, thread))
       }),
     [chat, thread, resync],
   )
-  return { messages, setMessages, loadOlder, done, loading, error }
+  return { messages, setMessages, loadOlder, loadNewer, hasNewer: newer !== undefined, done, loading, error }
 }
 
 function useTyping(chat: string, me: string) {
@@ -141,19 +180,38 @@ function useTyping(chat: string, me: string) {
   return [...typing.keys()]
 }
 
-function Conversation({ entry, onRead, onGroupChanged }: { entry: InboxEntry; onRead: (chat: string, ts: number) => void; onGroupChanged?: () => void }) {
+function Conversation({ entry, onRead, onGroupChanged, jump }: { entry: InboxEntry; onRead: (chat: string, ts: number) => void; onGroupChanged?: () => void; jump?: Jump }) {
   const { user } = useSession()
   const directory = useDirectory()
-  const { messages: all, loadOlder, done, loading, error } = useConversation(entry.id)
+  const { messages: all, loadOlder, loadNewer, hasNewer, done, loading, error } = useConversation(entry.id, undefined, jump?.ts, jump?.seq)
   const [thread, setThread] = useState<number | null>(null)
+  const [target, setTarget] = useState<number | null>(null)
+  useEffect(() => {
+    if (!jump) return
+    setTarget(jump.ts)
+    setThread(jump.thread ?? null)
+  }, [jump])
   const [membersOpen, setMembersOpen] = useState(false)
   const messages = all.filter((m) => !isReply(m))
   const replyCounts = useReplyCounts(entry.id, messages.map((m) => m.timestamp))
   const list = useRef<HTMLDivElement>(null)
   const typing = useTyping(entry.id, user.address)
   const lastTopTs = messages.at(-1)?.timestamp
-  // Pinned to the newest message (also while images load), in place when older ones load above.
-  const pinned = usePinnedScroll(list, { newest: lastTopTs, version: all })
+  // Pinned to the newest message (also while images load), in place when older ones load above;
+  // not while the history was opened around an older message (a search result).
+  const pinned = usePinnedScroll(list, { newest: lastTopTs, version: all, atEnd: !hasNewer })
+  useLayoutEffect(() => {
+    const el = list.current
+    if (!el || target === null) return
+    const shown = el.querySelector<HTMLElement>(`[data-ts="${target}"]`)
+    if (shown && !shown.dataset.shown) {
+      // Opened at a search result: bring it into view once and give it focus (keyboard users land there).
+      shown.dataset.shown = '1'
+      pinned.release()
+      shown.scrollIntoView({ block: 'center' })
+      shown.focus({ preventScroll: true })
+    }
+  }, [all, target, pinned])
 
   const lastTs = all.at(-1)?.timestamp
   useEffect(() => {
@@ -212,6 +270,7 @@ function Conversation({ entry, onRead, onGroupChanged }: { entry: InboxEntry; on
               key={m.timestamp}
               message={m}
               me={user.address}
+              highlighted={m.timestamp === target}
               replies={replyCounts.get(m.timestamp)}
               onOpenThread={() => {
                 setMembersOpen(false)
@@ -222,12 +281,24 @@ function Conversation({ entry, onRead, onGroupChanged }: { entry: InboxEntry; on
               onDelete={remove(m)}
             />
           ))}
+          {hasNewer && (
+            <button type="button" onClick={() => void loadNewer()} disabled={loading} style={{ margin: '0.5rem auto', display: 'block' }}>
+              {loading ? 'Loading…' : 'Load newer messages'}
+            </button>
+          )}
         </div>
         <div className="typing" aria-live="polite">
           {typing.length > 0 && `${typing.map((a) => senderName(directory.nameOf(a), a)).join(', ')} ${typing.length === 1 ? 'is' : 'are'} typing…`}
         </div>
         <JumpToNewest pinned={pinned} />
-        <Composer chat={entry.id} label={`Message ${entry.name}`} onSent={pinned.jump} />
+        <Composer
+          chat={entry.id}
+          label={`Message ${entry.name}`}
+          onSent={() => {
+            setTarget(null)
+            pinned.jump()
+          }}
+        />
       </section>
       {thread !== null && <ThreadPanel chat={entry.id} root={thread} rootMessage={threadRoot} onClose={() => setThread(null)} />}
       {membersOpen && entry.group && <MembersPanel group={entry.group} onClose={() => setMembersOpen(false)} onChanged={onGroupChanged} />}
@@ -269,6 +340,7 @@ export function Chat() {
   const me = useSession().user.address
   const [inbox, setInbox] = useState<InboxEntry[]>([])
   const [error, setError] = useState<string | null>(null)
+  const [jump, setJump] = useState<Jump | undefined>(undefined)
   const selected = decodeURIComponent(path.replace(/^\/chat\/?/, '')) || null
 
   const reload = useCallback(async () => {
@@ -301,6 +373,10 @@ export function Chat() {
   }, [reload, me])
 
   const entry = inbox.find((c) => c.id === selected || c.group === selected)
+  // A search result opens its chat once; choosing a conversation afterwards opens it as usual.
+  useEffect(() => {
+    if (jump && selected !== jump.chat && entry?.id !== jump.chat && entry?.group !== jump.chat) setJump(undefined)
+  }, [selected, entry, jump])
   useEffect(() => {
     // On a wide screen the list and a conversation show side by side: open the first. A phone shows the list.
     if (!selected && inbox.length > 0 && !window.matchMedia?.(PHONE).matches) navigate(`/chat/${inbox[0]!.id}`, { replace: true })
@@ -310,6 +386,15 @@ export function Chat() {
     setInbox((list) => list.map((c) => (c.id === chat && c.unread ? { ...c, unread: 0 } : c)))
     void post('/app/chat.read', { chat, timestamp: ts }).catch(() => undefined)
   }, [])
+
+  const openHit = useCallback(
+    (hit: SearchHit) => {
+      const root = hit.threadTimestamp !== undefined && hit.threadTimestamp !== hit.timestamp ? hit.threadTimestamp : undefined
+      setJump((j) => ({ chat: hit.chat, ts: root ?? hit.timestamp, ...(root !== undefined ? { thread: root } : {}), seq: (j?.seq ?? 0) + 1 }))
+      navigate(`/chat/${hit.chat}`)
+    },
+    [navigate],
+  )
 
   const groups = inbox.filter((c) => c.kind === 'channel')
   const direct = inbox.filter((c) => c.kind !== 'channel')
@@ -324,6 +409,7 @@ export function Chat() {
   return (
     <div className={`chat${entry ? ' has-conversation' : ''}`}>
       <nav className="sidebar" aria-label="Conversations">
+        <MessageSearch inbox={inbox} onOpen={openHit} />
         <h2>Groups</h2>
         <ul>{groups.map(item)}</ul>
         <h2>Direct messages</h2>
@@ -333,7 +419,21 @@ export function Chat() {
         {error && <p className="error">{error}</p>}
         <NotificationSettings />
       </nav>
-      {entry ? <Conversation key={entry.id} entry={entry} onRead={onRead} onGroupChanged={() => void reload()} /> : <section className="conversation"><p className="muted" style={{ padding: '1rem' }}>Pick a conversation.</p></section>}
+      {entry ? (
+        <Conversation
+          key={entry.id}
+          entry={entry}
+          onRead={onRead}
+          onGroupChanged={() => void reload()}
+          jump={jump && (jump.chat === entry.id || jump.chat === entry.group) ? jump : undefined}
+        />
+      ) : (
+        <section className="conversation">
+          <p className="muted" style={{ padding: '1rem' }}>
+            Pick a conversation.
+          </p>
+        </section>
+      )}
     </div>
   )
 }
