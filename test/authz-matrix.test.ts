@@ -1,3 +1,4 @@
+import { CLIENT_ROUTES } from '../src/http/web.js'
 import type { LightMyRequestResponse } from 'fastify'
 import { describe, expect, it } from 'vitest'
 import type { RouteAuth } from '../src/http/auth.js'
@@ -753,8 +754,8 @@ const ROWS: Row[] = [
   },
 ]
 
-/** Paths of the web client (index.html for client-side routes, hashed assets): public, no auth. */
-const WEB_CLIENT = /^\/($|office$|chat(\/\*)?$|builder$|console(\/\*)?$|tokens$|welcome$|assets\/|[^/]+\.[A-Za-z0-9]+$)/
+/** Paths of the web client (index.html for its client-side routes, hashed assets): public, no auth. */
+const isWebClient = (url: string): boolean => (CLIENT_ROUTES as readonly string[]).includes(url) || /^\/(assets\/|[^/]+\.[A-Za-z0-9]+$)/.test(url)
 
 function concretePath(row: Row): string {
   return row.path.replace(':kind', 'image.svg').replace(/:([a-zA-Z]+)/g, 'x')
@@ -830,7 +831,7 @@ describe('authorization matrix', () => {
       const key = `${route.method} ${route.url}`
       const row = rows.get(key)
       if (!row) {
-        if (route.method === 'GET' && !route.auth && WEB_CLIENT.test(route.url)) continue
+        if (route.method === 'GET' && !route.auth && isWebClient(route.url)) continue
         missing.push(key)
         continue
       }
