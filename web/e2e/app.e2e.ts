@@ -309,7 +309,8 @@ describe('web client in Chromium', () => {
     await page.getByRole('log', { name: 'Messages in Releases' }).getByText(text).waitFor()
     await page.screenshot({ path: path.join(shots, 'chat-members.png') })
 
-    // Removing it closes the group to the bot again.
+    // Removing it (after confirming) closes the group to the bot again.
+    page.once('dialog', (d) => void d.accept())
     await panel.getByRole('button', { name: 'Remove Release notes (app)' }).click()
     await panel.getByRole('status').filter({ hasText: 'Removed Release notes (app).' }).waitFor()
     expect(await members.getByText('Release notes').count()).toBe(0)
@@ -326,6 +327,7 @@ describe('web client in Chromium', () => {
     await b.context.close()
 
     // The admin removes a person the same way (which also leaves Alice's chats as they were).
+    page.once('dialog', (d) => void d.accept())
     await panel.getByRole('button', { name: 'Remove Alice Liddell <alice@example.com>' }).click()
     await panel.getByRole('status').filter({ hasText: 'Removed Alice Liddell' }).waitFor()
     expect(await members.getByText('Alice Liddell').count()).toBe(0)
