@@ -3,7 +3,7 @@ import type { Message, MessageContentType, MessagePersona, MessageReaction, Poll
 import { searchableText, indexedWords } from '../../search-text.js'
 import { prepared, type Executor } from '../db.js'
 import { dialectOf } from '../dialect.js'
-import type { MessagesTable } from '../schema.js'
+import type { Database, MessagesTable } from '../schema.js'
 
 function toMessage(row: Selectable<MessagesTable>): Message {
   return {
@@ -615,58 +615,100 @@ async function searchSqlite(db: Executor, search: MessageSearch): Promise<Messag
   }
 }
 
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+type AnyQuery = SelectQueryBuilder<any, any, any>
+
+/** PostgreSQL: keys read per round when walking newest first, doubling up to the maximum. */
+const PG_WALK_FIRST = 256
+const PG_WALK_MAX = 65_536
+
 /**
  * PostgreSQL: with a rare word (estimated from the column's element statistics, which ANALYZE
- * keeps for tsvector), the GIN index finds that word's few messages first and the rest of the
- * query is checked on them; otherwise the key index is walked newest first and each row tested,
- * which stops after a page. The planner alone, given a key order and a small limit, walks the key
- * index even for a rare word, or intersects the common words' long GIN lists.
+ * keeps for tsvector), the GIN index finds that word's few messages first (a MATERIALIZED CTE) and
+ * the whole query is checked on them. Otherwise the readable chats' keys are walked newest first
+ * through the (ts, chat_id) index in rounds, each testing a batch of keys, until the page is full.
+ * The planner alone, given a key order and a small limit, walks the key index even for a rare
+ * word, or intersects the common words' long GIN lists and sorts every match.
  */
 async function searchPostgres(db: Executor, search: MessageSearch): Promise<Message[]> {
   const query = engineQuery(true, search.words, search.prefixLast)
+  const chats = sql<boolean>`s.chat_id in (${sql.join([...search.chatIds])})`
+  const filter = searchFilters(search, chats)
+  const join = (q: AnyQuery): SelectQueryBuilder<Database & { m: MessagesTable }, 'm', Selectable<MessagesTable>> =>
+    filter(q.innerJoin('messages as m', (on) => on.onRef('m.chat_id', '=', 's.chat_id').onRef('m.ts', '=', 's.ts')).selectAll('m'))
+      .orderBy('s.ts', 'desc')
+      .orderBy('s.chat_id', 'desc')
   const rare = await rarestWord(db, search)
-  const filter = searchFilters(search, sql<boolean>`s.chat_id in (${sql.join([...search.chatIds])})`)
-  const last = search.words.length - 1
-  let q
   if (rare !== undefined) {
-    const rareQuery = engineQuery(true, [search.words[rare]!], search.prefixLast && rare === last)
-    q = db
-      .with(
-        (cte) => cte('s').materialized(),
-        (qb) => qb.selectFrom('message_search').select(['chat_id', 'ts', sql<string>`words`.as('words')]).where(sql<boolean>`words @@ cast(${rareQuery} as tsquery)`),
-      )
-      .selectFrom('s')
-      .where(sql<boolean>`s.words @@ cast(${query} as tsquery)`)
-  } else {
-    // `|| ''` keeps the GIN index out: the key order drives.
-    q = db.selectFrom('message_search as s').where(sql<boolean>`(s.words || ''::tsvector) @@ cast(${query} as tsquery)`)
+    const rareQuery = engineQuery(true, [search.words[rare]!], search.prefixLast && rare === search.words.length - 1)
+    const rows = await join(
+      db
+        .with(
+          (cte) => cte('s').materialized(),
+          (qb) => qb.selectFrom('message_search').select(['chat_id', 'ts', sql<string>`words`.as('words')]).where(sql<boolean>`words @@ cast(${rareQuery} as tsquery)`),
+        )
+        .selectFrom('s')
+        .where(sql<boolean>`s.words @@ cast(${query} as tsquery)`),
+    )
+      .limit(search.limit + 1)
+      .execute()
+    return rows.map(toMessage)
   }
-  const rows = await filter(q.innerJoin('messages as m', (join) => join.onRef('m.chat_id', '=', 's.chat_id').onRef('m.ts', '=', 's.ts')).selectAll('m'))
-    .orderBy('s.ts', 'desc')
-    .orderBy('s.chat_id', 'desc')
-    .limit(search.limit + 1)
-    .execute()
-  return rows.map(toMessage)
+  // Keys still to read: below `upper` (exclusive, as a (ts, chat_id) pair), within after/before.
+  let upper: { ts: number; chatId: string } | undefined = search.cursor
+  const keys = (qb: AnyQuery) => {
+    let q = qb.where(chats)
+    if (search.after !== undefined) q = q.where('s.ts', '>=', search.after)
+    if (search.before !== undefined) q = q.where('s.ts', '<', search.before)
+    if (upper) q = q.where(sql<boolean>`(s.ts, s.chat_id) < (cast(${upper.ts} as bigint), ${upper.chatId})`)
+    return q.orderBy('s.ts', 'desc').orderBy('s.chat_id', 'desc')
+  }
+  const out: Message[] = []
+  let batch = PG_WALK_FIRST
+  for (;;) {
+    const [edge] = await keys(db.selectFrom('message_search as s').select(['s.ts', 's.chat_id'])).offset(batch - 1).limit(1).execute()
+    const rows = await join(
+      db
+        .with(
+          (cte) => cte('s').materialized(),
+          (qb) => keys(qb.selectFrom('message_search as s').select(['s.chat_id', 's.ts', sql<string>`s.words`.as('words')])).limit(batch),
+        )
+        .selectFrom('s')
+        .where(sql<boolean>`s.words @@ cast(${query} as tsquery)`),
+    )
+      .limit(search.limit + 1 - out.length)
+      .execute()
+    out.push(...rows.map(toMessage))
+    if (out.length > search.limit || !edge) return out
+    upper = { ts: Number(edge.ts), chatId: edge.chat_id }
+    batch = Math.min(batch * 2, PG_WALK_MAX)
+  }
 }
 
 /**
  * Which word (index into `search.words`) to look up in the GIN index first, or undefined when all
  * are common. From pg_stats' most common elements of `message_search.words`: a word among them
  * is estimated at its frequency, a prefix at the sum of the elements it begins, anything else at
- * most the least tracked frequency. Without statistics (never analyzed), the first word.
+ * the tracking threshold. Without statistics (never analyzed), the first word.
  */
 async function rarestWord(db: Executor, search: MessageSearch): Promise<number | undefined> {
-  const stats = await sql<{ elems: string[] | null; freqs: number[] | null; rows: number }>`
-    select st.most_common_elems::text::text[] as elems, st.most_common_elem_freqs as freqs, c.reltuples as rows
+  const stats = await sql<{ elems: string[] | null; freqs: number[] | null; rows: number; target: number }>`
+    select st.most_common_elems::text::text[] as elems, st.most_common_elem_freqs as freqs, c.reltuples as rows,
+      coalesce(nullif(a.attstattarget, -1), current_setting('default_statistics_target')::int) as target
     from pg_stats st join pg_class c on c.relname = st.tablename join pg_namespace n on n.oid = c.relnamespace and n.nspname = st.schemaname
+      join pg_attribute a on a.attrelid = c.oid and a.attname = st.attname
     where st.schemaname = current_schema() and st.tablename = 'message_search' and st.attname = 'words'`.execute(db)
   const row = stats.rows[0]
   if (!row) return 0
   const rows = Math.max(0, Number(row.rows))
   const elems = row.elems ?? []
   const freqs = (row.freqs ?? []).map(Number)
-  // After one frequency per element: the least and greatest of them, then the null fraction.
-  const floor = elems.length > 0 ? (freqs[elems.length] ?? 0) : 0
+  // ANALYZE tracks up to 10 × the statistics target elements, every one seen at least 0.07 / that
+  // often in its sample (ts_typanalyze), so an untracked word is rarer than that, or than the least
+  // tracked one when the list is full. After one frequency per element come the least and greatest.
+  const tracking = 10 * Math.max(1, Number(row.target))
+  const least = elems.length > 0 ? (freqs[elems.length] ?? 0) : 0
+  const floor = elems.length >= tracking ? least : 0.07 / tracking
   const last = search.words.length - 1
   let best: { index: number; estimate: number } | undefined
   search.words.forEach((word, index) => {
