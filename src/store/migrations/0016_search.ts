@@ -39,6 +39,8 @@ export async function up(db: Kysely<any>): Promise<void> {
       .execute()
     await db.schema.createIndex('message_search_key').on('message_search').columns(['chat_id', 'ts']).unique().execute()
     await sql`create virtual table message_search_fts using fts5(words, content='', contentless_delete=1, tokenize='unicode61 remove_diacritics 0')`.execute(db)
+    // Its distinct words, for expanding a prefix (one row per occurrence, so a seek finds the next word).
+    await sql`create virtual table message_search_terms using fts5vocab(message_search_fts, instance)`.execute(db)
   }
   await db.schema.createIndex('message_search_ts').on('message_search').columns(['ts', 'chat_id']).execute()
   await backfillSearchIndex(db as unknown as Db)
@@ -46,6 +48,9 @@ export async function up(db: Kysely<any>): Promise<void> {
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 export async function down(db: Kysely<any>): Promise<void> {
-  if (dialectOf(db) === 'sqlite') await sql`drop table message_search_fts`.execute(db)
+  if (dialectOf(db) === 'sqlite') {
+    await sql`drop table message_search_terms`.execute(db)
+    await sql`drop table message_search_fts`.execute(db)
+  }
   await db.schema.dropTable('message_search').execute()
 }

@@ -563,6 +563,36 @@ function searchFilters(search: MessageSearch, chats: RawBuilder<boolean>) {
   }
 }
 
+/** SQLite: a last word that begins at most this many indexed words is searched as those words. */
+const PREFIX_EXPANSION_MAX = 32
+
+/**
+ * The FTS5 query for the words. A prefix term (`"w"*`) makes FTS5 merge the full lists of every
+ * word it begins before yielding the first match (10⁶ entries for a word in every message), so
+ * when the last word begins few indexed words they are looked up (fts5vocab, one seek each) and
+ * ORed instead, which FTS5 reads lazily in rowid order like any word.
+ */
+async function sqliteQuery(db: Executor, words: readonly string[], prefixLast: boolean): Promise<string> {
+  if (!prefixLast) return engineQuery(false, words, false)
+  const prefix = words[words.length - 1]!
+  const found: string[] = []
+  // Folded words are letters, marks and digits, all above U+0001: this is just past `term`.
+  let from = prefix
+  while (found.length <= PREFIX_EXPANSION_MAX) {
+    const row = await sql<{ term: string }>`select term from message_search_terms where term >= ${from} limit 1`.execute(db)
+    const term = row.rows[0]?.term
+    if (term === undefined || !term.startsWith(prefix)) break
+    found.push(term)
+    from = `${term}\u0001`
+  }
+  if (found.length > PREFIX_EXPANSION_MAX) return engineQuery(false, words, true)
+  const quote = (w: string) => `"${w.replace(/"/g, '""')}"`
+  const rest = words.slice(0, -1).map(quote)
+  // No indexed word begins with it: a term that matches nothing keeps the query valid.
+  const last = found.length === 0 ? quote(prefix) : `(${found.map(quote).join(' OR ')})`
+  return [...rest, last].join(' AND ')
+}
+
 /**
  * SQLite: FTS5 reads matches in rowid order, which is key order (SEARCH_ID_SLOTS), from the newest
  * down. Each round finds where the next batch of matches ends, then fetches the messages of the
@@ -571,7 +601,7 @@ function searchFilters(search: MessageSearch, chats: RawBuilder<boolean>) {
  * through the common words' lists to the rare one's few entries).
  */
 async function searchSqlite(db: Executor, search: MessageSearch): Promise<Message[]> {
-  const query = engineQuery(false, search.words, search.prefixLast)
+  const query = await sqliteQuery(db, search.words, search.prefixLast)
   const slots = sql.lit(SEARCH_ID_SLOTS)
   const filter = searchFilters(search, sql<boolean>`+s.chat_id in (${sql.join([...search.chatIds])})`)
   const lowest = search.after
