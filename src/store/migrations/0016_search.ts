@@ -1,6 +1,6 @@
 import { sql, type Kysely } from 'kysely'
 import { dialectOf } from '../dialect.js'
-import { backfillSearchIndex } from '../repos/messages.js'
+import { backfillSearchIndex, SEARCH_ID_SLOTS } from '../repos/messages.js'
 import type { Db } from '../db.js'
 
 /**
@@ -9,7 +9,9 @@ import type { Db } from '../db.js'
  * for both databases):
  * - SQLite: `message_search (id integer primary key, chat_id, ts)` and a contentless FTS5 table
  *   `message_search_fts(words)` whose rowid is that id (contentless_delete, so a message's words
- *   can be removed by rowid when it is edited or deleted). Words are stored space-separated and
+ *   can be removed by rowid when it is edited or deleted). The id is derived from the message key
+ *   (ts * SEARCH_ID_SLOTS + a slot for messages of other chats with the same key), so FTS5's rowid
+ *   order is key order and a search reads matches newest first, stopping after a page. Words are stored space-separated and
  *   unicode61 (diacritics kept: they were folded already) splits them back.
  * - PostgreSQL: `message_search (chat_id, ts, words tsvector)` with a GIN index; the tsvector is
  *   built with array_to_tsvector from the folded words, so PostgreSQL's own parser and locale
@@ -33,9 +35,12 @@ export async function up(db: Kysely<any>): Promise<void> {
       .addColumn('id', 'integer', (c) => c.primaryKey())
       .addColumn('chat_id', 'text', (c) => c.notNull())
       .addColumn('ts', 'bigint', (c) => c.notNull())
+      .addCheckConstraint('message_search_id_slot', sql`id >= ts * ${sql.lit(SEARCH_ID_SLOTS)} and id < (ts + 1) * ${sql.lit(SEARCH_ID_SLOTS)}`)
       .execute()
     await db.schema.createIndex('message_search_key').on('message_search').columns(['chat_id', 'ts']).unique().execute()
     await sql`create virtual table message_search_fts using fts5(words, content='', contentless_delete=1, tokenize='unicode61 remove_diacritics 0')`.execute(db)
+    // Its distinct words, for expanding a prefix (one row per occurrence, so a seek finds the next word).
+    await sql`create virtual table message_search_terms using fts5vocab(message_search_fts, instance)`.execute(db)
   }
   await db.schema.createIndex('message_search_ts').on('message_search').columns(['ts', 'chat_id']).execute()
   await backfillSearchIndex(db as unknown as Db)
@@ -43,6 +48,9 @@ export async function up(db: Kysely<any>): Promise<void> {
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 export async function down(db: Kysely<any>): Promise<void> {
-  if (dialectOf(db) === 'sqlite') await sql`drop table message_search_fts`.execute(db)
+  if (dialectOf(db) === 'sqlite') {
+    await sql`drop table message_search_terms`.execute(db)
+    await sql`drop table message_search_fts`.execute(db)
+  }
   await db.schema.dropTable('message_search').execute()
 }

@@ -1,9 +1,9 @@
-import { sql, type Selectable } from 'kysely'
+import { sql, type RawBuilder, type Selectable, type SelectQueryBuilder } from 'kysely'
 import type { Message, MessageContentType, MessagePersona, MessageReaction, Poll } from '../../domain.js'
 import { searchableText, indexedWords } from '../../search-text.js'
 import { prepared, type Executor } from '../db.js'
 import { dialectOf } from '../dialect.js'
-import type { MessagesTable } from '../schema.js'
+import type { Database, MessagesTable } from '../schema.js'
 
 function toMessage(row: Selectable<MessagesTable>): Message {
   return {
@@ -420,6 +420,14 @@ type Indexable = Pick<Message, 'chatId' | 'ts' | 'contentType' | 'text' | 'block
 
 const INDEX_CHUNK = 500
 
+/**
+ * SQLite: an index row's id (the FTS5 rowid) is `ts * SEARCH_ID_SLOTS + n`, n counting the messages
+ * of other chats with the same key (a CHECK in migration 0016 keeps n below this). So ids, and FTS5's
+ * rowid order, follow the message key: FTS5 yields matches newest first without sorting them.
+ * Keys are at most 2^53 - 1, so ids stay below 2^63.
+ */
+export const SEARCH_ID_SLOTS = 1024
+
 /** Indexes messages that are not in the index yet. */
 async function addToSearchIndex(db: Executor, messages: readonly Indexable[]): Promise<void> {
   const pg = dialectOf(db) === 'postgres'
@@ -431,13 +439,18 @@ async function addToSearchIndex(db: Executor, messages: readonly Indexable[]): P
       )}`.execute(db)
       continue
     }
-    const ids = await sql<{ id: number; chat_id: string; ts: number }>`insert into message_search (chat_id, ts) values ${sql.join(
-      docs.map((d) => sql`(${d.chatId}, ${d.ts})`),
-    )} returning id, chat_id, ts`.execute(db)
-    const idOf = new Map(ids.rows.map((r) => [`${r.chat_id}/${Number(r.ts)}`, r.id]))
-    await sql`insert into message_search_fts (rowid, words) values ${sql.join(
-      docs.map((d) => sql`(${idOf.get(`${d.chatId}/${d.ts}`)}, ${d.words.join(' ')})`),
-    )}`.execute(db)
+    // Index ids follow the message key (SEARCH_ID_SLOTS per key, see searchMessages): the i-th
+    // message of a key gets the key's first free slot. Computed in SQL, as ids exceed 2^53.
+    const rows = sql.join(docs.map((d) => sql`(${d.chatId}, cast(${d.ts} as integer), ${d.words.join(' ')})`))
+    // Keys are cast: a bound JS number may arrive as a REAL, and id arithmetic must stay exact.
+    await sql`with v(chat_id, ts) as (values ${sql.join(docs.map((d) => sql`(${d.chatId}, cast(${d.ts} as integer))`))})
+      insert into message_search (id, chat_id, ts)
+      select v.ts * ${sql.lit(SEARCH_ID_SLOTS)} + coalesce((select max(e.id) + 1 - v.ts * ${sql.lit(SEARCH_ID_SLOTS)} from message_search e where e.ts = v.ts), 0)
+        + row_number() over (partition by v.ts order by v.chat_id) - 1, v.chat_id, v.ts
+      from v`.execute(db)
+    await sql`with v(chat_id, ts, words) as (values ${rows})
+      insert into message_search_fts (rowid, words)
+      select s.id, v.words from v join message_search s on s.chat_id = v.chat_id and s.ts = v.ts`.execute(db)
   }
 }
 
@@ -512,51 +525,234 @@ function engineQuery(pg: boolean, words: readonly string[], prefixLast: boolean)
   return words.map((w, i) => `"${w.replace(/"/g, '""')}"${prefixLast && i === last ? '*' : ''}`).join(' ')
 }
 
+/** SQLite: matches read per round, doubling up to the maximum; more than SEARCH_ID_SLOTS, so a round always passes one key. */
+const FTS_BATCH_FIRST = 2 * SEARCH_ID_SLOTS
+const FTS_BATCH_MAX = 64 * SEARCH_ID_SLOTS
+/** PostgreSQL: a word estimated in at most this many messages drives the search from the GIN index. */
+const PG_RARE_MAX = 5_000
+
 /**
  * Live messages of the given chats containing every word, newest first (by key, ties by chat
  * id), up to `limit + 1` so the caller can tell whether another page follows.
  */
-/**
- * SQLite: up to this many matching messages, the search starts from FTS5's matches and sorts them;
- * above it (common words) it walks the chats' index entries newest first and keeps the matching
- * ones, which stops after one page instead of sorting every match.
- */
-const FTS_DRIVEN_MAX = 10_000
-
 export async function searchMessages(db: Executor, search: MessageSearch): Promise<Message[]> {
   if (search.chatIds.length === 0 || search.words.length === 0) return []
-  const pg = dialectOf(db) === 'postgres'
-  const query = engineQuery(pg, search.words, search.prefixLast)
-  const chats = [...search.chatIds]
-  let matches = sql<boolean>`s.words @@ cast(${query} as tsquery)`
-  let inChats = sql<boolean>`s.chat_id in (${sql.join(chats)})`
-  if (!pg) {
-    matches = sql<boolean>`s.id in (select rowid from message_search_fts where message_search_fts match ${query})`
-    const probe = await sql<{ n: number }>`select count(*) as n from (select rowid from message_search_fts where message_search_fts match ${query} limit ${FTS_DRIVEN_MAX + 1})`.execute(db)
-    // Few matches: `+` keeps SQLite off the (chat_id, ts) index, so it looks the matches up by id.
-    if (Number(probe.rows[0]?.n ?? 0) <= FTS_DRIVEN_MAX) inChats = sql<boolean>`+s.chat_id in (${sql.join(chats)})`
-  }
-  let q = db
-    .selectFrom('message_search as s')
-    .innerJoin('messages as m', (join) => join.onRef('m.chat_id', '=', 's.chat_id').onRef('m.ts', '=', 's.ts'))
-    .selectAll('m')
-    .where(matches)
-    .where(inChats)
+  return dialectOf(db) === 'postgres' ? searchPostgres(db, search) : searchSqlite(db, search)
+}
+
+/** The filters both databases apply to candidate index rows `s` joined to their messages `m`. */
+function searchFilters(search: MessageSearch, chats: RawBuilder<boolean>) {
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any
+  return <Q extends SelectQueryBuilder<any, any, any>>(q: Q): Q => {
     // Never true for an indexed message (deletion unindexes it); `+` keeps SQLite from driving the
     // search from messages_deleted_key, i.e. from every live message.
-    .where(sql<boolean>`+m.deleted_at is null`)
-  if (search.sender !== undefined) q = q.where('m.sender', '=', search.sender)
-  if (search.hasFile !== undefined) {
-    const hasFile = search.hasFile
-    q = q.where((eb) => {
-      const items = eb.exists(eb.selectFrom('message_items as mi').select('mi.ts').whereRef('mi.chat_id', '=', 'm.chat_id').whereRef('mi.ts', '=', 'm.ts'))
-      return hasFile ? items : eb.not(items)
-    })
+    let out = q.where(chats).where(sql<boolean>`+m.deleted_at is null`) as Q
+    if (search.sender !== undefined) out = out.where('m.sender', '=', search.sender) as Q
+    if (search.hasFile !== undefined) {
+      const hasFile = search.hasFile
+      out = out.where((eb) => {
+        const items = eb.exists(eb.selectFrom('message_items as mi').select('mi.ts').whereRef('mi.chat_id', '=', 'm.chat_id').whereRef('mi.ts', '=', 'm.ts'))
+        return hasFile ? items : eb.not(items)
+      }) as Q
+    }
+    if (search.after !== undefined) out = out.where('s.ts', '>=', search.after) as Q
+    if (search.before !== undefined) out = out.where('s.ts', '<', search.before) as Q
+    const cursor = search.cursor
+    if (cursor) out = out.where((eb) => eb.or([eb('s.ts', '<', cursor.ts), eb.and([eb('s.ts', '=', cursor.ts), eb('s.chat_id', '<', cursor.chatId)])])) as Q
+    return out
   }
-  if (search.after !== undefined) q = q.where('s.ts', '>=', search.after)
-  if (search.before !== undefined) q = q.where('s.ts', '<', search.before)
-  const cursor = search.cursor
-  if (cursor) q = q.where((eb) => eb.or([eb('s.ts', '<', cursor.ts), eb.and([eb('s.ts', '=', cursor.ts), eb('s.chat_id', '<', cursor.chatId)])]))
-  const rows = await q.orderBy('s.ts', 'desc').orderBy('s.chat_id', 'desc').limit(search.limit + 1).execute()
-  return rows.map(toMessage)
+}
+
+/** SQLite: a last word that begins at most this many indexed words is searched as those words. */
+const PREFIX_EXPANSION_MAX = 32
+
+/**
+ * The FTS5 query for the words. A prefix term (`"w"*`) makes FTS5 merge the full lists of every
+ * word it begins before yielding the first match (10⁶ entries for a word in every message), so
+ * when the last word begins few indexed words they are looked up (fts5vocab, one seek each) and
+ * ORed instead, which FTS5 reads lazily in rowid order like any word.
+ */
+async function sqliteQuery(db: Executor, words: readonly string[], prefixLast: boolean): Promise<string> {
+  if (!prefixLast) return engineQuery(false, words, false)
+  const prefix = words[words.length - 1]!
+  const found: string[] = []
+  // Folded words are letters, marks and digits, all above U+0001: this is just past `term`.
+  let from = prefix
+  while (found.length <= PREFIX_EXPANSION_MAX) {
+    const row = await sql<{ term: string }>`select term from message_search_terms where term >= ${from} limit 1`.execute(db)
+    const term = row.rows[0]?.term
+    if (term === undefined || !term.startsWith(prefix)) break
+    found.push(term)
+    from = `${term}\u0001`
+  }
+  if (found.length > PREFIX_EXPANSION_MAX) return engineQuery(false, words, true)
+  const quote = (w: string) => `"${w.replace(/"/g, '""')}"`
+  const rest = words.slice(0, -1).map(quote)
+  // No indexed word begins with it: a term that matches nothing keeps the query valid.
+  const last = found.length === 0 ? quote(prefix) : `(${found.map(quote).join(' OR ')})`
+  return [...rest, last].join(' AND ')
+}
+
+/**
+ * SQLite: FTS5 reads matches in rowid order, which is key order (SEARCH_ID_SLOTS), from the newest
+ * down. Each round finds where the next batch of matches ends, then fetches the messages of the
+ * keys above that point that pass the filters; rounds go on, each batch twice the last, until the
+ * page is full or the matches run out. A common word costs one round; a rare one too (FTS5 skips
+ * through the common words' lists to the rare one's few entries).
+ */
+async function searchSqlite(db: Executor, search: MessageSearch): Promise<Message[]> {
+  const query = await sqliteQuery(db, search.words, search.prefixLast)
+  const slots = sql.lit(SEARCH_ID_SLOTS)
+  const filter = searchFilters(search, sql<boolean>`+s.chat_id in (${sql.join([...search.chatIds])})`)
+  const lowest = search.after
+  // Exclusive upper bound of the keys still to read.
+  let highest = search.cursor ? search.cursor.ts + 1 : undefined
+  if (search.before !== undefined) highest = highest === undefined ? search.before : Math.min(highest, search.before)
+  const bounds = (lo: number | undefined, hi: number | undefined) =>
+    sql.join(
+      [
+        sql`message_search_fts match ${query}`,
+        ...(lo !== undefined ? [sql`rowid >= cast(${lo} as integer) * ${slots}`] : []),
+        ...(hi !== undefined ? [sql`rowid < cast(${hi} as integer) * ${slots}`] : []),
+      ],
+      sql` and `,
+    )
+  const out: Message[] = []
+  let batch = FTS_BATCH_FIRST
+  for (;;) {
+    const probe = await sql<{ n: number; low: number | null }>`select count(*) as n, min(id) / ${slots} as low from (
+      select rowid as id from message_search_fts where ${bounds(lowest, highest)} order by rowid desc limit ${batch})`.execute(db)
+    const n = Number(probe.rows[0]?.n ?? 0)
+    if (n === 0) return out
+    // A full batch may end inside a key's matches: that key is left to the next round.
+    const full = n === batch
+    const from = full ? Number(probe.rows[0]!.low) + 1 : lowest
+    const rows = await filter(
+      db
+        .selectFrom(sql<{ id: number }>`(select rowid as id from message_search_fts where ${bounds(from, highest)})`.as('f'))
+        .innerJoin('message_search as s', (join) => join.on(sql<boolean>`s.id = f.id`))
+        .innerJoin('messages as m', (join) => join.onRef('m.chat_id', '=', 's.chat_id').onRef('m.ts', '=', 's.ts'))
+        .selectAll('m'),
+    )
+      .orderBy('s.ts', 'desc')
+      .orderBy('s.chat_id', 'desc')
+      .limit(search.limit + 1 - out.length)
+      .execute()
+    out.push(...rows.map(toMessage))
+    if (out.length > search.limit || !full) return out
+    highest = from
+    batch = Math.min(batch * 2, FTS_BATCH_MAX)
+  }
+}
+
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+type AnyQuery = SelectQueryBuilder<any, any, any>
+
+/** PostgreSQL: keys read per round when walking newest first, doubling up to the maximum. */
+const PG_WALK_FIRST = 256
+const PG_WALK_MAX = 65_536
+
+/**
+ * PostgreSQL: with a rare word (estimated from the column's element statistics, which ANALYZE
+ * keeps for tsvector), the GIN index finds that word's few messages first (a MATERIALIZED CTE) and
+ * the whole query is checked on them. Otherwise the readable chats' keys are walked newest first
+ * through the (ts, chat_id) index in rounds, each testing a batch of keys, until the page is full.
+ * The planner alone, given a key order and a small limit, walks the key index even for a rare
+ * word, or intersects the common words' long GIN lists and sorts every match.
+ */
+async function searchPostgres(db: Executor, search: MessageSearch): Promise<Message[]> {
+  const query = engineQuery(true, search.words, search.prefixLast)
+  const chats = sql<boolean>`s.chat_id in (${sql.join([...search.chatIds])})`
+  const filter = searchFilters(search, chats)
+  const join = (q: AnyQuery): SelectQueryBuilder<Database & { m: MessagesTable }, 'm', Selectable<MessagesTable>> =>
+    filter(q.innerJoin('messages as m', (on) => on.onRef('m.chat_id', '=', 's.chat_id').onRef('m.ts', '=', 's.ts')).selectAll('m'))
+      .orderBy('s.ts', 'desc')
+      .orderBy('s.chat_id', 'desc')
+  const rare = await rarestWord(db, search)
+  if (rare !== undefined) {
+    const rareQuery = engineQuery(true, [search.words[rare]!], search.prefixLast && rare === search.words.length - 1)
+    const rows = await join(
+      db
+        .with(
+          (cte) => cte('s').materialized(),
+          (qb) => qb.selectFrom('message_search').select(['chat_id', 'ts', sql<string>`words`.as('words')]).where(sql<boolean>`words @@ cast(${rareQuery} as tsquery)`),
+        )
+        .selectFrom('s')
+        .where(sql<boolean>`s.words @@ cast(${query} as tsquery)`),
+    )
+      .limit(search.limit + 1)
+      .execute()
+    return rows.map(toMessage)
+  }
+  // Keys still to read: below `upper` (exclusive, as a (ts, chat_id) pair), within after/before.
+  let upper: { ts: number; chatId: string } | undefined = search.cursor
+  const keys = (qb: AnyQuery) => {
+    let q = qb.where(chats)
+    if (search.after !== undefined) q = q.where('s.ts', '>=', search.after)
+    if (search.before !== undefined) q = q.where('s.ts', '<', search.before)
+    if (upper) q = q.where(sql<boolean>`(s.ts, s.chat_id) < (cast(${upper.ts} as bigint), ${upper.chatId})`)
+    return q.orderBy('s.ts', 'desc').orderBy('s.chat_id', 'desc')
+  }
+  const out: Message[] = []
+  let batch = PG_WALK_FIRST
+  for (;;) {
+    const [edge] = await keys(db.selectFrom('message_search as s').select(['s.ts', 's.chat_id'])).offset(batch - 1).limit(1).execute()
+    const rows = await join(
+      db
+        .with(
+          (cte) => cte('s').materialized(),
+          (qb) => keys(qb.selectFrom('message_search as s').select(['s.chat_id', 's.ts', sql<string>`s.words`.as('words')])).limit(batch),
+        )
+        .selectFrom('s')
+        .where(sql<boolean>`s.words @@ cast(${query} as tsquery)`),
+    )
+      .limit(search.limit + 1 - out.length)
+      .execute()
+    out.push(...rows.map(toMessage))
+    if (out.length > search.limit || !edge) return out
+    upper = { ts: Number(edge.ts), chatId: edge.chat_id }
+    batch = Math.min(batch * 2, PG_WALK_MAX)
+  }
+}
+
+/**
+ * Which word (index into `search.words`) to look up in the GIN index first, or undefined when all
+ * are common. From pg_stats' most common elements of `message_search.words`: a word among them
+ * is estimated at its frequency, a prefix at the sum of the elements it begins, anything else at
+ * the tracking threshold. Without statistics (never analyzed), the first word.
+ */
+async function rarestWord(db: Executor, search: MessageSearch): Promise<number | undefined> {
+  const stats = await sql<{ elems: string[] | null; freqs: number[] | null; rows: number; target: number }>`
+    select st.most_common_elems::text::text[] as elems, st.most_common_elem_freqs as freqs, c.reltuples as rows,
+      coalesce(nullif(a.attstattarget, -1), current_setting('default_statistics_target')::int) as target
+    from pg_stats st join pg_class c on c.relname = st.tablename join pg_namespace n on n.oid = c.relnamespace and n.nspname = st.schemaname
+      join pg_attribute a on a.attrelid = c.oid and a.attname = st.attname
+    where st.schemaname = current_schema() and st.tablename = 'message_search' and st.attname = 'words'`.execute(db)
+  const row = stats.rows[0]
+  if (!row) return 0
+  const rows = Math.max(0, Number(row.rows))
+  const elems = row.elems ?? []
+  const freqs = (row.freqs ?? []).map(Number)
+  // ANALYZE tracks up to 10 × the statistics target elements, every one seen at least 0.07 / that
+  // often in its sample (ts_typanalyze), so an untracked word is rarer than that, or than the least
+  // tracked one when the list is full. After one frequency per element come the least and greatest.
+  const tracking = 10 * Math.max(1, Number(row.target))
+  const least = elems.length > 0 ? (freqs[elems.length] ?? 0) : 0
+  const floor = elems.length >= tracking ? least : 0.07 / tracking
+  const last = search.words.length - 1
+  let best: { index: number; estimate: number } | undefined
+  search.words.forEach((word, index) => {
+    const prefix = search.prefixLast && index === last
+    let freq = 0
+    let tracked = false
+    elems.forEach((e, i) => {
+      if (e === word || (prefix && e.startsWith(word))) {
+        freq += freqs[i] ?? 0
+        tracked = true
+      }
+    })
+    const estimate = (tracked ? freq : floor) * rows
+    if (!best || estimate < best.estimate) best = { index, estimate }
+  })
+  return best && best.estimate <= PG_RARE_MAX ? best.index : undefined
 }
