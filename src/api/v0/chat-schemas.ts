@@ -70,4 +70,13 @@ export const MessageRefResult = Type.Object({
 
 export const Empty = Type.Object({})
 
+/** The content of a message (chat.post, chat.update; v0 and v1 alike). */
+export const ContentFields = {
+  text: Type.Optional(Type.String({ description: 'Markdown text, at most 8,000 bytes of UTF-8. Required unless blocks (or poll) is given.' })),
+  markdown: Type.Optional(Type.Boolean({ description: 'false disables markdown interpretation of text' })),
+  items: Type.Optional(Type.Array(Type.String({ format: 'uuid' }), { description: 'Item ids from item.upload' })),
+  blocks: Type.Optional(Type.Array(Type.Unknown(), { description: 'Block Kit blocks (at most 10, 8,000 bytes)' })),
+  color: Type.Optional(Type.String({ description: 'good, warning, danger or #RRGGBB; only with blocks' })),
+}
+
 export const SEND_SCOPES = [['chat:send_message'], ['chat:write']]

@@ -3,16 +3,8 @@ import { listChats } from '../../actions/chats.js'
 import { chatHistory, deleteMessage, postMessage, sendTyping, updateMessage, MAX_THREAD_KEY } from '../../actions/messages.js'
 import { ORG_AND_PERSONAL, ORG_ONLY, principalOf } from '../../http/auth.js'
 import { Cursor, errorResponses, Limit, TaggedUUID } from '../../http/schemas.js'
-import { ChatMessage, Empty, MessageRefResult, SEND_SCOPES } from './chat-schemas.js'
+import { ChatMessage, ContentFields, Empty, MessageRefResult, SEND_SCOPES } from './chat-schemas.js'
 import type { V0App } from './index.js'
-
-const ContentFields = {
-  text: Type.Optional(Type.String({ description: 'Markdown text. Required unless blocks (or poll) is given.' })),
-  markdown: Type.Optional(Type.Boolean({ description: 'false disables markdown interpretation of text' })),
-  items: Type.Optional(Type.Array(Type.String({ format: 'uuid' }), { description: 'Item ids from item.upload' })),
-  blocks: Type.Optional(Type.Array(Type.Unknown(), { description: 'Block Kit blocks (at most 10, 8,000 bytes)' })),
-  color: Type.Optional(Type.String({ description: 'good, warning, danger or #RRGGBB; only with blocks' })),
-}
 
 const PostBody = Type.Object({
   chat: Type.Union([Type.String(), Type.Array(Type.String())], {

@@ -3,7 +3,7 @@ import { MAX_THREAD_KEY } from '../../actions/messages.js'
 import { chatHistoryV1, deleteMessageV1, postMessageV1, sendTypingV1, updateMessageV1 } from '../../actions/v1-chat.js'
 import { ORG_AND_PERSONAL, principalOf } from '../../http/auth.js'
 import { Cursor, errorResponses, Limit } from '../../http/schemas.js'
-import { ChatMessage, Empty, SEND_SCOPES } from '../v0/chat-schemas.js'
+import { ChatMessage, ContentFields, Empty, SEND_SCOPES } from '../v0/chat-schemas.js'
 import type { V0App } from '../v0/index.js'
 
 /**
@@ -14,14 +14,6 @@ import type { V0App } from '../v0/index.js'
  */
 
 const Id = (description: string) => Type.String({ description: `${description} (a UUID; a tagged id is accepted too)` })
-
-const Content = {
-  text: Type.Optional(Type.String({ description: 'Markdown text, at most 8,000 bytes of UTF-8. Required unless blocks is given.' })),
-  markdown: Type.Optional(Type.Boolean({ description: 'false disables markdown interpretation of text' })),
-  items: Type.Optional(Type.Array(Type.String({ format: 'uuid' }), { description: 'Item ids from item.upload' })),
-  blocks: Type.Optional(Type.Array(Type.Unknown(), { description: 'Block Kit blocks (at most 10, 8,000 bytes)' })),
-  color: Type.Optional(Type.String({ description: 'good, warning, danger or #RRGGBB; only with blocks' })),
-}
 
 const Ref = Type.Object({
   chatId: Type.String({ description: 'The chat (bare UUID)' }),
@@ -60,7 +52,7 @@ export async function chatRoutesV1(app: V0App): Promise<void> {
           chatId: Type.Optional(Id('The chat to post to')),
           groupId: Type.Optional(Id("A group: posts to its channel")),
           userIds: Type.Optional(Type.Array(Type.String(), { description: 'People (or bots) to message: their DM or multi-DM with the sender' })),
-          ...Content,
+          ...ContentFields,
           threadTimestamp: Type.Optional(Type.Integer({ minimum: 0, description: 'Reply in the thread of this message' })),
           threadKey: Type.Optional(Type.String({ maxLength: MAX_THREAD_KEY, description: 'Stable external thread key, per sender and chat' })),
           sync: Type.Optional(Type.Boolean({ description: 'Answer with the new message key (timestamp)' })),
@@ -108,7 +100,7 @@ export async function chatRoutesV1(app: V0App): Promise<void> {
         summary: 'Update a message',
         description: 'The sender edits one of its own messages: text/items or blocks (+ color).',
         tags: ['Chat'],
-        body: Type.Object({ ...MessageRefFields, ...Content }),
+        body: Type.Object({ ...MessageRefFields, ...ContentFields }),
         response: { 200: Ref, ...errorResponses(400, 401, 403, 413) },
       },
       config: { auth: { scopes: SEND_SCOPES, models: ORG_AND_PERSONAL } },
