@@ -1,4 +1,4 @@
-import { blocksToText } from './actions/message-text.js'
+import { blocksToText } from './blockkit/text.js'
 import type { Message } from './domain.js'
 
 /**

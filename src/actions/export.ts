@@ -5,7 +5,8 @@ import { fail } from '../errors.js'
 import { messageEventPage, type EventPosition, type MessageEventKind, type MessageEventRecord } from '../store/repos/exports.js'
 import { listAttachedItems, type AttachedItem } from '../store/repos/messages.js'
 import { findSenders, type SenderInfo } from '../store/repos/rooms.js'
-import { blocksToText, itemUrl } from './message-text.js'
+import { blocksToText } from '../blockkit/text.js'
+import { itemUrl } from './message-text.js'
 import { numericRoamId } from './v1.js'
 
 /**

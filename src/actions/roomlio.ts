@@ -16,7 +16,8 @@ import {
 } from '../store/repos/rooms.js'
 import { microsToIso, parseDateParam } from '../time.js'
 import { createGroup, type ApiOrProvisioningActor } from './groups.js'
-import { blocksToText, itemUrl } from './message-text.js'
+import { blocksToText } from '../blockkit/text.js'
+import { itemUrl } from './message-text.js'
 
 /**
  * The Roomlio facade over Atrium's store. A Roomlio room is an Atrium group (its channel chat holds
