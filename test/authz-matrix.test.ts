@@ -440,7 +440,7 @@ const ROWS: Row[] = [
     access: { kind: 'v0', scopes: SEND, models: BOTH },
     // The web client's session reaches v0 only; /v1 is for tokens.
     expect: { session: 401 },
-    request: async (fx, kind) => ({ body: { chatId: fx.shared.address, timestamp: await messageOf(fx, kind), text: 'edited' } }),
+    request: async (fx, kind) => ({ body: { chatId: fx.shared.address, timestamp: await messageOf(fx, kind, 'v1'), text: 'edited' } }),
     resources: {
       privateGroup: { request: (fx) => ({ body: { chatId: fx.privateGroup, timestamp: 1, text: 'x' } }), expect: { apiKey: 403, orgOAuth: 403, pat: 403, personalOAuth: 403 } },
       otherDm: { request: (fx) => ({ body: { chatId: fx.otherDm, timestamp: 1, text: 'x' } }), expect: { apiKey: 403, orgOAuth: 403, pat: 403, personalOAuth: 403 } },
@@ -452,7 +452,7 @@ const ROWS: Row[] = [
     access: { kind: 'v0', scopes: SEND, models: BOTH },
     // The web client's session reaches v0 only; /v1 is for tokens.
     expect: { session: 401 },
-    request: async (fx, kind) => ({ body: { chatId: fx.shared.address, timestamp: await messageOf(fx, kind) } }),
+    request: async (fx, kind) => ({ body: { chatId: fx.shared.address, timestamp: await messageOf(fx, kind, 'v1') } }),
     resources: {
       privateGroup: { request: (fx) => ({ body: { chatId: fx.privateGroup, timestamp: 1 } }), expect: { apiKey: 403, orgOAuth: 403, pat: 403, personalOAuth: 403 } },
       otherDm: { request: (fx) => ({ body: { chatId: fx.otherDm, timestamp: 1 } }), expect: { apiKey: 403, orgOAuth: 403, pat: 403, personalOAuth: 403 } },
@@ -461,7 +461,9 @@ const ROWS: Row[] = [
   {
     method: 'POST',
     path: '/v1/item.upload',
-    access: { kind: 'v0', scopes: [['item:write']], models: ORG },
+    access: { kind: 'v0', scopes: [['item:write']], models: BOTH },
+    // The web client's session reaches v0 only; /v1 is for tokens.
+    expect: { session: 401 },
     request: () => ({ headers: { 'content-type': 'application/octet-stream', 'content-disposition': 'attachment; filename="notes.txt"' }, raw: Buffer.from('notes') }),
   },
   { method: 'GET', path: '/v1/test', access: { kind: 'public', status: 200 } },
@@ -1006,8 +1008,15 @@ const VTT = `WEBVTT
 `
 
 /** A message in the shared chat sent by `kind` (callers that cannot post get one of the user's). */
-async function messageOf(fx: Fixture, kind: Kind): Promise<number> {
-  const post = (as: Kind) => fx.as(as, 'POST', '/v0/chat.post', { chat: fx.shared.address, text: `from ${as}`, sync: true })
+/**
+ * A message `kind` may edit: its own if it may post, else the personal token's. Posted on the surface
+ * that will edit it: on /v1 a personal access token writes as its bot persona, on v0 as its person.
+ */
+async function messageOf(fx: Fixture, kind: Kind, surface: 'v0' | 'v1' = 'v0'): Promise<number> {
+  const post = (as: Kind) =>
+    surface === 'v0'
+      ? fx.as(as, 'POST', '/v0/chat.post', { chat: fx.shared.address, text: `from ${as}`, sync: true })
+      : fx.as(as, 'POST', '/v1/chat.post', { chatId: fx.shared.address, text: `from ${as}`, sync: true })
   const own = await post(kind)
   const res = own.statusCode === 200 ? own : await post('pat')
   return res.json().timestamp as number

@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto'
 import { requireChatRead, requireChatWrite, requireGroupSend, requireInteractivityUrl, requireMessageSender } from '../access.js'
 import { BLOCK_LIMITS, colorError, validateBlocks } from '../blockkit/index.js'
 import type { Context } from '../context.js'
-import type { Item, Message, MessageContentType, MessagePersona, Poll, Principal } from '../domain.js'
+import { authorOf, type Item, type Message, type MessageContentType, type MessagePersona, type Poll, type Principal } from '../domain.js'
 import { fail } from '../errors.js'
 import { newId } from '../ids.js'
 import type { Executor } from '../store/db.js'
@@ -230,7 +230,7 @@ async function requireOwnItems(db: Executor, principal: Principal, itemIds: read
   const items = await findItems(db, principal.orgId, itemIds)
   return itemIds.map((id, i) => {
     const item = items.get(id)
-    if (!item || item.uploader !== principal.address) fail('invalid_request', `items/${i}: no item ${id} uploaded by ${principal.address}`)
+    if (!item || item.uploader !== authorOf(principal)) fail('invalid_request', `items/${i}: no item ${id} uploaded by ${authorOf(principal)}`)
     return item
   })
 }
@@ -361,11 +361,11 @@ async function postInTransaction(ctx: Context, tx: Executor, principal: Principa
     if (!message || message.deletedAt !== null) fail('invalid_request', 'threadTimestamp: no message with this timestamp in the chat')
     parent = direct ? message.ts : (message.threadTs ?? message.ts)
   } else if (input.threadKey !== undefined) {
-    parent = (await findThreadKey(tx, chatId, principal.address, input.threadKey)) ?? null
+    parent = (await findThreadKey(tx, chatId, authorOf(principal), input.threadKey)) ?? null
   }
   const ts = await allocateMessageTs(tx, chatId, now)
   if (input.threadKey !== undefined && parent === null) {
-    const thread = await claimThreadKey(tx, chatId, principal.address, input.threadKey, ts)
+    const thread = await claimThreadKey(tx, chatId, authorOf(principal), input.threadKey, ts)
     if (thread !== ts) parent = thread
   }
 
@@ -375,7 +375,7 @@ async function postInTransaction(ctx: Context, tx: Executor, principal: Principa
     {
       chatId,
       ts,
-      sender: principal.address,
+      sender: authorOf(principal),
       threadTs: direct ? null : parent,
       replyTs: direct ? parent : null,
       contentType: content.contentType,
@@ -392,8 +392,8 @@ async function postInTransaction(ctx: Context, tx: Executor, principal: Principa
 
   // A message just written has no reactions yet and carries exactly the items checked above.
   const view = presentMessage(target.address, message, items.map((item) => presentItem(ctx, item)), [])
-  const routing = await baseRouting(tx, target, principal.address)
-  const expanded = expandMentions(mentions, routing.addresses, principal.address)
+  const routing = await baseRouting(tx, target, authorOf(principal))
+  const expanded = expandMentions(mentions, routing.addresses, authorOf(principal))
   const events: NewEvent[] = [
     {
       orgId: principal.orgId,
@@ -531,7 +531,7 @@ export async function updateMessage(ctx: Context, principal: Principal, input: M
       orgId: principal.orgId,
       type: 'chat.message.updated',
       payload: view,
-      routing: await baseRouting(tx, target, principal.address),
+      routing: await baseRouting(tx, target, authorOf(principal)),
       createdAt: now,
     })
     return refResult(target, message)
@@ -551,7 +551,7 @@ export async function deleteMessage(ctx: Context, principal: Principal, input: M
         orgId: principal.orgId,
         type: 'chat.message.deleted',
         payload: view,
-        routing: await baseRouting(tx, target, principal.address),
+        routing: await baseRouting(tx, target, authorOf(principal)),
         createdAt: now,
       })
     }
@@ -600,7 +600,7 @@ export async function sendTyping(ctx: Context, principal: Principal, input: { ch
     type: 'chat.typing',
     orgId: principal.orgId,
     chat: target.address,
-    address: principal.address,
+    address: authorOf(principal),
     ...(input.threadTimestamp !== undefined ? { threadTimestamp: input.threadTimestamp } : {}),
     at: nowMicros(),
   })

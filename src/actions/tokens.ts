@@ -1,6 +1,7 @@
 import type { Context } from '../context.js'
 import type { Organization, Principal } from '../domain.js'
 import { findOrganization } from '../store/repos/organizations.js'
+import { findAppByBot } from '../store/repos/apps.js'
 import { publicUrl } from '../public-url.js'
 
 export interface TokenDescription {
@@ -41,17 +42,25 @@ export interface V1Identity {
 export interface V1TokenDescription {
   /** The identity the token acts as: the app's bot for an organization key, the person otherwise. */
   user: V1Identity
+  /** A personal access token's own bot persona, which its `/v1` messages come from. */
+  bot?: V1Identity
   scopes: string[]
 }
 
 /**
- * `/v1/token.info`. Roam answers `{user, bot?}`, `bot` being the separate bot persona a personal
- * access token posts as. Atrium's personal tokens (and personal OAuth grants) act as their person,
- * on v1 as on v0, so there is no persona to report and `bot` is never present: `user` is the person,
- * or the app's bot for an organization key.
+ * `/v1/token.info`, as Roam answers it: `user` is who the token acts for (the app's bot for an
+ * organization key, the person for a personal token or grant); `bot`, only for a personal access
+ * token, is the token's own bot persona, which its `/v1` messages come from (so an agent can tell
+ * its own messages from its owner's).
  */
-export function describeTokenV1(principal: Principal): V1TokenDescription {
+export async function describeTokenV1(ctx: Context, principal: Principal): Promise<V1TokenDescription> {
   const who = principal.model === 'personal' ? principal.user : principal.app
-  const user = { id: principal.address.slice(2), name: who.name, ...(who.imageUrl ? { imageUrl: who.imageUrl } : {}) }
-  return { user, scopes: [...principal.scopes] }
+  const user = identity(principal.address.slice(2), who)
+  const botId = principal.model === 'personal' ? principal.credential.botId : null
+  const persona = botId ? await findAppByBot(ctx.db, principal.orgId, botId) : undefined
+  return { user, ...(persona ? { bot: identity(persona.botId, persona) } : {}), scopes: [...principal.scopes] }
+}
+
+function identity(id: string, who: { name: string; imageUrl: string | null }): V1Identity {
+  return { id, name: who.name, ...(who.imageUrl ? { imageUrl: who.imageUrl } : {}) }
 }

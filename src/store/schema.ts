@@ -146,6 +146,8 @@ export interface CredentialsTable {
   /** Administrator who approved or rejected a personal access token, and when. */
   decided_by: string | null
   decided_at: number | null
+  /** A personal access token's bot persona: the `bot_id` of its app row (auth_type 'personal'). */
+  bot_id: string | null
 }
 
 export interface ChatsTable {

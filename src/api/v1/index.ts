@@ -42,7 +42,7 @@ const modules: Array<(app: V1App) => Promise<void>> = [
   groupRoutes,
   sendMessageRoutes,
   chatRoutesV1,
-  itemRoutes,
+  (app) => itemRoutes(app, ORG_AND_PERSONAL),
   recordingRoutes,
   exportRoutes,
   testRoutes,
@@ -63,6 +63,13 @@ export async function v1Routes(app: FastifyInstance, opts: { ctx: Context }): Pr
       if (problem) fail('invalid_request', problem)
     }
     reply.header('roam-version', asked ?? BASELINE_VERSION)
+  })
+  // On /v1 a personal access token posts as its own bot persona (its person's access still applies).
+  typed.addHook('preHandler', async (request) => {
+    const principal = request.principal
+    if (principal?.model === 'personal' && principal.credential.kind === 'pat' && principal.credential.botId) {
+      request.principal = { ...principal, author: `B-${principal.credential.botId}` }
+    }
   })
   for (const register of modules) await register(typed)
 }

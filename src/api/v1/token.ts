@@ -16,7 +16,7 @@ const TokenInfo = Type.Object({
   }),
   bot: Type.Optional(
     Type.Object(Identity.properties, {
-      description: "Roam's separate persona of a personal access token. Atrium's personal tokens act as their person, so this is never sent.",
+      description: "Personal access tokens only: the token's own bot persona, which its /v1 messages come from",
     }),
   ),
   scopes: Type.Array(Type.String(), { description: 'Scopes granted to this token' }),
@@ -34,6 +34,6 @@ export async function tokenRoutesV1(app: V0App): Promise<void> {
       },
       config: { auth: { scopes: [], models: ORG_AND_PERSONAL } },
     },
-    async (request) => describeTokenV1(principalOf(request)),
+    async (request) => describeTokenV1(app.ctx, principalOf(request)),
   )
 }
