@@ -1,7 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import { sweepAbandonedStreams } from '../src/actions/streams.js'
 import { Sweeper } from '../src/actions/sweeps.js'
-import type { User } from '../src/domain.js'
 import { nowMicros } from '../src/time.js'
 import { TestEnv, type Browser, type ClientFixture } from './helpers.js'
 import { cookieOf, openRealtime, realtimeOrigin, type RealtimeSocket } from './realtime.js'
