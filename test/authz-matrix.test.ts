@@ -391,6 +391,9 @@ const ROWS: Row[] = [
 
   // Roam HQ API v1
   { method: 'GET', path: '/v1/groups.list', access: { kind: 'v0', scopes: [['groups:read']], models: ORG } },
+  // The web client's session reaches v0 only; /v1 is for tokens.
+  { method: 'GET', path: '/v1/token.info', access: { kind: 'v0', scopes: [], models: BOTH }, expect: { session: 401 } },
+  { method: 'GET', path: '/v1/group.list', access: { kind: 'v0', scopes: [['groups:read']], models: BOTH }, expect: { session: 401 } },
   { method: 'POST', path: '/v1/messageevent.export', access: { kind: 'v0', scopes: [['admin:compliance:read']], models: ORG }, request: () => ({ body: { date: '2026-01-05' } }) },
   // Roam's current /v1 chat methods: v0's rules, chatId for chat (tagged ids accepted), personal tokens on every one.
   {

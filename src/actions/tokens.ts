@@ -30,3 +30,28 @@ export async function describeToken(ctx: Context, principal: Principal): Promise
     },
   }
 }
+
+/** Who a `/v1/token.info` caller is: an id (bare UUID), a name and, when one is set, a picture. */
+export interface V1Identity {
+  id: string
+  name: string
+  imageUrl?: string
+}
+
+export interface V1TokenDescription {
+  /** The identity the token acts as: the app's bot for an organization key, the person otherwise. */
+  user: V1Identity
+  scopes: string[]
+}
+
+/**
+ * `/v1/token.info`. Roam answers `{user, bot?}`, `bot` being the separate bot persona a personal
+ * access token posts as. Atrium's personal tokens (and personal OAuth grants) act as their person,
+ * on v1 as on v0, so there is no persona to report and `bot` is never present: `user` is the person,
+ * or the app's bot for an organization key.
+ */
+export function describeTokenV1(principal: Principal): V1TokenDescription {
+  const who = principal.model === 'personal' ? principal.user : principal.app
+  const user = { id: principal.address.slice(2), name: who.name, ...(who.imageUrl ? { imageUrl: who.imageUrl } : {}) }
+  return { user, scopes: [...principal.scopes] }
+}
