@@ -458,6 +458,34 @@ const ROWS: Row[] = [
       otherDm: { request: (fx) => ({ body: { chatId: fx.otherDm, timestamp: 1 } }), expect: { apiKey: 403, orgOAuth: 403, pat: 403, personalOAuth: 403 } },
     },
   },
+  // Streamed messages: chat.post's rules to start; appending and stopping only by the stream's owner.
+  {
+    method: 'POST',
+    path: '/v1/chat.startStream',
+    access: { kind: 'v0', scopes: SEND, models: BOTH },
+    // The web client's session reaches v0 only; /v1 is for tokens.
+    expect: { session: 401 },
+    request: (fx) => ({ body: { chatId: fx.shared.address, kind: 'text' } }),
+    resources: {
+      publicGroup: { request: (fx) => ({ body: { chatId: fx.publicGroup, kind: 'text' } }), expect: { apiKey: 403, orgOAuth: 403, pat: 403, personalOAuth: 403, adminPat: 403 } },
+      privateGroup: { request: (fx) => ({ body: { chatId: fx.privateGroup, kind: 'text' } }), expect: { apiKey: 403, orgOAuth: 403, pat: 403, personalOAuth: 403, adminPat: 403 } },
+      otherDm: { request: (fx) => ({ body: { chatId: fx.otherDm, kind: 'thinking' } }), expect: { apiKey: 403, orgOAuth: 403, pat: 403, personalOAuth: 403, adminPat: 403 } },
+    },
+  },
+  {
+    method: 'POST',
+    path: '/v1/chat.appendStream',
+    access: { kind: 'v0', scopes: SEND, models: BOTH },
+    expect: { session: 401 },
+    request: async (fx, kind) => ({ body: { streamId: await streamOf(fx, kind), text: 'more' } }),
+  },
+  {
+    method: 'POST',
+    path: '/v1/chat.stopStream',
+    access: { kind: 'v0', scopes: SEND, models: BOTH },
+    expect: { session: 401 },
+    request: async (fx, kind) => ({ body: { streamId: await streamOf(fx, kind) } }),
+  },
   {
     method: 'POST',
     path: '/v1/item.upload',
@@ -1020,6 +1048,14 @@ async function messageOf(fx: Fixture, kind: Kind, surface: 'v0' | 'v1' = 'v0'): 
   const own = await post(kind)
   const res = own.statusCode === 200 ? own : await post('pat')
   return res.json().timestamp as number
+}
+
+/** An open stream in the shared chat started by `kind` (by the PAT when `kind` may not start one). */
+async function streamOf(fx: Fixture, kind: Kind): Promise<string> {
+  const start = (as: Kind) => fx.as(as, 'POST', '/v1/chat.startStream', { chatId: fx.shared.address, kind: 'text' })
+  const own = await start(kind)
+  const res = own.statusCode === 200 ? own : await start('pat')
+  return res.json().streamId as string
 }
 
 /** A message with an interactive button from the app that has an Interactivity URL. */

@@ -38,6 +38,7 @@ export interface Database {
   poll_votes: PollVotesTable
   notification_settings: NotificationSettingsTable
   chat_mutes: ChatMutesTable
+  message_streams: MessageStreamsTable
 
   webhook_subscriptions: WebhookSubscriptionsTable
   webhook_deliveries: WebhookDeliveriesTable
@@ -392,6 +393,21 @@ export interface NotificationSettingsTable {
   /** 'all' | 'mentions_and_dms' | 'nothing' */
   level: string
   updated_at: number
+}
+
+export interface MessageStreamsTable {
+  id: string
+  org_id: string
+  chat_id: string
+  /** Key of the streamed message. */
+  ts: number
+  /** Who may append and stop: the starting credential's address (`B-…` or `U-…`). */
+  owner: string
+  /** 'text' | 'thinking' */
+  kind: string
+  created_at: number
+  last_active_at: number
+  finished_at: number | null
 }
 
 export interface ChatMutesTable {

@@ -13,6 +13,7 @@ import { DateRangeQuery } from '../v0/meetingschemas.js'
 import type { V0App } from '../v0/index.js'
 import itemRoutes from '../v0/item.js'
 import { chatRoutesV1 } from './chat.js'
+import { streamRoutesV1 } from './stream.js'
 import { tokenRoutesV1 } from './token.js'
 import { apiVersionProblem, BASELINE_VERSION } from '../../api-versions.js'
 
@@ -42,6 +43,7 @@ const modules: Array<(app: V1App) => Promise<void>> = [
   groupRoutes,
   sendMessageRoutes,
   chatRoutesV1,
+  streamRoutesV1,
   (app) => itemRoutes(app, ORG_AND_PERSONAL),
   recordingRoutes,
   exportRoutes,
