@@ -168,7 +168,7 @@ describe('start, append, stop', () => {
     expect(grew.sort()).toEqual(parts.map((p) => p.length).sort())
   })
 
-  it('a personal token streams as its person, in a DM started with chat.post', async () => {
+  it('a personal access token streams as its bot persona, in a DM of its person started with chat.post', async () => {
     const ann = await env.user({ name: 'Ann' })
     const bob = await env.user({ name: 'Bob' })
     const pat = await env.personalToken(ann)
@@ -177,7 +177,11 @@ describe('start, append, stop', () => {
     expect(started.statusCode).toBe(200)
     expect((await append({ streamId: started.json().streamId, text: 'typed by an agent' }, pat)).statusCode).toBe(200)
     const [m] = await historyOf(dm.json().chatId, pat)
-    expect(m).toMatchObject({ userId: ann.id, text: 'typed by an agent', streaming: true })
+    const persona = (await env.get('/v1/token.info', { token: pat })).json().bot.id
+    expect(m).toMatchObject({ userId: persona, text: 'typed by an agent', streaming: true })
+    // Another token of the same person is another persona: the stream is not its own.
+    const other = await env.personalToken(ann)
+    expect((await append({ streamId: started.json().streamId, text: 'x' }, other)).statusCode).toBe(404)
   })
 })
 
