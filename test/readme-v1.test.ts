@@ -18,20 +18,29 @@ const run = promisify(execFile)
 const readme = fs.readFileSync(path.resolve(import.meta.dirname, '..', 'README.md'), 'utf8')
 
 /** The section's shell commands (continuation lines joined), each with the answer documented under it. */
-function documentedCalls(markdown: string, heading: string): Array<{ command: string; answer?: string }> {
+interface DocumentedCall {
+  command: string
+  /** `NAME=$(curl … | jq -r .field)`: the answer's field, kept in NAME for the commands after it. */
+  capture?: { name: string; field: string }
+  answer?: string
+}
+
+function documentedCalls(markdown: string, heading: string): DocumentedCall[] {
   const start = markdown.indexOf(`\n${heading}\n`)
   if (start < 0) throw new Error(`README has no section ${heading}`)
   const end = markdown.indexOf('\n## ', start + heading.length + 2)
   const section = markdown.slice(start, end < 0 ? undefined : end)
-  const calls: Array<{ command: string; answer?: string }> = []
+  const calls: DocumentedCall[] = []
   for (const block of section.matchAll(/```sh\n([\s\S]*?)```/g)) {
     const lines = block[1]!.split('\n')
     for (let i = 0; i < lines.length; i++) {
-      if (!lines[i]!.startsWith('curl ')) continue
+      if (!/^(\w+=\$\()?curl /.test(lines[i]!)) continue
       let command = lines[i]!
       while (command.endsWith('\\')) command = `${command.slice(0, -1)} ${lines[++i]!.trim()}`
       const next = lines[i + 1]
-      calls.push({ command, ...(next?.startsWith('# {') ? { answer: next.slice(2) } : {}) })
+      const captured = /^(\w+)=\$\((curl .*) \| jq -r \.(\w+)\)$/.exec(command)
+      const answer = next?.startsWith('# {') ? { answer: next.slice(2) } : {}
+      calls.push(captured ? { command: captured[2]!, capture: { name: captured[1]!, field: captured[3]! }, ...answer } : { command, ...answer })
     }
   }
   return calls
@@ -98,8 +107,9 @@ describe('README: Roam HQ API v1', () => {
     const vars = { ATRIUM: `http://127.0.0.1:${port}`, KEY: client.apiKey, CHAT_ID: group.chatId, USER_ID: ann.id }
 
     const problems: string[] = []
-    for (const { command, answer } of calls) {
-      const { stdout } = await run('bash', ['-c', command], { env: { ...process.env, ...vars }, timeout: 20_000 })
+    const captured: Record<string, string> = {}
+    for (const { command, capture, answer } of calls) {
+      const { stdout } = await run('bash', ['-c', command], { env: { ...process.env, ...vars, ...captured }, timeout: 20_000 })
       let body: unknown
       try {
         body = JSON.parse(stdout)
@@ -107,12 +117,21 @@ describe('README: Roam HQ API v1', () => {
         problems.push(`${command}\n  answered non-JSON: ${stdout.slice(0, 200)}`)
         continue
       }
-      if (answer === undefined) continue
+      if (capture) {
+        const value = (body as Record<string, unknown>)[capture.field]
+        if (typeof value === 'string') captured[capture.name] = value
+        else problems.push(`${command}\n  answered no ${capture.field}: ${stdout.slice(0, 200)}`)
+      }
+      // A command without a documented answer must at least succeed.
+      if (answer === undefined) {
+        if ((body as Record<string, unknown>).ok === false) problems.push(`${command}\n  failed: ${stdout.slice(0, 200)}`)
+        continue
+      }
       for (const m of mismatches(pattern(answer), body)) problems.push(`${command}\n  ${m}`)
     }
     expect(problems).toEqual([])
     // The commands did what they say: the posts are stored.
     const texts = await env.db.selectFrom('messages').select('text').where('sender', '=', client.bot).orderBy('ts').execute()
-    expect(texts.map((t) => t.text)).toEqual(['Deploy started', 'Deploy finished'])
+    expect(texts.map((t) => t.text)).toEqual(['Deploy started', 'Deploy finished', 'Deploy finished.'])
   })
 })
