@@ -264,3 +264,19 @@ describe('/v1 errors and Roam-Version', () => {
     }
   })
 })
+
+describe('mentions with bare ids', () => {
+  it('<@uuid> (as Roam’s v1 clients write it) mentions that person or bot; an unknown id mentions nobody', async () => {
+    const group = await env.group({ members: [client.bot, `U-${ann.id}`] })
+    const stranger = '00000000-0000-4000-8000-000000000000'
+    const text = `<@${ann.id}> and <@${botId()}>, not <@${stranger}>, and <@U-${bob.id}>`
+    const res = await env.post('/v1/chat.post', { token: client.apiKey, body: { chatId: group.chatId, text, sync: true } })
+    expect(res.statusCode).toBe(200)
+    const mentions = await env.db.selectFrom('message_mentions').select('address').where('chat_id', '=', group.chatId).execute()
+    expect(mentions.map((m) => m.address).sort()).toEqual([`U-${ann.id}`, client.bot, `U-${bob.id}`].sort())
+    // An edit re-reads them.
+    await env.post('/v1/chat.update', { token: client.apiKey, body: { chatId: group.chatId, timestamp: res.json().timestamp, text: `only <@${bob.id}>` } })
+    const after = await env.db.selectFrom('message_mentions').select('address').where('chat_id', '=', group.chatId).execute()
+    expect(after.map((m) => m.address)).toEqual([`U-${bob.id}`])
+  })
+})

@@ -8,6 +8,8 @@ import { newId } from '../ids.js'
 import type { Executor } from '../store/db.js'
 import { findAddressProfiles, listChatParticipants, listGroupMemberAddresses } from '../store/repos/chats.js'
 import { findItems } from '../store/repos/items.js'
+import { findUsers } from '../store/repos/users.js'
+import { findAppsByBots } from '../store/repos/apps.js'
 import {
   allocateMessageTs,
   claimThreadKey,
@@ -248,12 +250,22 @@ async function requireOwnItems(db: Executor, principal: Principal, itemIds: read
   })
 }
 
-const mentionRe = /<!?@(all|[UB]-[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})>/g
+const mentionRe = /<!?@(all|(?:[UB]-)?[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})>/g
 
-/** `<@U-…>`, `<@B-…>` and `<@all>` tokens in markdown text (also Roam's documented `<!@U-…>`). */
-export function parseMentions(text: string | null): string[] {
+/**
+ * `<@U-…>`, `<@B-…>` and `<@all>` tokens in markdown text (also Roam's documented `<!@U-…>`), and
+ * `<@…>` with a bare UUID, as Roam's v1 clients write them (ids on /v1 are bare): a bare id is the
+ * person or bot of the organization it names, and is dropped when it names neither.
+ */
+export async function mentionsIn(db: Executor, orgId: string, text: string | null): Promise<string[]> {
   if (!text) return []
-  return [...new Set([...text.matchAll(mentionRe)].map((m) => m[1]!))]
+  const found = [...new Set([...text.matchAll(mentionRe)].map((m) => m[1]!))]
+  const bare = found.filter((m) => m !== 'all' && !/^[UB]-/.test(m))
+  if (bare.length === 0) return found
+  const users = new Set((await findUsers(db, orgId, bare)).map((u) => u.id))
+  const bots = new Set((await findAppsByBots(db, orgId, bare.filter((id) => !users.has(id)))).map((a) => a.botId))
+  const out = found.flatMap((m) => (m === 'all' || /^[UB]-/.test(m) ? [m] : users.has(m) ? [`U-${m}`] : bots.has(m) ? [`B-${m}`] : []))
+  return [...new Set(out)]
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -404,7 +416,7 @@ async function postInTransaction(ctx: Context, tx: Executor, principal: Principa
     if (thread !== ts) parent = thread
   }
 
-  const mentions = parseMentions(content.text)
+  const mentions = await mentionsIn(tx, principal.orgId, content.text)
   const message = await insertMessage(
     tx,
     {
@@ -575,7 +587,7 @@ export async function updateMessage(ctx: Context, principal: Principal, input: M
 export async function editMessage(ctx: Context, tx: Executor, principal: Principal, target: EventTarget, existing: Message, content: Content, now: number): Promise<Message> {
   const message = await updateMessageContent(tx, target.chat.id, existing.ts, content, now)
   await replaceMessageItems(tx, target.chat.id, existing.ts, content.itemIds)
-  await replaceMentions(tx, target.chat.id, existing.ts, parseMentions(content.text))
+  await replaceMentions(tx, target.chat.id, existing.ts, await mentionsIn(tx, principal.orgId, content.text))
   await recordMessageEvent(ctx, tx, principal.orgId, target, message, 'chat.message.updated', authorOf(principal), now)
   return message
 }
