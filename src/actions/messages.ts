@@ -17,6 +17,7 @@ import {
   findThreadKey,
   insertMessage,
   insertReaction,
+  listMentions,
   listMessageItemIds,
   listMessages,
   listReactions,
@@ -392,7 +393,7 @@ async function postInTransaction(ctx: Context, tx: Executor, principal: Principa
 
   // A message just written has no reactions yet and carries exactly the items checked above.
   const view = presentMessage(target.address, message, items.map((item) => presentItem(ctx, item)), [])
-  const routing = await baseRouting(tx, target, principal.address)
+  const routing = { ...(await baseRouting(tx, target, principal.address)), version: message.version }
   const expanded = expandMentions(mentions, routing.addresses, principal.address)
   const events: NewEvent[] = [
     {
@@ -525,13 +526,16 @@ export async function updateMessage(ctx: Context, principal: Principal, input: M
     const now = nowMicros()
     const message = await updateMessageContent(tx, target.chat.id, existing.ts, content, now)
     await replaceMessageItems(tx, target.chat.id, existing.ts, content.itemIds)
-    await replaceMentions(tx, target.chat.id, existing.ts, parseMentions(content.text))
+    const mentions = parseMentions(content.text)
+    await replaceMentions(tx, target.chat.id, existing.ts, mentions)
     const [view] = await presentMessages(ctx, tx, principal.orgId, target.address, [message])
+    const routing = await baseRouting(tx, target, principal.address)
     await insertEvent(tx, {
       orgId: principal.orgId,
       type: 'chat.message.updated',
       payload: view,
-      routing: await baseRouting(tx, target, principal.address),
+      // The version and the edited text's mentions decide v1 `chat.message` deliveries.
+      routing: { ...routing, version: message.version, mentions: expandMentions(mentions, routing.addresses, principal.address) },
       createdAt: now,
     })
     return refResult(target, message)
@@ -545,13 +549,16 @@ export async function deleteMessage(ctx: Context, principal: Principal, input: M
     requireChatWrite(principal, target.facts)
     const message = await ownMessage(tx, principal, input, target, true)
     const now = nowMicros()
-    if (await markMessageDeleted(tx, target.chat.id, message.ts, now)) {
+    const version = await markMessageDeleted(tx, target.chat.id, message.ts, now)
+    if (version !== undefined) {
       const [view] = await presentMessages(ctx, tx, principal.orgId, target.address, [message])
+      const routing = await baseRouting(tx, target, principal.address)
+      const mentions = expandMentions(await listMentions(tx, target.chat.id, message.ts), routing.addresses, principal.address)
       await insertEvent(tx, {
         orgId: principal.orgId,
         type: 'chat.message.deleted',
         payload: view,
-        routing: await baseRouting(tx, target, principal.address),
+        routing: { ...routing, version, mentions },
         createdAt: now,
       })
     }
