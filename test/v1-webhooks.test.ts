@@ -2,7 +2,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import type { User } from '../src/domain.js'
 import type { Config } from '../src/config.js'
 import { Dispatcher } from '../src/events/dispatcher.js'
-import { TestEnv, type ClientFixture } from './helpers.js'
+import { TestEnv } from './helpers.js'
 import { Receiver, type ReceivedRequest, type ScriptedAnswer } from './receiver.js'
 
 /**
