@@ -2,6 +2,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import type { User } from '../src/domain.js'
 import type { Config } from '../src/config.js'
 import { Dispatcher } from '../src/events/dispatcher.js'
+import { cliHarness } from './cli-harness.js'
 import { TestEnv } from './helpers.js'
 import { Receiver, type ReceivedRequest, type ScriptedAnswer } from './receiver.js'
 
@@ -506,5 +507,38 @@ describe('meeting.started / meeting.ended', () => {
     expect(body).toMatchObject({ meetingId: res.json().meetingId, title: 'Review', start: '2026-03-01T10:00:00Z', end: '2026-03-01T10:00:05Z', hasVideo: false })
     expect((body!.participants as Array<Record<string, unknown>>)[0]).toMatchObject({ userId: attendee.user.id, email: attendee.user.email })
     expect(subB.signingSecret).toBeDefined()
+  })
+})
+
+describe('atrium client pin', () => {
+  it('pins and unpins a client from the command line; an unknown version exits with the reason', async () => {
+    const h = await cliHarness()
+    try {
+      const created = JSON.parse((await h.cli('client', 'create', '--name', 'pinned', '--scopes', 'all', '--json')).out) as { clientId: string; apiKey: string }
+      const pinned = await h.cli('client', 'pin', '--client', created.clientId, '--api-version', ENVELOPE, '--json')
+      expect(pinned.err).toBe('')
+      expect(JSON.parse(pinned.out)).toEqual({ clientId: created.clientId, apiVersion: ENVELOPE })
+      const { app, close } = await h.server()
+      try {
+        const res = await app.inject({ method: 'GET', url: '/v1/webhook.list', headers: { authorization: `Bearer ${created.apiKey}` } })
+        expect(res.statusCode).toBe(200)
+        expect(res.headers['roam-version']).toBe(ENVELOPE)
+      } finally {
+        await close()
+      }
+      const bad = await h.cli('client', 'pin', '--client', created.clientId, '--api-version', '2020-01-01', '--json')
+      expect(bad.code).toBe(2)
+      expect(bad.err).toContain('apiVersion: 2020-01-01')
+      expect(JSON.parse((await h.cli('client', 'pin', '--client', created.clientId, '--api-version', 'none', '--json')).out).apiVersion).toBeNull()
+      const again = await h.server()
+      try {
+        const res = await again.app.inject({ method: 'GET', url: '/v1/webhook.list', headers: { authorization: `Bearer ${created.apiKey}` } })
+        expect(res.headers['roam-version']).toBe(BASELINE)
+      } finally {
+        await again.close()
+      }
+    } finally {
+      await h.drop()
+    }
   })
 })
