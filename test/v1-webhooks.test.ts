@@ -111,6 +111,9 @@ describe('/v1 webhook.subscribe, list and unsubscribe', () => {
     expect(webhooks).toEqual([expect.objectContaining({ id: first.id, event: 'chat.message', apiVersion: ENVELOPE })])
     const row = await env.db.selectFrom('webhook_subscriptions').select(['api_version', 'event']).where('id', '=', first.id).executeTakeFirstOrThrow()
     expect(row).toEqual({ api_version: ENVELOPE, event: 'chat.message' })
+    const admin = await env.admin()
+    const all = await env.get('/admin/webhooks.list', { token: admin.token })
+    expect(all.json().webhooks).toEqual([expect.objectContaining({ id: first.id, apiVersion: ENVELOPE })])
   })
 
   it('rejects bad versions, and two different pins, naming the field', async () => {
