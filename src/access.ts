@@ -1,4 +1,4 @@
-import type { AccessModel, Group, GroupRole, Principal, User } from './domain.js'
+import { authorOf, type AccessModel, type Group, type GroupRole, type Principal, type User } from './domain.js'
 import { fail } from './errors.js'
 import { isAdminScope, SCOPES } from './scopes.js'
 import { normalizeEmail } from './email.js'
@@ -280,7 +280,8 @@ export function requireGroupSend(principal: Principal, facts: ChatAccessFacts): 
 
 /** Editing or deleting a message: only its sender may. */
 export function requireMessageSender(principal: Principal, sender: string): void {
-  if (principal.address !== sender) fail('invalid_request', `timestamp: the message was sent by ${sender}, not by ${principal.address}`)
+  const author = authorOf(principal)
+  if (author !== sender) fail('invalid_request', `timestamp: the message was sent by ${sender}, not by ${author}`)
 }
 
 /** Interactive buttons call the app back, so the app needs an Interactivity URL. */

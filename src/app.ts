@@ -27,6 +27,7 @@ import { formatValidation, installErrorHandling, MAX_PARAM_LENGTH, sendFramework
 import { metricsPlugin } from './http/metrics.js'
 import { securityHeaders } from './http/security-headers.js'
 import { installInputLimits } from './http/input.js'
+import { inputValidators, parseForm } from './http/validation.js'
 import { apiDocuments } from './http/openapi.js'
 import { apiReferenceRoutes } from './pages/docs.js'
 import { ErrorBody } from './http/schemas.js'
@@ -52,9 +53,10 @@ export interface AppDeps {
   /** Realtime event bus; default: Redis pub/sub with ATRIUM_REDIS_URL, else in-process. */
   bus?: EventBus
   /**
-   * Schema compilers (Fastify's `schemaController.compilersFactory`). Default: a fresh Ajv and
+   * Schema compilers (Fastify's `schemaController.compilersFactory`). Default: fresh Ajv validators
+   * (`inputValidators`: JSON bodies strict, the text parts of a request coerced) and
    * fast-json-stringify per app. A process that builds many apps (the test suite) passes one shared
-   * set so each route schema is compiled once per process rather than once per app.
+   * set, built the same way, so each route schema is compiled once per process rather than once per app.
    */
   compilers?: SchemaCompilers
 }
@@ -79,9 +81,10 @@ export async function buildApp(config: Config, deps: AppDeps = {}): Promise<Fast
     trustProxy: fastifyTrustProxy(config.trustProxy),
     routerOptions: { ignoreTrailingSlash: true, maxParamLength: MAX_PARAM_LENGTH },
     frameworkErrors: sendFrameworkError,
-    ajv: { customOptions: { coerceTypes: 'array', removeAdditional: false, allErrors: true } },
+    // Coercion is chosen per request part by inputValidators (src/http/validation.ts).
+    ajv: { customOptions: { removeAdditional: false, allErrors: true } },
     schemaErrorFormatter: formatValidation,
-    ...(deps.compilers ? { schemaController: { compilersFactory: deps.compilers } } : {}),
+    schemaController: { compilersFactory: deps.compilers ?? { buildValidator: inputValidators() } },
   })
   if (ownsDb) app.addHook('onClose', async () => db.destroy())
   limitConnectionsPerAddress(app.server, config.limits.maxConnectionsPerAddress, (address) =>
@@ -107,7 +110,7 @@ export async function buildApp(config: Config, deps: AppDeps = {}): Promise<Fast
   await cookieSigner.ready().catch((err: unknown) => app.log.warn({ err }, 'cookie secret: not loaded yet; retried on each request'))
   app.addHook('onRequest', async () => cookieSigner.ready().catch(() => undefined))
   await app.register(cookie, { secret: cookieSigner })
-  await app.register(formbody, { bodyLimit: 65_536 })
+  await app.register(formbody, { bodyLimit: 65_536, parser: parseForm })
   await app.register(csrf, { sessionPlugin: '@fastify/cookie', cookieOpts: { path: '/', sameSite: 'lax', httpOnly: true, signed: true } })
   const limiter = await RateLimiter.create(config.rateLimit, config.redisUrl)
   app.addHook('onClose', async () => limiter.close())

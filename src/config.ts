@@ -162,6 +162,11 @@ const EnvSchema = Type.Object({
     default: 600_000,
     description: 'How often the server purges expired sessions and sign-in links and uploads never attached to a message within a day',
   }),
+  ATRIUM_STREAM_TIMEOUT_MS: Type.Integer({
+    minimum: 1000,
+    default: 60_000,
+    description: 'A streamed message (/v1/chat.startStream) with no append for this long is finished by the sweep',
+  }),
   ATRIUM_LLM_URL: Type.Optional(
     Type.String({ pattern: '^https?://[^\\s]+$', expected: 'an http:// or https:// URL without spaces', description: 'OpenAI-compatible server for transcript summaries and transcript.prompt (…/v1/chat/completions)' }),
   ),
@@ -248,6 +253,8 @@ export interface LimitsConfig {
   /** Stored upload bytes per organization; 0 = no limit. */
   readonly uploadQuotaOrgBytes: number
   readonly sweepIntervalMs: number
+  /** Idle time after which an open message stream is finished. */
+  readonly streamTimeoutMs: number
 }
 
 /** false: no proxy; true: any peer; a number: that many proxy hops; else the proxies' addresses/CIDRs. */
@@ -426,6 +433,7 @@ function buildConfig(env: Env, trustProxy: TrustProxy): Config {
       uploadQuotaUserBytes: env.ATRIUM_UPLOAD_QUOTA_USER_BYTES,
       uploadQuotaOrgBytes: env.ATRIUM_UPLOAD_QUOTA_ORG_BYTES,
       sweepIntervalMs: env.ATRIUM_SWEEP_INTERVAL_MS,
+      streamTimeoutMs: env.ATRIUM_STREAM_TIMEOUT_MS,
     }),
     shutdownGraceMs: env.ATRIUM_SHUTDOWN_GRACE_MS,
   })

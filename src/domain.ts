@@ -36,7 +36,11 @@ export interface User {
 
 export type AccessModel = 'organization' | 'personal'
 /** `relay`: a webhook relay's own app, which has no credentials; its bot posts the relay's messages. */
-export type AuthType = 'api_key' | 'oauth' | 'relay'
+/**
+ * How an app's credentials come about: an API key, OAuth, a webhook relay's inbox, or `personal`:
+ * the bot persona of one personal access token (no credentials of its own).
+ */
+export type AuthType = 'api_key' | 'oauth' | 'relay' | 'personal'
 
 export interface App {
   id: string
@@ -82,11 +86,14 @@ export interface Credential {
   createdAt: number
   expiresAt: number | null
   revokedAt: number | null
+  /** A personal access token's bot persona (`B-<botId>`), which it posts as on `/v1`. */
+  botId: string | null
 }
 
 /**
  * Who is calling. Organization credentials act as the app's bot (`B-…`); personal credentials act
- * as the user (`U-…`). `address` is the tagged chat address the principal speaks as.
+ * as the user (`U-…`). `address` is the tagged chat address the principal speaks as; `author`,
+ * when set, is the one its messages carry (`authorOf`).
  */
 export type Principal =
   | {
@@ -95,6 +102,11 @@ export type Principal =
       credential: Credential
       app: App
       address: string
+      /**
+       * Who messages are posted as, when not `address`: a personal access token's bot on `/v1`.
+       * Access (membership, who may read or write a chat) is always `address`'s.
+       */
+      author?: string
       scopes: ReadonlySet<string>
       /** The organization as read while authenticating the request, when it was. */
       organization?: Organization
@@ -106,6 +118,11 @@ export type Principal =
       app: App | null
       user: User
       address: string
+      /**
+       * Who messages are posted as, when not `address`: a personal access token's bot on `/v1`.
+       * Access (membership, who may read or write a chat) is always `address`'s.
+       */
+      author?: string
       scopes: ReadonlySet<string>
       /** The organization as read while authenticating the request, when it was. */
       organization?: Organization
@@ -466,4 +483,9 @@ export interface DateRangePage {
   /** Keyset position: the last row of the previous page. */
   from: { at: number; id: string } | undefined
   limit: number
+}
+
+/** The address a principal's messages, uploads, typing and thread keys are recorded under. */
+export function authorOf(principal: Principal): string {
+  return principal.author ?? principal.address
 }

@@ -391,6 +391,9 @@ const ROWS: Row[] = [
 
   // Roam HQ API v1
   { method: 'GET', path: '/v1/groups.list', access: { kind: 'v0', scopes: [['groups:read']], models: ORG } },
+  // The web client's session reaches v0 only; /v1 is for tokens.
+  { method: 'GET', path: '/v1/token.info', access: { kind: 'v0', scopes: [], models: BOTH }, expect: { session: 401 } },
+  { method: 'GET', path: '/v1/group.list', access: { kind: 'v0', scopes: [['groups:read']], models: BOTH }, expect: { session: 401 } },
   { method: 'POST', path: '/v1/messageevent.export', access: { kind: 'v0', scopes: [['admin:compliance:read']], models: ORG }, request: () => ({ body: { date: '2026-01-05' } }) },
   // Roam's current /v1 chat methods: v0's rules, chatId for chat (tagged ids accepted), personal tokens on every one.
   {
@@ -437,7 +440,7 @@ const ROWS: Row[] = [
     access: { kind: 'v0', scopes: SEND, models: BOTH },
     // The web client's session reaches v0 only; /v1 is for tokens.
     expect: { session: 401 },
-    request: async (fx, kind) => ({ body: { chatId: fx.shared.address, timestamp: await messageOf(fx, kind), text: 'edited' } }),
+    request: async (fx, kind) => ({ body: { chatId: fx.shared.address, timestamp: await messageOf(fx, kind, 'v1'), text: 'edited' } }),
     resources: {
       privateGroup: { request: (fx) => ({ body: { chatId: fx.privateGroup, timestamp: 1, text: 'x' } }), expect: { apiKey: 403, orgOAuth: 403, pat: 403, personalOAuth: 403 } },
       otherDm: { request: (fx) => ({ body: { chatId: fx.otherDm, timestamp: 1, text: 'x' } }), expect: { apiKey: 403, orgOAuth: 403, pat: 403, personalOAuth: 403 } },
@@ -449,16 +452,46 @@ const ROWS: Row[] = [
     access: { kind: 'v0', scopes: SEND, models: BOTH },
     // The web client's session reaches v0 only; /v1 is for tokens.
     expect: { session: 401 },
-    request: async (fx, kind) => ({ body: { chatId: fx.shared.address, timestamp: await messageOf(fx, kind) } }),
+    request: async (fx, kind) => ({ body: { chatId: fx.shared.address, timestamp: await messageOf(fx, kind, 'v1') } }),
     resources: {
       privateGroup: { request: (fx) => ({ body: { chatId: fx.privateGroup, timestamp: 1 } }), expect: { apiKey: 403, orgOAuth: 403, pat: 403, personalOAuth: 403 } },
       otherDm: { request: (fx) => ({ body: { chatId: fx.otherDm, timestamp: 1 } }), expect: { apiKey: 403, orgOAuth: 403, pat: 403, personalOAuth: 403 } },
     },
   },
+  // Streamed messages: chat.post's rules to start; appending and stopping only by the stream's owner.
+  {
+    method: 'POST',
+    path: '/v1/chat.startStream',
+    access: { kind: 'v0', scopes: SEND, models: BOTH },
+    // The web client's session reaches v0 only; /v1 is for tokens.
+    expect: { session: 401 },
+    request: (fx) => ({ body: { chatId: fx.shared.address, kind: 'text' } }),
+    resources: {
+      publicGroup: { request: (fx) => ({ body: { chatId: fx.publicGroup, kind: 'text' } }), expect: { apiKey: 403, orgOAuth: 403, pat: 403, personalOAuth: 403, adminPat: 403 } },
+      privateGroup: { request: (fx) => ({ body: { chatId: fx.privateGroup, kind: 'text' } }), expect: { apiKey: 403, orgOAuth: 403, pat: 403, personalOAuth: 403, adminPat: 403 } },
+      otherDm: { request: (fx) => ({ body: { chatId: fx.otherDm, kind: 'thinking' } }), expect: { apiKey: 403, orgOAuth: 403, pat: 403, personalOAuth: 403, adminPat: 403 } },
+    },
+  },
+  {
+    method: 'POST',
+    path: '/v1/chat.appendStream',
+    access: { kind: 'v0', scopes: SEND, models: BOTH },
+    expect: { session: 401 },
+    request: async (fx, kind) => ({ body: { streamId: await streamOf(fx, kind), text: 'more' } }),
+  },
+  {
+    method: 'POST',
+    path: '/v1/chat.stopStream',
+    access: { kind: 'v0', scopes: SEND, models: BOTH },
+    expect: { session: 401 },
+    request: async (fx, kind) => ({ body: { streamId: await streamOf(fx, kind) } }),
+  },
   {
     method: 'POST',
     path: '/v1/item.upload',
-    access: { kind: 'v0', scopes: [['item:write']], models: ORG },
+    access: { kind: 'v0', scopes: [['item:write']], models: BOTH },
+    // The web client's session reaches v0 only; /v1 is for tokens.
+    expect: { session: 401 },
     request: () => ({ headers: { 'content-type': 'application/octet-stream', 'content-disposition': 'attachment; filename="notes.txt"' }, raw: Buffer.from('notes') }),
   },
   {
@@ -1027,11 +1060,26 @@ const VTT = `WEBVTT
 `
 
 /** A message in the shared chat sent by `kind` (callers that cannot post get one of the user's). */
-async function messageOf(fx: Fixture, kind: Kind): Promise<number> {
-  const post = (as: Kind) => fx.as(as, 'POST', '/v0/chat.post', { chat: fx.shared.address, text: `from ${as}`, sync: true })
+/**
+ * A message `kind` may edit: its own if it may post, else the personal token's. Posted on the surface
+ * that will edit it: on /v1 a personal access token writes as its bot persona, on v0 as its person.
+ */
+async function messageOf(fx: Fixture, kind: Kind, surface: 'v0' | 'v1' = 'v0'): Promise<number> {
+  const post = (as: Kind) =>
+    surface === 'v0'
+      ? fx.as(as, 'POST', '/v0/chat.post', { chat: fx.shared.address, text: `from ${as}`, sync: true })
+      : fx.as(as, 'POST', '/v1/chat.post', { chatId: fx.shared.address, text: `from ${as}`, sync: true })
   const own = await post(kind)
   const res = own.statusCode === 200 ? own : await post('pat')
   return res.json().timestamp as number
+}
+
+/** An open stream in the shared chat started by `kind` (by the PAT when `kind` may not start one). */
+async function streamOf(fx: Fixture, kind: Kind): Promise<string> {
+  const start = (as: Kind) => fx.as(as, 'POST', '/v1/chat.startStream', { chatId: fx.shared.address, kind: 'text' })
+  const own = await start(kind)
+  const res = own.statusCode === 200 ? own : await start('pat')
+  return res.json().streamId as string
 }
 
 /** A message with an interactive button from the app that has an Interactivity URL. */

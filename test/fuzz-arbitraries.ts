@@ -25,9 +25,40 @@ export interface Pools {
 /**
  * How a value is made: `valid` from the schema and the fixture's values; `boundary` with limits
  * and limits ± 1; `hostile` with any node possibly replaced; `mutate` valid except for exactly one
- * node replaced by a hostile value (so the rest of the request gets deep into the handler).
+ * node replaced by a hostile value (so the rest of the request gets deep into the handler);
+ * `retype` valid except for exactly one node sent as another JSON type (a number for a string, a
+ * string for a list, null, …), which a JSON body must be refused for, not converted.
  */
-export type Mode = 'valid' | 'boundary' | 'hostile' | 'mutate'
+export type Mode = 'valid' | 'boundary' | 'hostile' | 'mutate' | 'retype'
+
+/** Values of every JSON type, written as a client that got a field's type wrong would send them. */
+const WRONG_TYPES: unknown[] = [42, -1, 1.5, 0, '42', 'true', '', true, false, null, ['x'], [], {}, { value: 'x' }]
+
+function jsonType(value: unknown): string {
+  if (value === null) return 'null'
+  if (Array.isArray(value)) return 'array'
+  if (typeof value === 'number') return Number.isInteger(value) ? 'integer' : 'number'
+  return typeof value
+}
+
+/** `value` with its n-th node (or itself, when it has none) replaced by one of another JSON type. */
+function retypeNode(value: unknown, n: number, pick: number): unknown {
+  const paths: Array<Array<string | number>> = []
+  const stack: Array<{ node: unknown; path: Array<string | number> }> = [{ node: value, path: [] }]
+  while (stack.length > 0) {
+    const { node, path } = stack.pop()!
+    if (node === null || typeof node !== 'object' || node instanceof Raw) continue
+    for (const [key, child] of Array.isArray(node) ? node.map((x, i) => [i, x] as const) : Object.entries(node)) {
+      paths.push([...path, key])
+      stack.push({ node: child, path: [...path, key] })
+    }
+  }
+  const path = paths.length === 0 ? [] : paths[n % paths.length]!
+  let current: unknown = value
+  for (const step of path) current = (current as Record<string | number, unknown>)[step]
+  const others = WRONG_TYPES.filter((w) => jsonType(w) !== jsonType(current))
+  return replaceNode(value, n, others[pick % others.length])
+}
 
 const nest = (depth: number, open: string, close: string, inner = '0') => new Raw(open.repeat(depth) + inner + close.repeat(depth))
 
@@ -161,6 +192,9 @@ function integerArb(schema: Schema, pools: Pools, mode: Mode, integer: boolean):
 export function valueArb(schema: Schema | undefined, pools: Pools, mode: Mode, depth = 0, name?: string): fc.Arbitrary<unknown> {
   if (mode === 'mutate') {
     return fc.tuple(valueArb(schema, pools, 'valid', depth, name), fc.nat(), hostileValue).map(([value, n, hostile]) => replaceNode(value, n, hostile))
+  }
+  if (mode === 'retype') {
+    return fc.tuple(valueArb(schema, pools, 'valid', depth, name), fc.nat(), fc.nat()).map(([value, n, pick]) => retypeNode(value, n, pick))
   }
   const generic = baseArb(schema ?? {}, pools, mode, depth)
   const hints = name === undefined ? undefined : pools.byName[name]

@@ -303,7 +303,7 @@ function caseArb(fx: Fx, routes: RouteEntry[]): fc.Arbitrary<Case> {
     { weight: 10, arbitrary: fc.constant<Cred>('own') },
     { weight: 3, arbitrary: fc.constantFrom<Cred>('none', 'invalid', 'malformed', 'revoked', 'foreign', 'apiKey', 'pat', 'session', 'sessionNoCsrf', 'badCookie') },
   )
-  const modeArb = fc.constantFrom<Mode>('valid', 'valid', 'boundary', 'hostile', 'mutate', 'mutate', 'mutate')
+  const modeArb = fc.constantFrom<Mode>('valid', 'valid', 'boundary', 'hostile', 'mutate', 'mutate', 'mutate', 'retype', 'retype')
   return fc.tuple(fc.nat(routes.length - 1), modeArb).chain(([index, mode]) => {
     const route = routes[index]!
     const key = `${index}:${mode}`

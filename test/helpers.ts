@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto'
+import { insertPersona } from '../src/actions/pats.js'
 import fs from 'node:fs/promises'
 import type { FastifyInstance, InjectOptions, LightMyRequestResponse } from 'fastify'
 import { buildApp } from '../src/app.js'
@@ -144,7 +145,9 @@ export class TestEnv {
    */
   async personalToken(user: User, scopes: Array<Scope | AdminScope> = [...SCOPES], status: CredentialStatus = 'active'): Promise<string> {
     const secret = issueSecret('rmp-')
+    const persona = await insertPersona(this.db, user, nowMicros())
     await insertCredential(this.db, {
+      botId: persona.botId,
       id: newId(),
       orgId: this.org.id,
       kind: 'pat',

@@ -6,6 +6,7 @@ import * as oidc from 'openid-client'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import { OUTSIDE_DOCUMENTS, SURFACES, surfaceOf, type Surface, type SurfaceId } from '../src/http/openapi.js'
 import { ADMIN_SCOPES, SCOPES } from '../src/scopes.js'
+import { API_VERSIONS, BASELINE_VERSION } from '../src/api-versions.js'
 import { TestEnv } from './helpers.js'
 import { consent, REDIRECT } from './oauth-flow.js'
 
@@ -15,6 +16,7 @@ const addFormats = ((addFormatsModule as unknown as { default?: unknown }).defau
 type Json = Record<string, unknown>
 interface Doc {
   openapi: string
+  info: { description: string }
   servers: Array<{ url: string }>
   paths: Record<string, Record<string, Json>>
   components: { schemas?: Record<string, unknown>; securitySchemes?: Record<string, Json> }
@@ -155,6 +157,21 @@ describe('API documents', () => {
     expect(Object.keys(docs.roomlio.components.schemas ?? {})).toEqual(['RoomlioError'])
   })
 
+  it('every /v1 operation documents the Roam-Version header, asked and answered', async () => {
+    const docs = await documents()
+    const versions = API_VERSIONS.map((v) => v.version)
+    for (const [path, item] of Object.entries(docs.v1.paths)) {
+      for (const [method, op] of Object.entries(item)) {
+        const param = ((op.parameters as Json[] | undefined) ?? []).find((p) => p.name === 'Roam-Version')
+        expect(param, `${method} ${path}`).toMatchObject({ in: 'header', required: false, schema: { enum: versions } })
+        for (const response of Object.values(op.responses as Record<string, Json>)) expect(response.headers).toHaveProperty('Roam-Version')
+      }
+    }
+    // Only the dated surface has it.
+    expect(JSON.stringify(docs.v0.paths)).not.toContain('Roam-Version')
+    expect(docs.v1.info.description).toContain(BASELINE_VERSION)
+  })
+
   it('the documents describe ATRIUM_PUBLIC_URL when it is set', async () => {
     const configured = await TestEnv.create({ publicUrl: 'https://chat.example.com', explicitPublicUrl: 'https://chat.example.com' })
     try {
@@ -184,6 +201,11 @@ describe('API documents', () => {
     check('v1', 'POST', '/chat.sendMessage', await env.post('/v1/chat.sendMessage', { token: client.apiKey, body: { recipients: [group.id], text: 'hi' } }))
     check('v1', 'GET', '/test', await env.get('/v1/test'))
     check('v1', 'GET', '/magicast.list', await env.get('/v1/magicast.list'))
+    check('v1', 'GET', '/token.info', await env.get('/v1/token.info', { token: client.apiKey }))
+    check('v1', 'GET', '/token.info', await env.get('/v1/token.info'))
+    check('v1', 'GET', '/group.list', await env.get('/v1/group.list', { token: client.apiKey }))
+    check('v1', 'POST', '/chat.post', await env.post('/v1/chat.post', { token: client.apiKey, body: { chatId: group.chatId, text: 'v1', sync: true } }))
+    check('v1', 'GET', '/chat.history', await env.get('/v1/chat.history', { token: client.apiKey, query: { chatId: group.chatId } }))
 
     check('scim', 'GET', '/ServiceProviderConfig', await env.get('/scim/v2/ServiceProviderConfig'))
     check('scim', 'GET', '/Schemas', await env.get('/scim/v2/Schemas'))
@@ -220,6 +242,7 @@ describe('API documents', () => {
     expect(statuses).toEqual([
       'v0 GET /token.info 200', 'v0 GET /token.info 401', 'v0 POST /chat.post 200', 'v0 GET /chat.history 200', 'v0 GET /user.list 200',
       'v1 GET /groups.list 200', 'v1 POST /chat.sendMessage 200', 'v1 GET /test 200', 'v1 GET /magicast.list 404',
+      'v1 GET /token.info 200', 'v1 GET /token.info 401', 'v1 GET /group.list 200', 'v1 POST /chat.post 200', 'v1 GET /chat.history 200',
       'scim GET /ServiceProviderConfig 200', 'scim GET /Schemas 200', 'scim POST /Users 201', 'scim GET /Users 200', 'scim GET /Users/{id} 200', 'scim GET /Users/{id} 404', 'scim GET /Groups 200',
       'roomlio POST /WebAPI/RoomCreate 200', 'roomlio POST /RoomList 200', 'roomlio POST /WebAPI/RoomHistory 200', 'roomlio POST /RoomList 401',
       'oauth GET /.well-known/oauth-authorization-server 200', 'oauth POST /oauth/token 400', 'oauth GET /oauth/authorize 303',

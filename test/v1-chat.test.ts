@@ -113,12 +113,13 @@ describe('POST /v1/chat.post', () => {
     expect(await messagesOf(group.chatId)).toHaveLength(1)
   })
 
-  it('a personal token posts as its person, into chats that person is in', async () => {
+  it('a personal access token posts as its bot persona, into chats its person is in', async () => {
     const token = await env.personalToken(ann)
+    const persona = (await env.get('/v1/token.info', { token })).json().bot.id
     const group = await env.group({ members: [`U-${ann.id}`] })
-    const res = await env.post('/v1/chat.post', { token, body: { chatId: group.chatId, text: 'from Ann' } })
+    const res = await env.post('/v1/chat.post', { token, body: { chatId: group.chatId, text: 'from Ann’s agent' } })
     expect(res.statusCode).toBe(200)
-    expect((await messagesOf(group.chatId)).map((m) => m.sender)).toEqual([`U-${ann.id}`])
+    expect((await messagesOf(group.chatId)).map((m) => m.sender)).toEqual([`B-${persona}`])
   })
 })
 

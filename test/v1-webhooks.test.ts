@@ -258,6 +258,9 @@ describe('/v1 chat.message', () => {
     const mention = await post(alice.token, both.chatAddress, `hey <@${me.address}>`)
     const direct = await post(alice.token, dm.address, 'just you')
     await post(me.token, dm.address, 'my own')
+    // On /v1 the token posts as its bot persona: still its own message.
+    const asAgent = await env.post('/v1/chat.post', { token: me.token, body: { chatId: bare(dm.address), text: 'from my agent', sync: true } })
+    expect(asAgent.statusCode, asAgent.body).toBe(200)
     await post(me.token, both.chatAddress, `me mentioning <@${alice.address}>`)
     await drain()
     const got = bodies(r, sub.signingSecret!)

@@ -1,6 +1,6 @@
 import type { ChatAccessFacts } from '../access.js'
 import type { Context } from '../context.js'
-import type { Chat, Group, Principal } from '../domain.js'
+import { authorOf, type Chat, type Group, type Principal } from '../domain.js'
 import { fail } from '../errors.js'
 import { newId, parseTagged } from '../ids.js'
 import type { Executor } from '../store/db.js'
@@ -113,13 +113,15 @@ export async function resolvePostTarget(db: Executor, principal: Principal, targ
     const parsed = parseTagged(target)
     if (!parsed) fail('invalid_request', `${field}: must be a chat, group, user or bot id, or an array of user ids`)
     if (parsed.tag !== 'U' && parsed.tag !== 'B') return resolveExistingChat(db, principal, target, field)
-    if (target === principal.address) fail('invalid_request', 'chat: cannot start a DM with yourself')
-    await requireChatPartner(db, principal, target, 'chat')
+    // A personal access token's bot writing to its own person: their DM.
+    const partner = target === principal.address ? authorOf(principal) : target
+    if (partner === principal.address) fail('invalid_request', 'chat: cannot start a DM with yourself')
+    if (partner === target) await requireChatPartner(db, principal, target, 'chat')
     const chat = await findOrCreateDirectChat(db, {
       id: newId(),
       orgId: principal.orgId,
       kind: 'dm',
-      participants: [principal.address, target],
+      participants: [principal.address, partner],
       startedAt: now,
     })
     return describeChat(db, principal, chat)

@@ -238,11 +238,12 @@ export interface ClientUrlsChange {
 
 /**
  * The organization's API client with this id. A relay's own app is managed with its relay (admin
- * relays.*), not as an API client, so it is not found here.
+ * relays.*), and a personal access token's bot with its token, not as API clients, so neither is
+ * found here.
  */
 async function liveClient(db: Executor, orgId: string, clientId: string): Promise<App> {
   const found = await findAppByClientId(db, clientId)
-  if (!found || found.app.orgId !== orgId || found.app.authType === 'relay') fail('not_found', 'clientId: no API client with this id')
+  if (!found || found.app.orgId !== orgId || found.app.authType === 'relay' || found.app.authType === 'personal') fail('not_found', 'clientId: no API client with this id')
   return found.app
 }
 

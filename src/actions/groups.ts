@@ -120,7 +120,9 @@ async function resolveEntries(
   }
   const byEmail = new Map((await findUsersByEmail(db, orgId, emails)).map((u) => [u.email, u]))
   const byId = new Map((await findUsers(db, orgId, ids)).map((u) => [u.id, u]))
-  const liveBots = new Set((await findAppsByBots(db, orgId, bots)).map((a) => a.botId))
+  const found = await findAppsByBots(db, orgId, bots)
+  const liveBots = new Set(found.filter((a) => a.authType !== 'personal').map((a) => a.botId))
+  const personas = new Set(found.filter((a) => a.authType === 'personal').map((a) => a.botId))
   const out: string[] = []
   for (const raw of entries) {
     const entry = raw.trim()
@@ -129,6 +131,7 @@ async function resolveEntries(
       continue
     }
     if (entry.startsWith('B-') && !(opts.allowEmails && entry.includes('@'))) {
+      if (personas.has(entry.slice(2))) fail('invalid_request', `${field}: "${raw}" is a personal access token's bot, which acts for its person and cannot join groups`)
       if (!liveBots.has(entry.slice(2))) fail('invalid_request', `${field}: no bot "${raw}" in this organization`)
       out.push(entry)
       continue

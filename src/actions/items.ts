@@ -1,7 +1,7 @@
 import contentDisposition from 'content-disposition'
 import { imageSize } from 'image-size'
 import type { Context } from '../context.js'
-import type { Item, Principal } from '../domain.js'
+import { authorOf, type Item, type Principal } from '../domain.js'
 import { fail } from '../errors.js'
 import { newId } from '../ids.js'
 import { storageFor, type FileStorage } from '../storage/index.js'
@@ -134,7 +134,7 @@ export async function uploadItem(ctx: Context, principal: Principal, upload: Upl
       return insertItem(tx, {
         id,
         orgId: principal.orgId,
-        uploader: principal.address,
+        uploader: authorOf(principal),
         type: isImageMime(mime) ? 'photo' : 'blob',
         mime,
         name,
@@ -159,9 +159,9 @@ export async function uploadItem(ctx: Context, principal: Principal, upload: Upl
 async function checkQuota(ctx: Context, db: Executor, principal: Principal, size: number): Promise<void> {
   const { uploadQuotaUserBytes: perUploader, uploadQuotaOrgBytes: perOrg } = ctx.config.limits
   if (perUploader === 0 && perOrg === 0) return
-  const usage = await uploadUsage(db, principal.orgId, principal.address)
+  const usage = await uploadUsage(db, principal.orgId, authorOf(principal))
   if (perUploader > 0 && usage.uploader + size > perUploader) {
-    fail('quota_exceeded', `body: ${principal.address} already stores ${usage.uploader} bytes of uploads; ${size} more would exceed its quota of ${perUploader} bytes (ATRIUM_UPLOAD_QUOTA_USER_BYTES)`)
+    fail('quota_exceeded', `body: ${authorOf(principal)} already stores ${usage.uploader} bytes of uploads; ${size} more would exceed its quota of ${perUploader} bytes (ATRIUM_UPLOAD_QUOTA_USER_BYTES)`)
   }
   if (perOrg > 0 && usage.org + size > perOrg) {
     fail('quota_exceeded', `body: the organization already stores ${usage.org} bytes of uploads; ${size} more would exceed its quota of ${perOrg} bytes (ATRIUM_UPLOAD_QUOTA_ORG_BYTES)`)

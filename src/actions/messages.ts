@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto'
 import { requireChatRead, requireChatWrite, requireGroupSend, requireInteractivityUrl, requireMessageSender } from '../access.js'
 import { BLOCK_LIMITS, colorError, validateBlocks } from '../blockkit/index.js'
 import type { Context } from '../context.js'
-import type { Item, Message, MessageContentType, MessagePersona, Poll, Principal } from '../domain.js'
+import { authorOf, type Item, type Message, type MessageContentType, type MessagePersona, type Poll, type Principal } from '../domain.js'
 import { fail } from '../errors.js'
 import { newId } from '../ids.js'
 import type { Executor } from '../store/db.js'
@@ -29,6 +29,7 @@ import {
   type StoredResponse,
 } from '../store/repos/messages.js'
 import { insertEvent, insertEvents, type EventRouting, type NewEvent } from '../store/repos/outbox.js'
+import { streamStates, type StreamKind } from '../store/repos/streams.js'
 import { microsToIso, nowMicros, parseDateParam } from '../time.js'
 import { resolveExistingChat, resolvePostTarget, type ResolvedChat } from './chats.js'
 import { presentItem, type ChatItemView } from './items.js'
@@ -83,6 +84,16 @@ export interface ChatMessageView {
   color?: string
   poll?: PollView
   reactions?: ReactionView[]
+  /** Present on streamed messages (`/v1/chat.startStream`): true while the stream is open. */
+  streaming?: boolean
+  /** A streamed message of kind `thinking`: the sender's reasoning, not its answer. */
+  thinking?: boolean
+}
+
+/** What a message's stream, if it has one, adds to its view. */
+export interface StreamState {
+  kind: StreamKind
+  open: boolean
 }
 
 function presentPoll(poll: Poll): PollView {
@@ -113,6 +124,7 @@ export async function presentMessages(ctx: Context, db: Executor, orgId: string,
   const items = await findItems(db, orgId, [...new Set([...itemIds.values()].flat())])
   const reactions = await listReactions(db, chatId, tss)
   const users = await userViews(db, orgId, [...new Set(reactions.map((r) => r.address))])
+  const streams = await streamStates(db, chatId, tss)
   return messages.map((m): ChatMessageView => {
     const attached = (itemIds.get(m.ts) ?? []).flatMap((id) => {
       const item = items.get(id)
@@ -121,11 +133,11 @@ export async function presentMessages(ctx: Context, db: Executor, orgId: string,
     const reacted = reactions
       .filter((r) => r.ts === m.ts)
       .map((r): ReactionView => ({ chat, timestamp: r.ts, name: r.name, user: users.get(r.address)! }))
-    return presentMessage(chat, m, attached, reacted)
+    return presentMessage(chat, m, attached, reacted, streams.get(m.ts))
   })
 }
 
-function presentMessage(chat: string, m: Message, attached: ChatItemView[], reacted: ReactionView[]): ChatMessageView {
+function presentMessage(chat: string, m: Message, attached: ChatItemView[], reacted: ReactionView[], stream?: StreamState): ChatMessageView {
   return {
     type: 'message',
     contentType: m.contentType === 'system' ? 'text' : m.contentType,
@@ -140,6 +152,7 @@ function presentMessage(chat: string, m: Message, attached: ChatItemView[], reac
     ...(m.color !== null ? { color: m.color } : {}),
     ...(m.poll !== null ? { poll: presentPoll(m.poll) } : {}),
     ...(reacted.length > 0 ? { reactions: reacted } : {}),
+    ...(stream ? { streaming: stream.open, ...(stream.kind === 'thinking' ? { thinking: true } : {}) } : {}),
   }
 }
 
@@ -155,7 +168,7 @@ export interface ContentInput {
   poll?: { question: string; options: string[]; allowMultipleAnswers?: boolean; closesAt?: string }
 }
 
-interface Content {
+export interface Content {
   contentType: MessageContentType
   text: string | null
   markdown: boolean
@@ -231,7 +244,7 @@ async function requireOwnItems(db: Executor, principal: Principal, itemIds: read
   const items = await findItems(db, principal.orgId, itemIds)
   return itemIds.map((id, i) => {
     const item = items.get(id)
-    if (!item || item.uploader !== principal.address) fail('invalid_request', `items/${i}: no item ${id} uploaded by ${principal.address}`)
+    if (!item || item.uploader !== authorOf(principal)) fail('invalid_request', `items/${i}: no item ${id} uploaded by ${authorOf(principal)}`)
     return item
   })
 }
@@ -247,11 +260,14 @@ export function parseMentions(text: string | null): string[] {
 // ---------------------------------------------------------------------------------------------
 // Events
 
-async function audienceOf(db: Executor, target: ResolvedChat): Promise<string[]> {
+async function audienceOf(db: Executor, target: EventTarget): Promise<string[]> {
   return target.group ? listGroupMemberAddresses(db, target.group.id) : listChatParticipants(db, target.chat.id)
 }
 
-async function baseRouting(db: Executor, target: ResolvedChat, sender: string): Promise<EventRouting & { addresses: string[] }> {
+/** What routing an event needs of its chat. */
+export type EventTarget = Pick<ResolvedChat, 'chat' | 'address' | 'group'>
+
+async function baseRouting(db: Executor, target: EventTarget, sender: string): Promise<EventRouting & { addresses: string[] }> {
   return {
     chat: target.address,
     ...(target.group ? { group: `G-${target.group.id}` } : {}),
@@ -293,6 +309,8 @@ export interface PostOptions {
   groupSend?: boolean
   /** The bot persona the message is sent as (HQ v1 `sender`), already validated. */
   persona?: MessagePersona
+  /** The message opens a stream of this kind (its events say `streaming: true`). */
+  stream?: StreamKind
 }
 
 class IdempotencyRace extends Error {}
@@ -346,6 +364,23 @@ export async function postMessage(ctx: Context, principal: Principal, input: Pos
   }
 }
 
+/**
+ * A streamed message's start: posted like chat.post (same target, access and thread rules, same
+ * events) but with no text yet, inside the caller's transaction, so the stream row is written with it.
+ */
+export async function postStreamedMessage(
+  ctx: Context,
+  tx: Executor,
+  principal: Principal,
+  input: { chat: string; threadTimestamp?: number },
+  kind: StreamKind,
+  chatField: string,
+): Promise<PostResult & { timestamp: number }> {
+  const empty: Content = { contentType: 'text', text: '', markdown: true, blocks: null, color: null, poll: null, itemIds: [] }
+  const result = await postInTransaction(ctx, tx, principal, { ...input, sync: true }, empty, { chatField, stream: kind })
+  return { ...result, timestamp: result.timestamp! }
+}
+
 async function postInTransaction(ctx: Context, tx: Executor, principal: Principal, input: PostInput, content: Content, opts: PostOptions): Promise<PostResult> {
   const now = nowMicros()
   const target = await resolvePostTarget(tx, principal, input.chat, now, opts.chatField)
@@ -362,11 +397,11 @@ async function postInTransaction(ctx: Context, tx: Executor, principal: Principa
     if (!message || message.deletedAt !== null) fail('invalid_request', 'threadTimestamp: no message with this timestamp in the chat')
     parent = direct ? message.ts : (message.threadTs ?? message.ts)
   } else if (input.threadKey !== undefined) {
-    parent = (await findThreadKey(tx, chatId, principal.address, input.threadKey)) ?? null
+    parent = (await findThreadKey(tx, chatId, authorOf(principal), input.threadKey)) ?? null
   }
   const ts = await allocateMessageTs(tx, chatId, now)
   if (input.threadKey !== undefined && parent === null) {
-    const thread = await claimThreadKey(tx, chatId, principal.address, input.threadKey, ts)
+    const thread = await claimThreadKey(tx, chatId, authorOf(principal), input.threadKey, ts)
     if (thread !== ts) parent = thread
   }
 
@@ -376,7 +411,7 @@ async function postInTransaction(ctx: Context, tx: Executor, principal: Principa
     {
       chatId,
       ts,
-      sender: principal.address,
+      sender: authorOf(principal),
       threadTs: direct ? null : parent,
       replyTs: direct ? parent : null,
       contentType: content.contentType,
@@ -392,9 +427,15 @@ async function postInTransaction(ctx: Context, tx: Executor, principal: Principa
   )
 
   // A message just written has no reactions yet and carries exactly the items checked above.
-  const view = presentMessage(target.address, message, items.map((item) => presentItem(ctx, item)), [])
-  const routing = { ...(await baseRouting(tx, target, principal.address)), version: message.version }
-  const expanded = expandMentions(mentions, routing.addresses, principal.address)
+  const view = presentMessage(
+    target.address,
+    message,
+    items.map((item) => presentItem(ctx, item)),
+    [],
+    opts.stream ? { kind: opts.stream, open: true } : undefined,
+  )
+  const routing = { ...(await baseRouting(tx, target, authorOf(principal))), version: message.version }
+  const expanded = expandMentions(mentions, routing.addresses, authorOf(principal))
   const events: NewEvent[] = [
     {
       orgId: principal.orgId,
@@ -523,23 +564,42 @@ export async function updateMessage(ctx: Context, principal: Principal, input: M
     const existing = await ownMessage(tx, principal, input, target, false)
     if (existing.contentType === 'poll') fail('invalid_request', 'timestamp: polls cannot be edited')
     await requireOwnItems(tx, principal, content.itemIds)
-    const now = nowMicros()
-    const message = await updateMessageContent(tx, target.chat.id, existing.ts, content, now)
-    await replaceMessageItems(tx, target.chat.id, existing.ts, content.itemIds)
-    const mentions = parseMentions(content.text)
-    await replaceMentions(tx, target.chat.id, existing.ts, mentions)
-    const [view] = await presentMessages(ctx, tx, principal.orgId, target.address, [message])
-    const routing = await baseRouting(tx, target, principal.address)
-    await insertEvent(tx, {
-      orgId: principal.orgId,
-      type: 'chat.message.updated',
-      payload: view,
-      // The version and the edited text's mentions decide v1 `chat.message` deliveries.
-      routing: { ...routing, version: message.version, mentions: expandMentions(mentions, routing.addresses, principal.address) },
-      createdAt: now,
-    })
+    const message = await editMessage(ctx, tx, principal, target, existing, content, nowMicros())
     return refResult(target, message)
   })
+}
+
+/**
+ * The edit every path shares (chat.update, a stream's append): the new content with its items and
+ * mentions, and `chat.message.updated`, in the caller's transaction. The caller has checked access.
+ */
+export async function editMessage(ctx: Context, tx: Executor, principal: Principal, target: EventTarget, existing: Message, content: Content, now: number): Promise<Message> {
+  const message = await updateMessageContent(tx, target.chat.id, existing.ts, content, now)
+  await replaceMessageItems(tx, target.chat.id, existing.ts, content.itemIds)
+  await replaceMentions(tx, target.chat.id, existing.ts, parseMentions(content.text))
+  await recordMessageEvent(ctx, tx, principal.orgId, target, message, 'chat.message.updated', authorOf(principal), now)
+  return message
+}
+
+/**
+ * Records `chat.message.updated` or `chat.message.deleted` with the message as it now is (for a
+ * deletion: its content, with the version the deletion gave it).
+ */
+export async function recordMessageEvent(
+  ctx: Context,
+  tx: Executor,
+  orgId: string,
+  target: EventTarget,
+  message: Message,
+  type: 'chat.message.updated' | 'chat.message.deleted',
+  actor: string,
+  now: number,
+): Promise<void> {
+  const [view] = await presentMessages(ctx, tx, orgId, target.address, [message])
+  const routing = await baseRouting(tx, target, actor)
+  // The message's version (after this change) and its mentions decide /v1 `chat.message` deliveries.
+  const mentions = expandMentions(await listMentions(tx, target.chat.id, message.ts), routing.addresses, actor)
+  await insertEvent(tx, { orgId, type, payload: view, routing: { ...routing, version: message.version, mentions }, createdAt: now })
 }
 
 /** `chat.delete`: the sender deletes a message; deleting it again succeeds without a new event. */
@@ -551,16 +611,7 @@ export async function deleteMessage(ctx: Context, principal: Principal, input: M
     const now = nowMicros()
     const version = await markMessageDeleted(tx, target.chat.id, message.ts, now)
     if (version !== undefined) {
-      const [view] = await presentMessages(ctx, tx, principal.orgId, target.address, [message])
-      const routing = await baseRouting(tx, target, principal.address)
-      const mentions = expandMentions(await listMentions(tx, target.chat.id, message.ts), routing.addresses, principal.address)
-      await insertEvent(tx, {
-        orgId: principal.orgId,
-        type: 'chat.message.deleted',
-        payload: view,
-        routing: { ...routing, version, mentions },
-        createdAt: now,
-      })
+      await recordMessageEvent(ctx, tx, principal.orgId, target, { ...message, version }, 'chat.message.deleted', authorOf(principal), now)
     }
     return refResult(target, message)
   })
@@ -607,7 +658,7 @@ export async function sendTyping(ctx: Context, principal: Principal, input: { ch
     type: 'chat.typing',
     orgId: principal.orgId,
     chat: target.address,
-    address: principal.address,
+    address: authorOf(principal),
     ...(input.threadTimestamp !== undefined ? { threadTimestamp: input.threadTimestamp } : {}),
     at: nowMicros(),
   })

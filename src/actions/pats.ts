@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto'
 import type { Context } from '../context.js'
 import type { Credential, CredentialStatus, PersonalAccessPolicy, User } from '../domain.js'
 import { fail } from '../errors.js'
@@ -6,7 +7,7 @@ import { requireMayHoldScopes } from '../access.js'
 import { isAdminScope, isScope } from '../scopes.js'
 import { issueSecret } from '../secrets.js'
 import type { Executor } from '../store/db.js'
-import { findApp } from '../store/repos/apps.js'
+import { findApp, insertApp } from '../store/repos/apps.js'
 import { insertAuditEntry } from '../store/repos/audit.js'
 import {
   decideCredential,
@@ -67,6 +68,7 @@ export async function createPat(ctx: Context, user: User, input: CreatePatInput)
     const status = initialPersonalStatus(await personalAccessPolicy(ctx, user.orgId, tx))
     const secret = issueSecret('rmp-')
     const now = nowMicros()
+    const persona = await insertPersona(tx, user, now)
     const credential = await insertCredential(tx, {
       id: newId(),
       orgId: user.orgId,
@@ -82,9 +84,38 @@ export async function createPat(ctx: Context, user: User, input: CreatePatInput)
       grantId: null,
       createdAt: now,
       expiresAt: null,
+      botId: persona.botId,
     })
     await insertAuditEntry(tx, { orgId: user.orgId, userId: user.id, eventType: 'PAT_CREATED', data: { id: credential.id, status, scopes }, createdAt: now })
     return { id: credential.id, token: secret.token, status, scopes, name }
+  })
+}
+
+/**
+ * The bot persona of a new personal access token: on `/v1` the token posts as this bot (Roam's
+ * personal agents), so the owner can tell the agent's messages from their own and talk to it. An
+ * app row with auth_type `personal`: named, pictured and addressable like any bot, never listed
+ * among API clients, and with no credentials of its own.
+ */
+export async function insertPersona(tx: Executor, user: User, now: number) {
+  return insertApp(tx, {
+    id: newId(),
+    orgId: user.orgId,
+    clientId: `pbot_${randomBytes(12).toString('hex')}`,
+    botId: newId(),
+    name: `${user.name}'s bot`,
+    description: null,
+    imageUrl: user.imageUrl,
+    authType: 'personal',
+    accessModels: [],
+    scopes: [],
+    redirectUris: [],
+    interactivityUrl: null,
+    webhookUrl: null,
+    signingSecret: null,
+    clientSecretHash: null,
+    createdBy: user.id,
+    createdAt: now,
   })
 }
 

@@ -326,6 +326,7 @@ async function relayPrincipal(ctx: Context, relay: Relay): Promise<Principal> {
     createdAt: relay.createdAt,
     expiresAt: null,
     revokedAt: null,
+    botId: null,
   }
   return { model: 'organization', orgId: relay.orgId, credential, app, address: `B-${app.botId}`, scopes: new Set(app.scopes) }
 }

@@ -296,6 +296,7 @@ export async function resolveSession(ctx: Context, sessionToken: string): Promis
     createdAt: session.createdAt,
     expiresAt: session.expiresAt,
     revokedAt: null,
+    botId: null,
   }
   return { model: 'personal', orgId: session.orgId, credential, app: null, user, address: tag('U', user.id), scopes: new Set() }
 }

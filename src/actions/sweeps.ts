@@ -4,6 +4,7 @@ import { deleteItemIfUnattached, listUnattachedItems } from '../store/repos/item
 import { deleteExpiredSessions, deleteExpiredSigninLinks } from '../store/repos/sessions.js'
 import { nowMicros } from '../time.js'
 import { storageOf } from './items.js'
+import { sweepAbandonedStreams } from './streams.js'
 
 /**
  * Periodic clean-up, run by every server process on a timer. Each sweep is a set of conditional
@@ -61,9 +62,21 @@ export async function runSweeps(ctx: Context, now: number = nowMicros()): Promis
   return { items, ...(await purgeExpiredSignins(ctx, now)) }
 }
 
-/** Runs the sweeps every `ATRIUM_SWEEP_INTERVAL_MS` (first one at start) until stopped. */
+/**
+ * How often abandoned streams are looked for: a quarter of the stream timeout (at least a second,
+ * at most the sweep interval), so a stream is finished soon after it times out.
+ */
+export function streamSweepIntervalMs(limits: { streamTimeoutMs: number; sweepIntervalMs: number }): number {
+  return Math.min(limits.sweepIntervalMs, Math.max(1000, Math.floor(limits.streamTimeoutMs / 4)))
+}
+
+/**
+ * Runs the sweeps every `ATRIUM_SWEEP_INTERVAL_MS` (first one at start) until stopped, and the
+ * abandoned-stream sweep on its own, shorter period.
+ */
 export class Sweeper {
   private readonly task: RepeatingTask<SweepResult>
+  private readonly streams: RepeatingTask<number>
 
   constructor(ctx: Context, log?: { error: (obj: object, msg: string) => void; info: (obj: object, msg: string) => void }) {
     this.task = new RepeatingTask(
@@ -75,14 +88,24 @@ export class Sweeper {
       () => ctx.config.limits.sweepIntervalMs,
       (err) => log?.error({ err }, 'sweep failed'),
     )
+    this.streams = new RepeatingTask(
+      async () => {
+        const n = await sweepAbandonedStreams(ctx, nowMicros())
+        if (n > 0) log?.info({ streams: n }, 'finished abandoned message streams')
+        return n
+      },
+      () => streamSweepIntervalMs(ctx.config.limits),
+      (err) => log?.error({ err }, 'stream sweep failed'),
+    )
   }
 
   start(): void {
     this.task.start()
+    this.streams.start()
   }
 
-  /** Stops the timer and waits for a sweep in progress. */
+  /** Stops the timers and waits for sweeps in progress. */
   async stop(): Promise<void> {
-    await this.task.stop()
+    await Promise.all([this.task.stop(), this.streams.stop()])
   }
 }

@@ -35,7 +35,7 @@ const CHAT_ID = { chatField: 'chatId' }
  * among the organization's chats, then its groups (a group id means its channel); an unknown one
  * stays unknown (`C-…`), so the action answers it as it answers any chat the caller cannot see.
  */
-async function chatTarget(ctx: Context, principal: Principal, value: string, field: string): Promise<string> {
+export async function chatTarget(ctx: Context, principal: Principal, value: string, field: string): Promise<string> {
   const tagged = parseTagged(value)
   if (tagged && ['C', 'D', 'M', 'G'].includes(tagged.tag)) return value
   if (!isUuid(value)) fail('invalid_request', `${field}: must be a chat id (a UUID, or C-/D-/M-/G- tagged)`)

@@ -4,6 +4,7 @@ import { fail } from '../errors.js'
 import { isUuid } from '../ids.js'
 import { listRecordings } from '../store/repos/meetings.js'
 import { listPublicGroups } from '../store/repos/rooms.js'
+import { listGroupsVisibleTo } from '../store/repos/groups.js'
 import { microsToIso, nowMicros } from '../time.js'
 import { pageOf, resolveDateRange, type DateRangeQuery } from './daterange.js'
 import { postMessage } from './messages.js'
@@ -54,6 +55,54 @@ export async function listGroupsV1(ctx: Context, principal: Principal): Promise<
     dateCreated: microsToIso(g.createdAt),
     ...(g.imageUrl ? { imageUrl: g.imageUrl } : {}),
   }))
+}
+
+/** A group as `/v1/group.list` shows it. */
+export interface V1GroupEntry {
+  /** Group id (bare UUID). */
+  id: string
+  /** Its channel chat, what `chat.post`/`chat.history` take as `chatId` (bare UUID). */
+  chatId: string
+  name: string
+  /** `group`, or `roam` for the all-hands group. */
+  groupType: string
+  accessMode: 'public' | 'private'
+  /** Whether the caller (the app's bot, or the person) is a member. */
+  isMember: boolean
+  dateCreated: string
+}
+
+const groupCursorRe = /^(\d{1,17})_([0-9a-f-]{36})$/
+
+/**
+ * `group.list` (the method Roam's current clients call; `groups.list` is the older org-only one):
+ * the live groups the caller may see, public ones and the private ones it belongs to, oldest
+ * first and keyset-paged, with each group's channel `chatId`.
+ */
+export async function listGroupsForCaller(
+  ctx: Context,
+  principal: Principal,
+  input: { limit: number; cursor?: string },
+): Promise<{ groups: V1GroupEntry[]; nextCursor?: string }> {
+  let after: { createdAt: number; id: string } | undefined
+  if (input.cursor !== undefined) {
+    const m = groupCursorRe.exec(input.cursor)
+    if (!m) fail('invalid_request', 'cursor: is not a cursor returned by group.list')
+    after = { createdAt: Number(m[1]), id: m[2]! }
+  }
+  const rows = await listGroupsVisibleTo(ctx.db, principal.orgId, principal.address, { limit: input.limit + 1, ...(after ? { after } : {}) })
+  const page = rows.slice(0, input.limit)
+  const groups = page.map(({ group, groupType, member }) => ({
+    id: group.id,
+    chatId: group.chatId,
+    name: group.name,
+    groupType,
+    accessMode: group.private ? ('private' as const) : ('public' as const),
+    isMember: member,
+    dateCreated: microsToIso(group.createdAt),
+  }))
+  const last = page[page.length - 1]?.group
+  return rows.length > input.limit && last ? { groups, nextCursor: `${last.createdAt}_${last.id}` } : { groups }
 }
 
 /** Longest `sender.id` (Roam's `MessageSender` schema) and the limits Atrium sets on the rest. */

@@ -12,6 +12,7 @@ import {
   chatMembersOf,
   claimDueDeliveries,
   countFailure,
+  credentialPersona,
   groupMembersOf,
   insertDeliveries,
   lockCursor,
@@ -184,13 +185,15 @@ export class Dispatcher {
       if (!asV1 && (sub.apiVersion !== null || !v0 || (sub.event !== event.type && sub.event !== '*'))) continue
       const address = await this.subscriberAddress(tx, sub, apps)
       if (!address) continue
+      // A personal access token's own messages include those it posted as its bot persona (/v1).
+      const persona = sub.model === 'personal' && facts.actor?.startsWith('B-') ? await credentialPersona(tx, sub.credentialId) : undefined
       const scopes = new Set(sub.scopes)
       const mentioned = facts.mentions.has(address) || (facts.mentions.has('all') && (facts.groupMembers.has(address) || facts.addresses.has(address)))
       const receives = mayReceiveEvent({
         type: asV1 ? v1! : event.type,
         model: sub.model,
         scopes,
-        isActor: facts.actor === address,
+        isActor: facts.actor === address || (persona !== undefined && facts.actor === persona),
         inDirectChat: facts.direct,
         participant: facts.addresses.has(address),
         groupMember: facts.groupMembers.has(address),

@@ -4,6 +4,7 @@ import swagger from '@fastify/swagger'
 import type { Context } from '../context.js'
 import { requestPublicBase } from '../public-url.js'
 import { SCOPE_DESCRIPTIONS } from '../scopes.js'
+import { API_VERSIONS, BASELINE_VERSION } from '../api-versions.js'
 import { SESSION_COOKIE, type RouteAuth } from './auth.js'
 import { CLIENT_ROUTES } from './web.js'
 
@@ -30,6 +31,8 @@ export interface Surface {
   owns: (url: string) => boolean
   /** Security schemes the surface's operations use. */
   schemes: ReadonlyArray<'bearer' | 'oauth2' | 'session' | 'clientBasic'>
+  /** Every operation takes, and every answer carries, the `Roam-Version` header (api-versions.ts). */
+  dated?: boolean
 }
 
 const under = (prefix: string) => (url: string) => url.startsWith(`${prefix}/`)
@@ -50,11 +53,17 @@ export const SURFACES: readonly Surface[] = [
   {
     id: 'v1',
     title: 'Roam HQ API v1',
-    description: 'Organization-level methods of the Roam HQ API v1 (bare-UUID ids), with organization credentials.',
+    description:
+      'The Roam HQ API v1: the organization-level methods of Roam’s published v1 document, and the methods Roam’s current clients call ' +
+      '(token.info, group.list, chat.*, item.upload, webhook.*). Ids are bare UUIDs (tagged C-/D-/M-/G-/U-/B- ids are accepted on input). ' +
+      'Errors are {"ok": false, "error": "<snake_case code>", "message": "<sentence>"}. ' +
+      `Every request may name a dated version in the Roam-Version header (${API_VERSIONS.map((v) => v.version).join(', ')}); ` +
+      `without one the API client’s pinned version is served (${BASELINE_VERSION} unless an administrator pinned another), and every answer names the version served.`,
     document: '/v1/openapi.json',
     base: '/v1',
     owns: under('/v1'),
     schemes: ['bearer', 'oauth2'],
+    dated: true,
   },
   {
     id: 'scim',
@@ -197,6 +206,26 @@ function pruneComponents(doc: Document): Document {
   return doc
 }
 
+/** The `Roam-Version` request header and response header on every operation of a dated surface. */
+function addVersionHeader(doc: Document): Document {
+  const versions = API_VERSIONS.map((v) => v.version)
+  const schema = { type: 'string', enum: versions }
+  const changes = API_VERSIONS.map((v) => `${v.version}: ${v.change}`).join(' ')
+  for (const item of Object.values(doc.paths)) {
+    for (const operation of Object.values(item) as Array<{ parameters?: unknown[]; responses?: Record<string, { headers?: Record<string, unknown> }> }>) {
+      if (!operation || typeof operation !== 'object' || !operation.responses) continue
+      operation.parameters = [
+        ...(operation.parameters ?? []),
+        { name: 'Roam-Version', in: 'header', required: false, schema, description: `API version to serve. ${changes}` },
+      ]
+      for (const response of Object.values(operation.responses)) {
+        response.headers = { ...response.headers, 'Roam-Version': { description: 'The API version served', schema } }
+      }
+    }
+  }
+  return doc
+}
+
 /** The surface's document as served: servers and OAuth URLs at the caller's public origin. */
 export function documentFor(app: FastifyInstance, surface: Surface, base: string): Document {
   const generated = (app as unknown as Record<string, () => Document>)[decorator(surface)]!()
@@ -236,7 +265,11 @@ export const apiDocuments = fp(async (app: FastifyInstance, opts: { ctx: Context
           url: url.slice(surface.base.length),
         }
       },
-      transformObject: (generated) => ('openapiObject' in generated ? pruneComponents(generated.openapiObject as unknown as Document) : generated) as never,
+      transformObject: (generated) => {
+        if (!('openapiObject' in generated)) return generated as never
+        const doc = pruneComponents(generated.openapiObject as unknown as Document)
+        return (surface.dated ? addVersionHeader(doc) : doc) as never
+      },
       refResolver: { buildLocalReference: (json, _baseUri, _fragment, i) => (typeof json.$id === 'string' ? json.$id : `def-${i}`) },
     })
   }

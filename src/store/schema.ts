@@ -38,6 +38,7 @@ export interface Database {
   poll_votes: PollVotesTable
   notification_settings: NotificationSettingsTable
   chat_mutes: ChatMutesTable
+  message_streams: MessageStreamsTable
 
   webhook_subscriptions: WebhookSubscriptionsTable
   webhook_deliveries: WebhookDeliveriesTable
@@ -148,6 +149,8 @@ export interface CredentialsTable {
   /** Administrator who approved or rejected a personal access token, and when. */
   decided_by: string | null
   decided_at: number | null
+  /** A personal access token's bot persona: the `bot_id` of its app row (auth_type 'personal'). */
+  bot_id: string | null
 }
 
 export interface ChatsTable {
@@ -394,6 +397,21 @@ export interface NotificationSettingsTable {
   /** 'all' | 'mentions_and_dms' | 'nothing' */
   level: string
   updated_at: number
+}
+
+export interface MessageStreamsTable {
+  id: string
+  org_id: string
+  chat_id: string
+  /** Key of the streamed message. */
+  ts: number
+  /** Who may append and stop: the starting credential's address (`B-…` or `U-…`). */
+  owner: string
+  /** 'text' | 'thinking' */
+  kind: string
+  created_at: number
+  last_active_at: number
+  finished_at: number | null
 }
 
 export interface ChatMutesTable {

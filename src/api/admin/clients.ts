@@ -16,7 +16,7 @@ const Client = Type.Object({
   botId: Type.String({ description: "The client's bot address, B-…" }),
   name: Type.String(),
   description: Type.Union([Type.String(), Type.Null()]),
-  authType: Type.Union([Type.Literal('api_key'), Type.Literal('oauth'), Type.Literal('relay')]),
+  authType: Type.Union([Type.Literal('api_key'), Type.Literal('oauth'), Type.Literal('relay'), Type.Literal('personal')]),
   accessModels: Type.Array(Model),
   scopes: Type.Array(Type.String()),
   redirectUris: Type.Array(Type.String()),

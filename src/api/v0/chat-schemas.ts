@@ -57,6 +57,8 @@ export const ChatMessage = Type.Object(
       }),
     ),
     reactions: Type.Optional(Type.Array(Reaction)),
+    streaming: Type.Optional(Type.Boolean({ description: 'Atrium: on a streamed message (/v1/chat.startStream), true while its stream is open' })),
+    thinking: Type.Optional(Type.Boolean({ description: "Atrium: a streamed message of kind thinking (the sender's reasoning)" })),
   },
   { description: 'A chat message, keyed by (chat, timestamp)' },
 )

@@ -3,16 +3,18 @@ import type { FastifyInstance } from 'fastify'
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
 import { Type } from 'typebox'
 import { exportMessageEvents } from '../../actions/export.js'
-import { listGroupsV1, listRecordingsV1, sendMessageV1, SENDER_ID_MAX } from '../../actions/v1.js'
+import { listGroupsForCaller, listGroupsV1, listRecordingsV1, sendMessageV1, SENDER_ID_MAX } from '../../actions/v1.js'
 import type { Context } from '../../context.js'
 import { fail } from '../../errors.js'
-import { ORG_ONLY, principalOf } from '../../http/auth.js'
+import { ORG_AND_PERSONAL, ORG_ONLY, principalOf } from '../../http/auth.js'
 import { sendV1Error, useV1Errors } from './errors.js'
-import { errorResponses } from '../../http/schemas.js'
+import { Cursor, errorResponses, Limit } from '../../http/schemas.js'
 import { DateRangeQuery } from '../v0/meetingschemas.js'
 import type { V0App } from '../v0/index.js'
 import itemRoutes from '../v0/item.js'
 import { chatRoutesV1 } from './chat.js'
+import { streamRoutesV1 } from './stream.js'
+import { tokenRoutesV1 } from './token.js'
 import { apiVersionProblem, BASELINE_VERSION, isApiVersion, type ApiVersion } from '../../api-versions.js'
 import webhookRoutesV1 from './webhook.js'
 
@@ -46,10 +48,12 @@ const Group = Type.Object({
 export type V1App = V0App
 
 const modules: Array<(app: V1App) => Promise<void>> = [
+  tokenRoutesV1,
   groupRoutes,
   sendMessageRoutes,
   chatRoutesV1,
-  itemRoutes,
+  streamRoutesV1,
+  (app) => itemRoutes(app, ORG_AND_PERSONAL),
   recordingRoutes,
   exportRoutes,
   testRoutes,
@@ -86,6 +90,13 @@ export async function v1Routes(app: FastifyInstance, opts: { ctx: Context }): Pr
     request.apiVersion = pin
     reply.header('roam-version', pin)
   })
+  // On /v1 a personal access token posts as its own bot persona (its person's access still applies).
+  typed.addHook('preHandler', async (request) => {
+    const principal = request.principal
+    if (principal?.model === 'personal' && principal.credential.kind === 'pat' && principal.credential.botId) {
+      request.principal = { ...principal, author: `B-${principal.credential.botId}` }
+    }
+  })
   for (const register of modules) await register(typed)
 }
 
@@ -97,6 +108,37 @@ async function groupRoutes(app: V1App): Promise<void> {
       config: { auth: { scopes: [['groups:read']], models: ORG_ONLY } },
     },
     async (request) => listGroupsV1(app.ctx, principalOf(request)),
+  )
+
+  app.get(
+    '/group.list',
+    {
+      schema: {
+        summary: 'List the groups the caller can see',
+        description:
+          'Public groups and the private groups the caller belongs to, oldest first, with each group’s channel chatId (for chat.post and chat.history).',
+        querystring: Type.Object({ limit: Limit(200, 100), cursor: Type.Optional(Cursor) }),
+        response: {
+          200: Type.Object({
+            groups: Type.Array(
+              Type.Object({
+                id: Type.String({ description: 'Group id (bare UUID)' }),
+                chatId: Type.String({ description: 'The group’s channel chat (bare UUID)' }),
+                name: Type.String(),
+                groupType: Type.String({ description: '"group", or "roam" for the all-hands group' }),
+                accessMode: Type.Union([Type.Literal('public'), Type.Literal('private')]),
+                isMember: Type.Boolean({ description: 'The caller (the app’s bot, or the person) is a member' }),
+                dateCreated: Type.String(),
+              }),
+            ),
+            nextCursor: Type.Optional(Type.String()),
+          }),
+          ...errorResponses(400, 401, 403),
+        },
+      },
+      config: { auth: { scopes: [['groups:read']], models: ORG_AND_PERSONAL } },
+    },
+    async (request) => listGroupsForCaller(app.ctx, principalOf(request), request.query),
   )
 }
 

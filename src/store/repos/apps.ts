@@ -102,7 +102,7 @@ export async function listApps(db: Executor, orgId: string): Promise<App[]> {
     .selectAll()
     .where('org_id', '=', orgId)
     .where('deleted_at', 'is', null)
-    .where('auth_type', '!=', 'relay')
+    .where('auth_type', 'not in', ['relay', 'personal'])
     .orderBy('created_at')
     .orderBy('id')
     .execute()

@@ -21,10 +21,12 @@ function toCredential(row: Selectable<CredentialsTable>): Credential {
     createdAt: row.created_at,
     expiresAt: row.expires_at,
     revokedAt: row.revoked_at,
+    botId: row.bot_id ?? null,
   }
 }
 
-export interface NewCredential extends Omit<Credential, 'revokedAt'> {
+export interface NewCredential extends Omit<Credential, 'revokedAt' | 'botId'> {
+  botId?: string | null
   lookup: string
   secretHash: string
 }
@@ -47,6 +49,7 @@ export async function insertCredential(db: Executor, cred: NewCredential): Promi
       grant_id: cred.grantId,
       created_at: cred.createdAt,
       expires_at: cred.expiresAt,
+      bot_id: cred.botId ?? null,
     })
     .returningAll()
     .executeTakeFirstOrThrow()

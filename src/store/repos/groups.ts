@@ -219,6 +219,32 @@ export async function listGroups(
   return rows.map(toGroup)
 }
 
+/**
+ * The live groups `address` may see, in creation order and keyset-paged like `listGroups`: every
+ * public group and the private ones it belongs to, each with whether it is a member.
+ */
+export async function listGroupsVisibleTo(
+  db: Executor,
+  orgId: string,
+  address: string,
+  opts: { limit: number; after?: GroupPageKey },
+): Promise<Array<{ group: Group; groupType: string; member: boolean }>> {
+  let q = db
+    .selectFrom('groups as g')
+    .leftJoin('group_members as m', (join) => join.onRef('m.group_id', '=', 'g.id').on('m.address', '=', address))
+    .selectAll('g')
+    .select('m.address as member_address')
+    .where('g.org_id', '=', orgId)
+    .where('g.archived_at', 'is', null)
+    .where((eb) => eb.or([eb('g.private', '=', 0), eb('m.address', 'is not', null)]))
+  if (opts.after) {
+    const { createdAt, id } = opts.after
+    q = q.where((eb) => eb.or([eb('g.created_at', '>', createdAt), eb.and([eb('g.created_at', '=', createdAt), eb('g.id', '>', id)])]))
+  }
+  const rows = await q.orderBy('g.created_at').orderBy('g.id').limit(opts.limit).execute()
+  return rows.map(({ member_address, ...row }) => ({ group: toGroup(row), groupType: row.group_type, member: member_address !== null }))
+}
+
 /** Live (not archived) groups of the organization with exactly this name. */
 export async function findGroupsByName(db: Executor, orgId: string, name: string): Promise<Group[]> {
   const rows = await db.selectFrom('groups').selectAll().where('org_id', '=', orgId).where('name', '=', name).where('archived_at', 'is', null).limit(2).execute()

@@ -51,6 +51,7 @@ export const TRANSFER_TABLES: readonly TransferTable[] = [
   { name: 'message_mentions', key: ['chat_id', 'ts', 'address'], scope: ofChat },
   { name: 'message_items', key: ['chat_id', 'ts', 'item_id'], scope: ofChat },
   { name: 'reactions', key: ['chat_id', 'ts', 'name', 'address'], scope: ofChat },
+  { name: 'message_streams', key: ['id'], scope: org },
   { name: 'thread_keys', key: ['chat_id', 'owner', 'key'], scope: ofChat },
   { name: 'poll_votes', key: ['chat_id', 'ts', 'address', 'option_id'], scope: ofChat },
   { name: 'chat_reads', key: ['address', 'chat_id'], scope: ofChat },

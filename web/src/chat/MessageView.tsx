@@ -128,7 +128,13 @@ export function MessageView({
         <div className="meta">
           <strong>{name}</strong>
           <time dateTime={new Date(Math.floor(message.timestamp / 1000)).toISOString()}>{formatTime(message.timestamp)}</time>
-          {message.edited && <span className="edited">(edited)</span>}
+          {/* A streamed message grows by edits; those are its writing, not corrections. */}
+          {message.edited && message.streaming === undefined && <span className="edited">(edited)</span>}
+          {message.streaming && (
+            <span className="streaming" role="status">
+              {message.thinking ? 'thinking…' : 'writing…'}
+            </span>
+          )}
         </div>
         {editing ? (
           <form
@@ -173,7 +179,20 @@ export function MessageView({
         ) : (
           <>
             {message.contentType === 'block' && message.blocks && <BlockKit blocks={message.blocks} color={message.color} onAction={onAction} />}
-            {message.contentType !== 'block' && message.text && <MessageText text={message.text} />}
+            {message.contentType !== 'block' && message.thinking ? (
+              // Reasoning is shown open while it is written, then folded away under its answer.
+              <details className="thinking" open={message.streaming ? true : undefined}>
+                <summary>Reasoning</summary>
+                {message.text ? <MessageText text={message.text} /> : null}
+              </details>
+            ) : (
+              message.contentType !== 'block' && message.text && <MessageText text={message.text} />
+            )}
+            {message.streaming && !message.text && !message.thinking && (
+              <p className="stream-waiting" aria-hidden="true">
+                …
+              </p>
+            )}
             {message.contentType === 'poll' && message.poll && <PollView message={message} />}
           </>
         )}
@@ -208,7 +227,7 @@ export function MessageView({
               {replies ? `${replies} ${replies === 1 ? 'reply' : 'replies'}` : 'Reply in thread'}
             </button>
           )}
-          {mine && message.contentType === 'text' && !editing && (
+          {mine && message.contentType === 'text' && !editing && !message.streaming && (
             <button type="button" ref={editButton} onClick={() => { setDraft(message.text ?? ''); setEditing(true) }}>
               Edit
             </button>

@@ -40,6 +40,10 @@ export interface Message {
   poll?: Poll
   reactions?: Reaction[]
   edited?: boolean
+  /** Present on a streamed message (an agent writing it live): true while it is still being written. */
+  streaming?: boolean
+  /** A streamed message holding the sender's reasoning rather than its answer. */
+  thinking?: boolean
 }
 
 export interface InboxEntry {
