@@ -166,10 +166,26 @@ export function mayReceiveEvent(f: EventAudienceFacts): boolean {
       return f.scopes.has('user:read') && (!personal || f.participant)
     case 'recording.saved':
     case 'lobby.booked':
+    case 'meeting.started':
+    case 'meeting.ended':
       return !personal || f.participant
+    case 'chat.message':
+      return mayReceiveV1Message(f)
     default:
       return false
   }
+}
+
+/**
+ * `/v1` `chat.message` (posts, edits and deletions alike). An organization key's bot: every
+ * message in the groups it is a member of and in the DMs and multi-DMs it takes part in. A
+ * personal token: messages that @-mention its user, and messages in its user's DMs and
+ * multi-DMs. Nobody hears their own messages. Filters apply after this.
+ */
+export function mayReceiveV1Message(f: EventAudienceFacts): boolean {
+  if (f.isActor) return false
+  if (f.inDirectChat) return f.participant
+  return f.model === 'personal' ? f.mentioned : f.groupMember
 }
 
 /**

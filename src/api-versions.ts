@@ -20,13 +20,16 @@ export function isApiVersion(value: string): value is ApiVersion {
   return known.has(value)
 }
 
-/** Why a `Roam-Version` value cannot be served, or undefined when it can. */
-export function apiVersionProblem(value: string, now: Date = new Date()): string | undefined {
+/**
+ * Why a version value cannot be served, or undefined when it can. `field` names where it came
+ * from (the `Roam-Version` header, a subscription's `apiVersion`, a client's pin).
+ */
+export function apiVersionProblem(value: string, now: Date = new Date(), field = 'Roam-Version'): string | undefined {
   if (isApiVersion(value)) return undefined
   const list = API_VERSIONS.map((v) => v.version).join(', ')
-  if (!/^\d{4}-\d{2}-\d{2}$/.test(value)) return `Roam-Version: must be a date such as ${BASELINE_VERSION} (known versions: ${list})`
-  if (value > now.toISOString().slice(0, 10)) return `Roam-Version: ${value} is in the future (known versions: ${list})`
-  return `Roam-Version: ${value} is not a version of this API (known versions: ${list})`
+  if (!/^\d{4}-\d{2}-\d{2}$/.test(value)) return `${field}: must be a date such as ${BASELINE_VERSION} (known versions: ${list})`
+  if (value > now.toISOString().slice(0, 10)) return `${field}: ${value} is in the future (known versions: ${list})`
+  return `${field}: ${value} is not a version of this API (known versions: ${list})`
 }
 
 /** Whether a served version includes the change dated `since`. */

@@ -1,7 +1,8 @@
 import fs from 'node:fs'
 import { Command } from 'commander'
 import { bootstrap, requireOrganization } from './actions/bootstrap.js'
-import { createApiKeyClient, createOAuthClient } from './actions/clients.js'
+import { createApiKeyClient, createOAuthClient, setClientApiVersion } from './actions/clients.js'
+import { API_VERSIONS } from './api-versions.js'
 import { addGroupMembers, createdGroupView, createGroup, listNamedGroupMembers, removeGroupMembers } from './actions/groups.js'
 import { addUser, deactivateUser, findUserByReference, listAllUsers, userView } from './actions/users.js'
 import { createPat, decidePersonalAccess, listPersonalAccess, revokePersonalAccess } from './actions/pats.js'
@@ -305,6 +306,18 @@ export async function runCli(argv: string[], io: CliIo = processIo): Promise<num
         )
       },
     )
+
+  client
+    .command('pin')
+    .description('pin an API client to a /v1 version (served when its requests carry no Roam-Version header); "none" unpins')
+    .requiredOption('--client <id>', 'client id (app_… or the API key client id)')
+    .requiredOption('--api-version <date>', `a /v1 version (${API_VERSIONS.map((v) => v.version).join(', ')}) or "none"`)
+    .option('--json', 'print one JSON object')
+    .action(async (opts: { client: string; apiVersion: string; json?: boolean }) => {
+      const version = opts.apiVersion === 'none' ? null : opts.apiVersion
+      const app = await withContext(async (ctx) => setClientApiVersion(ctx, (await requireOrganizationOrBootstrap(ctx)).id, opts.client, version, null))
+      output(!!opts.json, { clientId: app.clientId, apiVersion: app.apiVersion ?? null }, `client ${app.clientId}: ${app.apiVersion ? `pinned to ${app.apiVersion}` : 'unpinned (baseline)'}`)
+    })
 
   user
     .command('password')

@@ -61,6 +61,8 @@ export interface App {
   rateLimit?: { burst: number | null; perSecond: number | null }
   /** OAuth clients with a client secret (confidential); public clients rely on PKCE. */
   confidential?: boolean
+  /** The `/v1` dated version an administrator pinned the client to; null: the baseline. */
+  apiVersion?: string | null
 }
 
 /**
@@ -170,6 +172,8 @@ export interface WebhookSubscription {
   url: string
   filter: Record<string, unknown> | null
   signingSecret: string | null
+  /** `/v1` subscriptions: the dated version of their deliveries' format; null for `/v0` and static ones. */
+  apiVersion: string | null
   status: 'active' | 'disabled'
   consecutiveFailures: number
   disabledReason: string | null
@@ -307,6 +311,8 @@ export interface Message {
   createdAt: number
   editedAt: number | null
   deletedAt: number | null
+  /** 1 when posted, +1 on every edit and on the deletion (v1 `chat.message` `version`). */
+  version: number
 }
 
 /** A name an app's bot posts under: Roam's `MessageSender` (`id` ≤ 16 characters, `name`, `imageUrl`). */

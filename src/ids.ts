@@ -1,4 +1,4 @@
-import { randomUUID } from 'node:crypto'
+import { randomBytes, randomUUID } from 'node:crypto'
 
 /**
  * Tagged ids: one upper-case letter, a hyphen, a lower-case UUID (Roam's `TaggedUUID`).
@@ -13,6 +13,19 @@ const uuidRe = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/
 
 export function newId(): string {
   return randomUUID()
+}
+
+/**
+ * A time-ordered UUID (version 7: 48-bit Unix milliseconds, then random bits), as Roam uses for
+ * `/v1` webhook event ids.
+ */
+export function newTimeOrderedId(at: number = Date.now()): string {
+  const bytes = randomBytes(16)
+  bytes.writeUIntBE(Math.floor(at), 0, 6)
+  bytes[6] = (bytes[6]! & 0x0f) | 0x70
+  bytes[8] = (bytes[8]! & 0x3f) | 0x80
+  const hex = bytes.toString('hex')
+  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`
 }
 
 export function tag(t: Tag, uuid: string): string {

@@ -9,6 +9,13 @@ export function microsToIso(us: number): string {
   return new Date(Math.floor(us / 1000)).toISOString().replace(/\.\d{3}Z$/, 'Z')
 }
 
+/** RFC 3339 UTC with six fractional digits (`2026-07-07T18:23:45.123456Z`), as in `/v1` webhook envelopes. */
+export function microsToIsoMicros(us: number): string {
+  const micros = ((us % 1_000_000) + 1_000_000) % 1_000_000
+  const seconds = Math.floor((us - micros) / 1000)
+  return new Date(seconds).toISOString().replace(/\.\d{3}Z$/, `.${String(micros).padStart(6, '0')}Z`)
+}
+
 export function microsToIsoMillis(us: number): string {
   return new Date(Math.floor(us / 1000)).toISOString()
 }

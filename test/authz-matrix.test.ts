@@ -494,6 +494,24 @@ const ROWS: Row[] = [
     expect: { session: 401 },
     request: () => ({ headers: { 'content-type': 'application/octet-stream', 'content-disposition': 'attachment; filename="notes.txt"' }, raw: Buffer.from('notes') }),
   },
+  {
+    method: 'POST',
+    path: '/v1/webhook.subscribe',
+    access: { kind: 'v0', scopes: [['webhook:write']], models: BOTH },
+    // /v1 takes bearer tokens only: a browser session is not a credential there.
+    expect: { session: 401 },
+    request: () => ({ body: { event: 'chat.message', url: HOOK_URL } }),
+  },
+  { method: 'GET', path: '/v1/webhook.list', access: { kind: 'v0', scopes: [['webhook:read'], ['webhook:write']], models: BOTH }, expect: { session: 401 } },
+  {
+    method: 'POST',
+    path: '/v1/webhook.unsubscribe',
+    access: { kind: 'v0', scopes: [['webhook:write']], models: BOTH },
+    ok: 204,
+    expect: { session: 401 },
+    // Each caller removes a subscription of its own.
+    request: async (fx, kind) => ({ body: { id: (await fx.as(kind, 'POST', '/v1/webhook.subscribe', { event: 'chat.message', url: HOOK_URL })).json().id ?? UNKNOWN_ID } }),
+  },
   { method: 'GET', path: '/v1/test', access: { kind: 'public', status: 200 } },
   // Atrium has no Magicast: the paths exist only to say so.
   { method: 'GET', path: '/v1/magicast.list', access: { kind: 'public', status: 404 } },
@@ -630,6 +648,12 @@ const ROWS: Row[] = [
     path: '/admin/clients.setRateLimit',
     access: ADMIN_W,
     request: (fx) => ({ body: { clientId: fx.clientId, rateLimitBurst: 20, rateLimitPerSecond: 2 } }),
+  },
+  {
+    method: 'POST',
+    path: '/admin/clients.setApiVersion',
+    access: ADMIN_W,
+    request: (fx) => ({ body: { clientId: fx.clientId, apiVersion: '2026-07-07' } }),
   },
   {
     method: 'POST',

@@ -7,7 +7,8 @@ import type { Scope } from '../scopes.js'
 import { checkOutboundUrl } from '../net/outbound.js'
 import { digest, issueSecret, randomToken } from '../secrets.js'
 import type { Executor } from '../store/db.js'
-import { findAppByClientId, insertApp, listApps, markAppDeleted, setAppRateLimit, setAppSigningSecret, updateAppUrls } from '../store/repos/apps.js'
+import { findAppByClientId, insertApp, listApps, markAppDeleted, setAppApiVersion, setAppRateLimit, setAppSigningSecret, updateAppUrls } from '../store/repos/apps.js'
+import { apiVersionProblem } from '../api-versions.js'
 import { insertAuditEntry } from '../store/repos/audit.js'
 import { insertCredential, listCredentials, setCredentialStatus } from '../store/repos/credentials.js'
 import { nowMicros } from '../time.js'
@@ -208,6 +209,23 @@ export async function setClientRateLimit(ctx: Context, orgId: string, clientId: 
   const app = await liveClient(ctx.db, orgId, clientId)
   await setAppRateLimit(ctx.db, app.id, burst, perSecond)
   return { ...app, rateLimit: { burst, perSecond } }
+}
+
+/**
+ * Pins a client to a `/v1` dated version (served to its requests without a `Roam-Version`
+ * header), or unpins it with null (the baseline).
+ */
+export async function setClientApiVersion(ctx: Context, orgId: string, clientId: string, version: string | null, by: string | null): Promise<App> {
+  if (version !== null) {
+    const problem = apiVersionProblem(version, new Date(), 'apiVersion')
+    if (problem) fail('invalid_request', problem)
+  }
+  return ctx.db.transaction().execute(async (tx) => {
+    const app = await liveClient(tx, orgId, clientId)
+    await setAppApiVersion(tx, app.id, version)
+    await insertAuditEntry(tx, { orgId, userId: by, eventType: 'API_CLIENT_VERSION_PINNED', data: { clientId, apiVersion: version }, createdAt: nowMicros() })
+    return { ...app, apiVersion: version }
+  })
 }
 
 export interface ClientUrlsChange {

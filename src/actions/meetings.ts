@@ -64,6 +64,47 @@ export function presentMeeting(m: Meeting) {
   }
 }
 
+/**
+ * The data of `/v1`'s `meeting.started` and `meeting.ended` events: Roam's `Meeting` (as
+ * meeting.list shows it) with bare-UUID `userId`s on member participants, the meeting's title and
+ * host, its transcript, and once it ended `hasVideo` (a recording exists) with the recording.
+ */
+export function presentMeetingEvent(m: Meeting, extra: { transcriptId?: string | null; recording?: Recording | null } = {}) {
+  const base = presentMeeting(m)
+  const { end, ...started } = base
+  return {
+    ...(m.endedAt !== null ? base : started),
+    ...(m.title ? { title: m.title } : {}),
+    ...(m.hostUserId ? { hostUserId: m.hostUserId } : {}),
+    participants: m.participants.map((p) => ({ name: p.name, ...(p.email ? { email: p.email } : {}), ...(p.userId ? { userId: p.userId } : {}), type: p.kind, seconds: p.seconds })),
+    ...(extra.transcriptId ? { transcriptId: extra.transcriptId } : {}),
+    ...(m.endedAt !== null
+      ? {
+          end,
+          hasVideo: Boolean(extra.recording),
+          ...(extra.recording ? { recordingId: extra.recording.id, videoUrl: extra.recording.videoUrl } : {}),
+        }
+      : {}),
+  }
+}
+
+/** Records `meeting.started` or `meeting.ended` (delivered to `/v1` subscriptions) in the outbox. */
+export async function emitMeetingEvent(
+  tx: Executor,
+  type: 'meeting.started' | 'meeting.ended',
+  meeting: Meeting,
+  extra: { transcriptId?: string | null; recording?: Recording | null },
+  at: number,
+): Promise<void> {
+  await insertEvent(tx, {
+    orgId: meeting.orgId,
+    type,
+    payload: presentMeetingEvent(meeting, extra),
+    routing: { meetingId: meeting.id, addresses: participantAddresses(meeting.participants) },
+    createdAt: at,
+  })
+}
+
 export async function listMeetings(ctx: Context, principal: Principal, query: DateRangeQuery) {
   const page = resolveDateRange(query, nowMicros())
   const rows = await listMeetingRows(ctx.db, principal.orgId, page)
@@ -124,6 +165,8 @@ export async function attachRecording(ctx: Context, orgId: string, input: Attach
       routing: { meetingId: meeting.id, addresses: participantAddresses(meeting.participants) },
       createdAt: now,
     })
+    // /v1 has no recording event: the ended meeting is announced again, now with its video.
+    await emitMeetingEvent(tx, 'meeting.ended', meeting, { transcriptId: recording.transcriptId, recording }, now)
     return payload
   })
 }

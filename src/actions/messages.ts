@@ -19,6 +19,7 @@ import {
   findThreadKey,
   insertMessage,
   insertReaction,
+  listMentions,
   listMessageItemIds,
   listMessages,
   listReactions,
@@ -445,7 +446,7 @@ async function postInTransaction(ctx: Context, tx: Executor, principal: Principa
     [],
     opts.stream ? { kind: opts.stream, open: true } : undefined,
   )
-  const routing = await baseRouting(tx, target, authorOf(principal))
+  const routing = { ...(await baseRouting(tx, target, authorOf(principal))), version: message.version }
   const expanded = expandMentions(mentions, routing.addresses, authorOf(principal))
   const events: NewEvent[] = [
     {
@@ -592,7 +593,10 @@ export async function editMessage(ctx: Context, tx: Executor, principal: Princip
   return message
 }
 
-/** Records `chat.message.updated` or `chat.message.deleted` with the message as it now is. */
+/**
+ * Records `chat.message.updated` or `chat.message.deleted` with the message as it now is (for a
+ * deletion: its content, with the version the deletion gave it).
+ */
 export async function recordMessageEvent(
   ctx: Context,
   tx: Executor,
@@ -604,7 +608,10 @@ export async function recordMessageEvent(
   now: number,
 ): Promise<void> {
   const [view] = await presentMessages(ctx, tx, orgId, target.address, [message])
-  await insertEvent(tx, { orgId, type, payload: view, routing: await baseRouting(tx, target, actor), createdAt: now })
+  const routing = await baseRouting(tx, target, actor)
+  // The message's version (after this change) and its mentions decide /v1 `chat.message` deliveries.
+  const mentions = expandMentions(await listMentions(tx, target.chat.id, message.ts), routing.addresses, actor)
+  await insertEvent(tx, { orgId, type, payload: view, routing: { ...routing, version: message.version, mentions }, createdAt: now })
 }
 
 /** `chat.delete`: the sender deletes a message; deleting it again succeeds without a new event. */
@@ -614,8 +621,9 @@ export async function deleteMessage(ctx: Context, principal: Principal, input: M
     requireChatWrite(principal, target.facts)
     const message = await ownMessage(tx, principal, input, target, true)
     const now = nowMicros()
-    if (await markMessageDeleted(tx, target.chat.id, message.ts, now)) {
-      await recordMessageEvent(ctx, tx, principal.orgId, target, message, 'chat.message.deleted', authorOf(principal), now)
+    const version = await markMessageDeleted(tx, target.chat.id, message.ts, now)
+    if (version !== undefined) {
+      await recordMessageEvent(ctx, tx, principal.orgId, target, { ...message, version }, 'chat.message.deleted', authorOf(principal), now)
     }
     return refResult(target, message)
   })

@@ -154,7 +154,8 @@ async function announceFinish(ctx: Context, tx: Executor, stream: MessageStream,
   if (!message || !chat || message.deletedAt !== null) return message
   const target: EventTarget = { chat, address: chatAddress(chat), group: chat.kind === 'channel' ? await findGroupByChat(tx, chat.id) : undefined }
   if ((message.text ?? '') === '') {
-    if (await markMessageDeleted(tx, chat.id, message.ts, now)) await recordMessageEvent(ctx, tx, stream.orgId, target, message, 'chat.message.deleted', actor, now)
+    const version = await markMessageDeleted(tx, chat.id, message.ts, now)
+    if (version !== undefined) await recordMessageEvent(ctx, tx, stream.orgId, target, { ...message, version }, 'chat.message.deleted', actor, now)
     return message
   }
   await recordMessageEvent(ctx, tx, stream.orgId, target, message, 'chat.message.updated', actor, now)

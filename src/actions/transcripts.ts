@@ -24,7 +24,7 @@ import { findUserByEmail } from '../store/repos/users.js'
 import { parseTranscript, type TranscriptFormat } from '../transcripts/index.js'
 import { microsToIso, microsToIsoMillis, nowMicros } from '../time.js'
 import { pageOf, resolveDateRange, type DateRangeQuery } from './daterange.js'
-import { participantAddresses, resolveAttendees, type AttendeeInput } from './meetings.js'
+import { emitMeetingEvent, participantAddresses, resolveAttendees, type AttendeeInput } from './meetings.js'
 
 /**
  * Transcripts: imported from WebVTT/SRT files or live (cues appended while the meeting runs,
@@ -148,6 +148,8 @@ export async function importTranscript(ctx: Context, orgId: string, input: Impor
     await replaceActionItems(tx, transcriptId, minutes.actionItems)
     await endTranscript(tx, transcriptId, end, minutes.summary)
     await emitSaved(tx, orgId, transcriptId, now)
+    // An imported meeting has already ended: /v1 hears only that (no recording yet).
+    await emitMeetingEvent(tx, 'meeting.ended', meeting, { transcriptId }, now)
     return { meetingId: meeting.id, transcriptId, cues: cues.length, summarySource: minutes.source }
   })
 }
@@ -201,6 +203,7 @@ export async function startLiveTranscript(ctx: Context, orgId: string, input: St
       routing: routingOf({ meetingId: meeting.id, participants }),
       createdAt: now,
     })
+    await emitMeetingEvent(tx, 'meeting.started', meeting, { transcriptId }, now)
     return { meetingId: meeting.id, transcriptId }
   })
 }
@@ -241,8 +244,11 @@ export async function finishLiveTranscript(ctx: Context, orgId: string, id: stri
     const meeting = (await findMeeting(tx, orgId, live.meetingId))!
     await replaceActionItems(tx, id, minutes.actionItems)
     await endTranscript(tx, id, endAt, minutes.summary)
-    if (meeting.endedAt === null) await endMeeting(tx, meeting.id, endAt, Math.round((endAt - meeting.startedAt) / 1_000_000))
-    await emitSaved(tx, orgId, id, nowMicros())
+    const running = meeting.endedAt === null
+    if (running) await endMeeting(tx, meeting.id, endAt, Math.round((endAt - meeting.startedAt) / 1_000_000))
+    const now = nowMicros()
+    await emitSaved(tx, orgId, id, now)
+    if (running) await emitMeetingEvent(tx, 'meeting.ended', (await findMeeting(tx, orgId, meeting.id))!, { transcriptId: id, recording: null }, now)
     return { meetingId: meeting.id, transcriptId: id, summarySource: minutes.source }
   })
 }

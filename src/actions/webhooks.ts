@@ -3,9 +3,15 @@ import type { Context } from '../context.js'
 import type { DeliveryStatus, Principal, WebhookAttempt, WebhookDelivery, WebhookSubscription } from '../domain.js'
 import { fail } from '../errors.js'
 import { isUuid } from '../ids.js'
-import { filterProblem, normalizeEventName, SUBSCRIBABLE_EVENTS, type SubscriptionFilter } from '../events/catalogue.js'
-import { checkOutboundUrl } from '../net/outbound.js'
+import { randomBytes } from 'node:crypto'
+import { apiVersionProblem, atLeast, type ApiVersion } from '../api-versions.js'
+import { filterProblem, normalizeEventName, SUBSCRIBABLE_EVENTS, v1EventName, type SubscriptionFilter } from '../events/catalogue.js'
+import { signedHeaders } from '../events/signing.js'
+import { verificationEnvelope } from '../events/v1-payloads.js'
+import { newTimeOrderedId } from '../ids.js'
+import { checkOutboundUrl, postOutbound } from '../net/outbound.js'
 import {
+  appSigningSecret,
   attemptsOf,
   deleteSubscription,
   findDelivery,
@@ -26,6 +32,8 @@ export interface WebhookView {
   event: string
   url: string
   filter?: SubscriptionFilter
+  /** `/v1` subscriptions: the dated version of their deliveries. */
+  apiVersion?: string
   /** Atrium extension: 'active' or 'disabled' (after repeated failures). */
   status: 'active' | 'disabled'
   /** Atrium extension: true for the app's configured webhook URL (every event). */
@@ -43,6 +51,7 @@ function view(sub: WebhookSubscription): WebhookView {
     event: sub.event,
     url: sub.url,
     ...(sub.filter ? { filter: sub.filter as SubscriptionFilter } : {}),
+    ...(sub.apiVersion !== null ? { apiVersion: sub.apiVersion } : {}),
     status: sub.status,
     ...(sub.kind === 'static' ? { static: true } : {}),
   }
@@ -73,15 +82,63 @@ export async function subscribe(ctx: Context, principal: Principal, input: Subsc
     const problem = filterProblem(event, filter)
     if (problem) fail('invalid_request', problem)
   }
+  return saveSubscription(ctx, principal, { event, url: input.url, filter, apiVersion: null })
+}
+
+export interface V1SubscribeInput extends SubscribeInput {
+  /** The dated version of the deliveries (Roam's n8n node); `version` is the same (Roam's OpenClaw plugin). */
+  apiVersion?: string
+  version?: string
+}
+
+/**
+ * `/v1/webhook.subscribe`: dot-named `/v1` events, their filters, and the dated version the
+ * deliveries follow (the body's `apiVersion`/`version`, else the request's served version). From
+ * `2026-07-23` the endpoint must first echo a signed challenge.
+ */
+export async function subscribeV1(ctx: Context, principal: Principal, input: V1SubscribeInput, served: ApiVersion): Promise<WebhookView> {
+  requireWebhookSubscriber(principal)
+  const named = v1EventName(input.event)
+  if ('problem' in named) fail('invalid_request', named.problem)
+  const filter = input.filter ?? null
+  if (filter) {
+    const problem = filterProblem(named.event, filter)
+    if (problem) fail('invalid_request', problem)
+  }
+  if (input.apiVersion !== undefined && input.version !== undefined && input.apiVersion !== input.version) {
+    fail('invalid_request', `apiVersion: ${input.apiVersion} differs from version ${input.version}; send one of them`)
+  }
+  const asked = input.apiVersion ?? input.version
+  const field = input.apiVersion !== undefined ? 'apiVersion' : 'version'
+  if (asked !== undefined) {
+    const problem = apiVersionProblem(asked, new Date(), field)
+    if (problem) fail('invalid_request', problem)
+  }
+  const apiVersion = (asked ?? served) as ApiVersion
+  return saveSubscription(ctx, principal, { event: named.event, url: input.url, filter, apiVersion })
+}
+
+async function saveSubscription(
+  ctx: Context,
+  principal: Principal,
+  input: { event: string; url: string; filter: SubscriptionFilter | null; apiVersion: ApiVersion | null },
+): Promise<WebhookView> {
   const urlProblem = await checkOutboundUrl(input.url, ctx.config.allowPrivateUrls)
   if (urlProblem) fail('invalid_request', `url: ${urlProblem}`)
 
   // A personal access token has no app, hence no app signing secret: its subscriptions get their own.
-  const ownSecret = principal.model === 'personal' && !principal.app ? newSigningSecret() : null
+  const owner = ownerOf(principal)
+  const needsOwnSecret = principal.model === 'personal' && !principal.app
+  const existing = needsOwnSecret ? await findSubscriptionByEventUrl(ctx.db, owner, input.event, input.url) : undefined
+  const ownSecret = needsOwnSecret ? (existing?.signingSecret ?? newSigningSecret()) : null
+  if (input.apiVersion !== null && atLeast(input.apiVersion, '2026-07-23')) {
+    const secret = ownSecret ?? (principal.app ? await appSigningSecret(ctx.db, principal.app.id) : null)
+    await verifyEndpoint(ctx, input.url, secret, input.event, input.apiVersion)
+  }
   const { subscription, created } = await ctx.db.transaction().execute((tx) =>
     upsertSubscription(tx, {
       orgId: principal.orgId,
-      owner: ownerOf(principal),
+      owner,
       model: principal.model,
       appId: principal.app?.id ?? null,
       userId: principal.model === 'personal' ? principal.user.id : null,
@@ -89,10 +146,11 @@ export async function subscribe(ctx: Context, principal: Principal, input: Subsc
       grantId: principal.credential.grantId,
       scopes: [...principal.scopes],
       kind: 'dynamic',
-      event,
+      event: input.event,
       url: input.url,
-      filter,
+      filter: input.filter,
       signingSecret: ownSecret,
+      apiVersion: input.apiVersion,
       at: nowMicros(),
     }),
   )
@@ -101,20 +159,50 @@ export async function subscribe(ctx: Context, principal: Principal, input: Subsc
   return out
 }
 
+/**
+ * The subscribe-time challenge (`2026-07-23` and later): a signed `webhook.verification`
+ * envelope, signed with the secret the deliveries will use; the endpoint must answer 2xx with
+ * JSON `{"challenge": "<the same>"}` within the webhook time limit.
+ */
+async function verifyEndpoint(ctx: Context, url: string, secret: string | null, event: string, version: ApiVersion): Promise<void> {
+  const id = newTimeOrderedId()
+  const challenge = randomBytes(24).toString('base64url')
+  const body = verificationEnvelope(id, challenge, event, version, nowMicros())
+  const timeoutMs = ctx.config.webhooks.timeoutMs
+  const result = await postOutbound(url, body, signedHeaders(secret, id, body), { timeoutMs, allowPrivate: ctx.config.allowPrivateUrls })
+  const expect = `it must answer 2xx with the JSON {"challenge": "<the challenge it received>"}`
+  if (result.kind === 'timeout') fail('invalid_request', `url: the endpoint did not answer the verification challenge within ${timeoutMs} ms; ${expect}`)
+  if (result.kind !== 'response') fail('invalid_request', `url: the verification challenge could not be delivered (${result.error}); ${expect}`)
+  const shown = JSON.stringify(result.body.length > 200 ? `${result.body.slice(0, 200)}…` : result.body)
+  if (result.status < 200 || result.status > 299) fail('invalid_request', `url: the endpoint answered the verification challenge with HTTP ${result.status} ${shown}; ${expect}`)
+  let echoed: unknown
+  try {
+    echoed = (JSON.parse(result.body) as { challenge?: unknown } | null)?.challenge
+  } catch {
+    echoed = undefined
+  }
+  if (echoed !== challenge) fail('invalid_request', `url: the endpoint answered the verification challenge with HTTP ${result.status} ${shown}, not the challenge; ${expect}`)
+}
+
 export interface UnsubscribeInput {
   id?: string
   url?: string
   event?: string
 }
 
-/** `webhook.unsubscribe`: by id, or by event and URL. */
-export async function unsubscribe(ctx: Context, principal: Principal, input: UnsubscribeInput): Promise<void> {
+/** `webhook.unsubscribe`: by id, or by event and URL (`/v1` names on `/v1`). */
+export async function unsubscribe(ctx: Context, principal: Principal, input: UnsubscribeInput, surface: 'v0' | 'v1' = 'v0'): Promise<void> {
   let sub: WebhookSubscription | undefined
   if (input.id !== undefined) {
     if (!isUuid(input.id)) fail('invalid_request', 'id: must be a subscription id (UUID)')
     sub = await findSubscription(ctx.db, principal.orgId, input.id)
   } else if (input.url !== undefined && input.event !== undefined) {
-    const event = normalizeEventName(input.event)
+    let event: string | undefined
+    if (surface === 'v1') {
+      const named = v1EventName(input.event)
+      if ('problem' in named) fail('invalid_request', named.problem)
+      event = named.event
+    } else event = normalizeEventName(input.event)
     if (!event) fail('invalid_request', `event: unknown event ${JSON.stringify(input.event)}`)
     sub = await findSubscriptionByEventUrl(ctx.db, ownerOf(principal), event, input.url)
   } else {

@@ -12,6 +12,7 @@ import {
   chatMembersOf,
   claimDueDeliveries,
   countFailure,
+  credentialPersona,
   groupMembersOf,
   insertDeliveries,
   lockCursor,
@@ -27,7 +28,8 @@ import {
 import { outboxAfter, type OutboxRecord } from '../store/repos/outbox.js'
 import { RepeatingTask } from '../repeating.js'
 import { nowMicros } from '../time.js'
-import { DELIVERED_EVENTS, passesFilter, shapePayload, type SubscriptionFilter } from './catalogue.js'
+import { DELIVERED_EVENTS, passesFilter, shapePayload, v1EventOf, type SubscriptionFilter } from './catalogue.js'
+import { v1Delivery } from './v1-payloads.js'
 import { signedHeaders } from './signing.js'
 
 const CURSOR = 'webhooks'
@@ -149,34 +151,62 @@ export class Dispatcher {
       const deliveries: NewDelivery[] = []
       const apps = new Map<string, App | undefined>()
       for (const event of taken) deliveries.push(...(await this.plan(tx, event, apps, now)))
-      await insertDeliveries(tx, deliveries)
+      // A post that also mentions feeds one /v1 chat.message through two outbox rows: one delivery.
+      const seen = new Set<string>()
+      const unique = deliveries.filter((d) => {
+        const key = `${d.eventId} ${d.subscriptionId}`
+        if (seen.has(key)) return false
+        seen.add(key)
+        return true
+      })
+      await insertDeliveries(tx, unique)
       await setCursor(tx, CURSOR, last, now)
       return taken.length
     })
   }
 
-  /** The deliveries one event produces. */
+  /**
+   * The deliveries one event produces: for `/v0` subscriptions (and static webhook URLs) the
+   * event itself, for `/v1` subscriptions the `/v1` event it feeds (`v1EventOf`), in their
+   * subscription's dated format (`v1Delivery`).
+   */
   private async plan(tx: Executor, event: OutboxRecord, apps: Map<string, App | undefined>, now: number): Promise<NewDelivery[]> {
-    if (!delivered.has(event.type)) return []
-    const subs = (await activeSubscriptionsFor(tx, event.orgId, event.type)).filter((s) => s.createdAt <= event.createdAt)
+    const v0 = delivered.has(event.type)
+    const v1 = v1EventOf(event.type)
+    if (!v0 && !v1) return []
+    const names = [...new Set([...(v0 ? [event.type] : []), ...(v1 ? [v1] : [])])]
+    const subs = (await activeSubscriptionsFor(tx, event.orgId, names)).filter((s) => s.createdAt <= event.createdAt)
     if (subs.length === 0) return []
     const facts = await this.eventFacts(tx, event)
     const out: NewDelivery[] = []
     for (const sub of subs) {
+      // A /v1 subscription takes only its /v1 event; /v0 and static ones only delivered v0 events.
+      const asV1 = sub.apiVersion !== null && sub.event === v1
+      if (!asV1 && (sub.apiVersion !== null || !v0 || (sub.event !== event.type && sub.event !== '*'))) continue
       const address = await this.subscriberAddress(tx, sub, apps)
       if (!address) continue
+      // A personal access token's own messages include those it posted as its bot persona (/v1).
+      const persona = sub.model === 'personal' && facts.actor?.startsWith('B-') ? await credentialPersona(tx, sub.credentialId) : undefined
       const scopes = new Set(sub.scopes)
+      const mentioned = facts.mentions.has(address) || (facts.mentions.has('all') && (facts.groupMembers.has(address) || facts.addresses.has(address)))
       const receives = mayReceiveEvent({
-        type: event.type,
+        type: asV1 ? v1! : event.type,
         model: sub.model,
         scopes,
-        isActor: facts.actor === address,
+        isActor: facts.actor === address || (persona !== undefined && facts.actor === persona),
         inDirectChat: facts.direct,
         participant: facts.addresses.has(address),
         groupMember: facts.groupMembers.has(address),
-        mentioned: facts.mentions.has(address) || (facts.mentions.has('all') && (facts.groupMembers.has(address) || facts.addresses.has(address))),
+        mentioned,
       })
-      if (!receives || !passesFilter(sub.filter as SubscriptionFilter | null, event.payload, event.routing)) continue
+      if (!receives) continue
+      if (asV1) {
+        const delivery = v1Delivery(event, v1!, sub, facts.chatKind, scopes, now)
+        if (!passesFilter(sub.filter as SubscriptionFilter | null, delivery.data, event.routing, { mentioned })) continue
+        out.push({ id: delivery.id, orgId: event.orgId, subscriptionId: sub.id, eventId: delivery.eventKey, eventType: v1!, url: sub.url, body: delivery.body, at: now })
+        continue
+      }
+      if (!passesFilter(sub.filter as SubscriptionFilter | null, event.payload, event.routing)) continue
       out.push({
         orgId: event.orgId,
         subscriptionId: sub.id,
@@ -211,7 +241,8 @@ export class Dispatcher {
     const groupMembers = new Set<string>(groupId ? await groupMembersOf(tx, groupId) : [])
     const direct = chat ? chat.kind !== 'channel' : /^[DM]-/.test(chatRef ?? '')
     const actor = str(r.actor) ?? (event.type.startsWith('chat.message.') ? (str(payload.sender) ?? str((payload.user as Record<string, unknown> | undefined)?.id)) : undefined)
-    return { addresses, groupMembers, direct, mentions: new Set(strings(r.mentions)), actor }
+    const chatKind = chat?.kind ?? (chatRef?.startsWith('C-') ? 'channel' : chatRef?.startsWith('M-') ? 'multi' : 'dm')
+    return { addresses, groupMembers, direct, mentions: new Set(strings(r.mentions)), actor, chatKind }
   }
 
   // ---- delivery --------------------------------------------------------------------------

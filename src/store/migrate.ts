@@ -15,6 +15,7 @@ import * as m0014 from './migrations/0014_server_secrets.js'
 import * as m0015 from './migrations/0015_upload_limits.js'
 import * as m0016 from './migrations/0016_search.js'
 import * as m0018 from './migrations/0018_notifications.js'
+import * as m0019 from './migrations/0019_v1_webhooks.js'
 import * as m0020 from './migrations/0020_streams.js'
 import * as m0021 from './migrations/0021_personal_bots.js'
 
@@ -38,6 +39,7 @@ const migrations: Record<string, Migration> = {
   '0015_upload_limits': m0015,
   '0016_search': m0016,
   '0018_notifications': m0018,
+  '0019_v1_webhooks': m0019,
   '0020_streams': m0020,
   '0021_personal_bots': m0021,
 }

@@ -120,6 +120,8 @@ export interface AppsTable {
   /** Per-client rate limit override (null: the server default). */
   rate_limit_burst: number | null
   rate_limit_per_second: number | null
+  /** The `/v1` version an administrator pinned the client to (null: the baseline). */
+  api_version: Generated<string | null>
 }
 
 export interface CredentialsTable {
@@ -215,6 +217,8 @@ export interface MessagesTable {
   created_at: number
   edited_at: number | null
   deleted_at: number | null
+  /** 1 when posted, +1 on every edit and on the deletion. */
+  version: Generated<number>
 }
 
 /**
@@ -453,6 +457,8 @@ export interface WebhookSubscriptionsTable {
   filter: string | null
   /** Per-subscription secret when the grant has no app (personal access tokens). */
   signing_secret: string | null
+  /** `/v1` subscriptions: the dated version their deliveries follow; null: `/v0` (bare objects). */
+  api_version: Generated<string | null>
   /** 'active' | 'disabled' */
   status: Generated<string>
   consecutive_failures: Generated<number>

@@ -1,5 +1,6 @@
 import { Type } from 'typebox'
-import { createApiKeyClient, createOAuthClient, deleteClient, listClients, rotateSigningSecret, setClientRateLimit, updateClient } from '../../actions/clients.js'
+import { createApiKeyClient, createOAuthClient, deleteClient, listClients, rotateSigningSecret, setClientApiVersion, setClientRateLimit, updateClient } from '../../actions/clients.js'
+import { API_VERSIONS } from '../../api-versions.js'
 import type { App } from '../../domain.js'
 import { fail } from '../../errors.js'
 import { appMayHoldScope } from '../../access.js'
@@ -24,6 +25,7 @@ const Client = Type.Object({
   public: Type.Boolean({ description: 'OAuth client without a secret (PKCE only)' }),
   rateLimitBurst: Type.Union([Type.Integer(), Type.Null()]),
   rateLimitPerSecond: Type.Union([Type.Number(), Type.Null()]),
+  apiVersion: Type.Union([Type.String(), Type.Null()], { description: '/v1 version the client is pinned to (served when a request has no Roam-Version header); null: the baseline' }),
   createdAt: Type.String({ format: 'date-time' }),
 })
 
@@ -42,6 +44,7 @@ function clientView(app: App) {
     public: app.authType === 'oauth' && app.confidential === false,
     rateLimitBurst: app.rateLimit?.burst ?? null,
     rateLimitPerSecond: app.rateLimit?.perSecond ?? null,
+    apiVersion: app.apiVersion ?? null,
     createdAt: new Date(Math.floor(app.createdAt / 1000)).toISOString(),
   }
 }
@@ -55,7 +58,7 @@ function scopeList(scopes: string[]): Scope[] {
   return [...new Set(scopes)] as Scope[]
 }
 
-/** API clients ("Developer" settings): list, create (API key or OAuth), update URLs, rotate the signing secret, delete, rate limit. */
+/** API clients ("Developer" settings): list, create (API key or OAuth), update URLs, rotate the signing secret, delete, rate limit, /v1 version pin. */
 export default async function clientRoutes(app: AdminApp): Promise<void> {
   app.get(
     '/clients.list',
@@ -174,6 +177,29 @@ export default async function clientRoutes(app: AdminApp): Promise<void> {
       const p = principalOf(request)
       const r = await rotateSigningSecret(app.ctx, p.orgId, request.body.clientId, p.model === 'personal' ? p.user.id : null)
       return { client: clientView(r.app), signingSecret: r.signingSecret }
+    },
+  )
+
+  app.post(
+    '/clients.setApiVersion',
+    {
+      schema: {
+        summary: "Pin an API client to a /v1 version, or unpin it",
+        description: `The version served to the client's /v1 requests that carry no Roam-Version header (one of ${API_VERSIONS.map((v) => v.version).join(', ')}); null unpins (the baseline).`,
+        body: Type.Object(
+          {
+            clientId: Type.String({ minLength: 1, maxLength: 64 }),
+            apiVersion: Type.Union([Type.Null(), Type.String({ minLength: 1, maxLength: 32 })], { description: 'A /v1 version, or null to unpin' }),
+          },
+          { additionalProperties: false },
+        ),
+        response: { 200: Type.Object({ client: Client }), ...errorResponses(400, 401, 403, 404) },
+      },
+      config: { auth: ADMIN_WRITE },
+    },
+    async (request) => {
+      const p = principalOf(request)
+      return { client: clientView(await setClientApiVersion(app.ctx, p.orgId, request.body.clientId, request.body.apiVersion, p.model === 'personal' ? p.user.id : null)) }
     },
   )
 

@@ -9,6 +9,7 @@ const Subscription = Type.Object({
   event: Type.String(),
   url: Type.String(),
   filter: Type.Optional(Type.Object({}, { additionalProperties: true })),
+  apiVersion: Type.Optional(Type.String({ description: '/v1 subscriptions: the dated version of their deliveries (absent: /v0, bare objects)' })),
   status: Type.Union([Type.Literal('active'), Type.Literal('disabled')]),
   static: Type.Optional(Type.Boolean()),
   model: Type.Union([Type.Literal('organization'), Type.Literal('personal')]),

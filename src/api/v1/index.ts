@@ -15,7 +15,16 @@ import itemRoutes from '../v0/item.js'
 import { chatRoutesV1 } from './chat.js'
 import { streamRoutesV1 } from './stream.js'
 import { tokenRoutesV1 } from './token.js'
-import { apiVersionProblem, BASELINE_VERSION } from '../../api-versions.js'
+import { apiVersionProblem, BASELINE_VERSION, isApiVersion, type ApiVersion } from '../../api-versions.js'
+import webhookRoutesV1 from './webhook.js'
+
+declare module 'fastify' {
+  interface FastifyRequest {
+    /** `/v1`: the dated version this request is served at (header, else the client's pin, else the baseline). */
+    apiVersion: ApiVersion
+    apiVersionFromHeader: boolean
+  }
+}
 
 /**
  * Roam HQ API v1 under `/v1`: organization-level methods with bare-UUID ids and the scopes of
@@ -49,6 +58,7 @@ const modules: Array<(app: V1App) => Promise<void>> = [
   exportRoutes,
   testRoutes,
   magicastRoutes,
+  webhookRoutesV1,
 ]
 
 export async function v1Routes(app: FastifyInstance, opts: { ctx: Context }): Promise<void> {
@@ -56,7 +66,12 @@ export async function v1Routes(app: FastifyInstance, opts: { ctx: Context }): Pr
   typed.decorate('ctx', opts.ctx)
   useV1Errors(typed)
   app.errorSenders.set(`${app.prefix}/`, sendV1Error)
-  // Roam-Version: a known version is served and echoed; without one, the baseline is.
+  // The served version: the Roam-Version header if present, else the calling client's pin, else
+  // the baseline. The header is checked (and served) before anything else; the pin is known only
+  // once authentication (a preValidation hook of the whole app, which runs before this scope's)
+  // has found the app, so it is applied then. Handlers read `request.apiVersion`.
+  typed.decorateRequest('apiVersion', BASELINE_VERSION)
+  typed.decorateRequest('apiVersionFromHeader', false)
   typed.addHook('onRequest', async (request, reply) => {
     const header = request.headers['roam-version']
     const asked = (Array.isArray(header) ? header[0] : header)?.trim()
@@ -64,7 +79,16 @@ export async function v1Routes(app: FastifyInstance, opts: { ctx: Context }): Pr
       const problem = apiVersionProblem(asked)
       if (problem) fail('invalid_request', problem)
     }
-    reply.header('roam-version', asked ?? BASELINE_VERSION)
+    request.apiVersion = (asked ?? BASELINE_VERSION) as ApiVersion
+    request.apiVersionFromHeader = asked !== undefined
+    reply.header('roam-version', request.apiVersion)
+  })
+  typed.addHook('preValidation', async (request, reply) => {
+    if (request.apiVersionFromHeader) return
+    const pin = request.principal?.app?.apiVersion
+    if (!pin || !isApiVersion(pin)) return
+    request.apiVersion = pin
+    reply.header('roam-version', pin)
   })
   // On /v1 a personal access token posts as its own bot persona (its person's access still applies).
   typed.addHook('preHandler', async (request) => {

@@ -21,10 +21,11 @@ export function toApp(row: Selectable<AppsTable>): App {
     createdAt: row.created_at,
     rateLimit: { burst: row.rate_limit_burst ?? null, perSecond: row.rate_limit_per_second === null || row.rate_limit_per_second === undefined ? null : Number(row.rate_limit_per_second) },
     confidential: row.client_secret_hash !== null,
+    apiVersion: row.api_version ?? null,
   }
 }
 
-export interface NewApp extends Omit<App, 'imageUrl' | 'rateLimit' | 'confidential'> {
+export interface NewApp extends Omit<App, 'imageUrl' | 'rateLimit' | 'confidential' | 'apiVersion'> {
   imageUrl?: string | null
   signingSecret: string | null
   clientSecretHash: string | null
@@ -127,6 +128,10 @@ export async function setAppName(db: Executor, id: string, name: string): Promis
 
 export async function markAppDeleted(db: Executor, id: string, at: number): Promise<void> {
   await db.updateTable('apps').set({ deleted_at: at }).where('id', '=', id).execute()
+}
+
+export async function setAppApiVersion(db: Executor, id: string, version: string | null): Promise<void> {
+  await db.updateTable('apps').set({ api_version: version }).where('id', '=', id).execute()
 }
 
 export async function setAppRateLimit(db: Executor, id: string, burst: number | null, perSecond: number | null): Promise<void> {

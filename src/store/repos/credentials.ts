@@ -70,7 +70,7 @@ export async function findCredentialByLookup(
 const APP_COLUMNS = [
   'id', 'org_id', 'client_id', 'bot_id', 'name', 'description', 'image_url', 'auth_type', 'access_models', 'scopes',
   'redirect_uris', 'interactivity_url', 'webhook_url', 'signing_secret', 'client_secret_hash', 'created_by', 'created_at',
-  'deleted_at', 'rate_limit_burst', 'rate_limit_per_second',
+  'deleted_at', 'rate_limit_burst', 'rate_limit_per_second', 'api_version',
 ] as const satisfies ReadonlyArray<keyof AppsTable>
 const USER_COLUMNS = [
   'id', 'org_id', 'email', 'name', 'image_url', 'job_title', 'location', 'is_admin', 'presence_status', 'available', 'active',

@@ -22,6 +22,7 @@ function toMessage(row: Selectable<MessagesTable>): Message {
     createdAt: Number(row.created_at),
     editedAt: row.edited_at === null ? null : Number(row.edited_at),
     deletedAt: row.deleted_at === null ? null : Number(row.deleted_at),
+    version: Number(row.version),
   }
 }
 
@@ -45,7 +46,7 @@ export async function allocateMessageTs(db: Executor, chatId: string, now: numbe
   return Number(row.last_ts)
 }
 
-export type NewMessage = Omit<Message, 'editedAt' | 'deletedAt' | 'persona'> & { persona?: MessagePersona | null }
+export type NewMessage = Omit<Message, 'editedAt' | 'deletedAt' | 'persona' | 'version'> & { persona?: MessagePersona | null }
 
 function messageValues(m: NewMessage) {
   return {
@@ -111,7 +112,7 @@ export async function insertMessage(
       .execute()
   }
   await addToSearchIndex(db, [message])
-  return { ...message, persona: message.persona ?? null, editedAt: null, deletedAt: null }
+  return { ...message, persona: message.persona ?? null, editedAt: null, deletedAt: null, version: 1 }
 }
 
 /**
@@ -215,6 +216,7 @@ export async function updateMessageContent(
       blocks: content.blocks === null ? null : JSON.stringify(content.blocks),
       color: content.color,
       edited_at: editedAt,
+      version: sql<number>`version + 1`,
     })
     .where('chat_id', '=', chatId)
     .where('ts', '=', ts)
@@ -227,18 +229,21 @@ export async function updateMessageContent(
   return message
 }
 
-/** Marks the message deleted; returns false when it already was. */
-export async function markMessageDeleted(db: Executor, chatId: string, ts: number, at: number): Promise<boolean> {
-  const result = await db
+/**
+ * Marks the message deleted, counting the deletion as a new version; returns that version, or
+ * undefined when the message already was deleted.
+ */
+export async function markMessageDeleted(db: Executor, chatId: string, ts: number, at: number): Promise<number | undefined> {
+  const row = await db
     .updateTable('messages')
-    .set({ deleted_at: at })
+    .set({ deleted_at: at, version: sql<number>`version + 1` })
     .where('chat_id', '=', chatId)
     .where('ts', '=', ts)
     .where('deleted_at', 'is', null)
+    .returning('version')
     .executeTakeFirst()
-  const deleted = Number(result.numUpdatedRows) > 0
-  if (deleted) await removeFromSearchIndex(db, chatId, ts)
-  return deleted
+  if (row) await removeFromSearchIndex(db, chatId, ts)
+  return row ? Number(row.version) : undefined
 }
 
 export async function replaceMentions(db: Executor, chatId: string, ts: number, mentions: readonly string[]): Promise<void> {

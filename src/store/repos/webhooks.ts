@@ -28,6 +28,7 @@ function toSubscription(row: Selectable<WebhookSubscriptionsTable>): WebhookSubs
     url: row.url,
     filter: row.filter === null ? null : (JSON.parse(row.filter) as Record<string, unknown>),
     signingSecret: row.signing_secret,
+    apiVersion: row.api_version ?? null,
     status: row.status as WebhookSubscription['status'],
     consecutiveFailures: row.consecutive_failures,
     disabledReason: row.disabled_reason,
@@ -87,7 +88,16 @@ export interface SubscriptionOwner {
  */
 export async function upsertSubscription(
   db: Executor,
-  input: SubscriptionOwner & { kind: 'static' | 'dynamic'; event: string; url: string; filter: object | null; signingSecret: string | null; at: number },
+  input: SubscriptionOwner & {
+    kind: 'static' | 'dynamic'
+    event: string
+    url: string
+    filter: object | null
+    signingSecret: string | null
+    /** `/v1` subscriptions: the dated version of their deliveries; null for `/v0`. */
+    apiVersion: string | null
+    at: number
+  },
 ): Promise<{ subscription: WebhookSubscription; created: boolean }> {
   const existing = await db
     .selectFrom('webhook_subscriptions')
@@ -104,6 +114,7 @@ export async function upsertSubscription(
         scopes: input.scopes.join(' '),
         credential_id: input.credentialId,
         grant_id: input.grantId,
+        api_version: input.apiVersion,
         status: 'active',
         consecutive_failures: 0,
         disabled_reason: null,
@@ -133,6 +144,7 @@ export async function upsertSubscription(
       url: input.url,
       filter: input.filter === null ? null : JSON.stringify(input.filter),
       signing_secret: input.signingSecret,
+      api_version: input.apiVersion,
       created_at: input.at,
       updated_at: input.at,
     })
@@ -190,14 +202,14 @@ export async function setSubscriptionStatus(db: Executor, id: string, status: 'a
     .execute()
 }
 
-/** Active subscriptions that may receive an event of `type` in the organization (static ones take every type). */
-export async function activeSubscriptionsFor(db: Executor, orgId: string, type: string): Promise<WebhookSubscription[]> {
+/** Active subscriptions to any of the event names `types` in the organization (static ones, `*`, take every type). */
+export async function activeSubscriptionsFor(db: Executor, orgId: string, types: readonly string[]): Promise<WebhookSubscription[]> {
   const rows = await db
     .selectFrom('webhook_subscriptions')
     .selectAll()
     .where('org_id', '=', orgId)
     .where('status', '=', 'active')
-    .where((eb) => eb.or([eb('event', '=', type), eb('event', '=', '*')]))
+    .where('event', 'in', [...types, '*'])
     .execute()
   return rows.map(toSubscription)
 }
@@ -294,6 +306,13 @@ export async function groupMembersOf(db: Executor, groupId: string): Promise<str
   return rows.map((r) => r.address)
 }
 
+/** The bot persona (`B-…`) a personal access token posts as on `/v1`, if it has one. */
+export async function credentialPersona(db: Executor, credentialId: string | null): Promise<string | undefined> {
+  if (!credentialId) return undefined
+  const row = await db.selectFrom('credentials').select('bot_id').where('id', '=', credentialId).executeTakeFirst()
+  return row?.bot_id ? `B-${row.bot_id}` : undefined
+}
+
 /** Whether a personal subscription's grant still stands: user active, an active credential of the grant. */
 export async function personalGrantActive(db: Executor, sub: WebhookSubscription): Promise<boolean> {
   if (!sub.userId) return false
@@ -309,6 +328,8 @@ export async function personalGrantActive(db: Executor, sub: WebhookSubscription
 // ---- deliveries ----------------------------------------------------------------------------
 
 export interface NewDelivery {
+  /** The delivery id (the `webhook-id`); a new one when omitted. */
+  id?: string
   orgId: string
   subscriptionId: string
   eventId: string
@@ -325,7 +346,7 @@ export async function insertDeliveries(db: Executor, deliveries: NewDelivery[]):
     .insertInto('webhook_deliveries')
     .values(
       deliveries.map((d) => ({
-        id: newId(),
+        id: d.id ?? newId(),
         org_id: d.orgId,
         subscription_id: d.subscriptionId,
         event_id: d.eventId,
