@@ -179,11 +179,12 @@ export function mayReceiveEvent(f: EventAudienceFacts): boolean {
 /**
  * `/v1` `chat.message` (posts, edits and deletions alike). An organization key's bot: every
  * message in the groups it is a member of and in the DMs and multi-DMs it takes part in. A
- * personal token: messages that @-mention its user, and messages in its user's DMs and
- * multi-DMs. Nobody hears their own messages. Filters apply after this.
+ * personal token: messages that @-mention its user or its bot persona, and messages in the DMs
+ * and multi-DMs either takes part in. Unlike v0, a subscriber's own messages are delivered too, as
+ * Roam delivers them (its clients skip them by their own id, from token.info). Filters apply after
+ * this.
  */
 export function mayReceiveV1Message(f: EventAudienceFacts): boolean {
-  if (f.isActor) return false
   if (f.inDirectChat) return f.participant
   return f.model === 'personal' ? f.mentioned : f.groupMember
 }

@@ -210,7 +210,7 @@ describe('/v1 webhook.subscribe, list and unsubscribe', () => {
 })
 
 describe('/v1 chat.message', () => {
-  it("reaches an organization key's bot in its groups and DMs, never elsewhere nor its own", async () => {
+  it("reaches an organization key's bot in its groups and DMs (its own posts too, as on Roam), never elsewhere", async () => {
     const client = await env.apiClient()
     const r = await receiver()
     await subscribe(client.apiKey, { event: 'chat.message', url: r.url() })
@@ -226,10 +226,11 @@ describe('/v1 chat.message', () => {
     const inDm = await post(alice.token, dm.address, 'hello bot')
     const inMulti = await post(alice.token, multi.address, 'hello all')
     await post(alice.token, private2.address, 'between people')
-    await post(client.apiKey, withBot.chatAddress, 'the bot itself')
+    const itself = await post(client.apiKey, withBot.chatAddress, 'the bot itself')
     await drain()
     const got = bodies(r, client.signingSecret)
-    expect(got.map((b) => b.timestamp).sort()).toEqual([inGroup, inDm, inMulti].sort())
+    expect(got.map((b) => b.timestamp).sort()).toEqual([inGroup, inDm, inMulti, itself].sort())
+    expect(got.find((b) => b.timestamp === itself)).toMatchObject({ userId: bare(client.bot), text: 'the bot itself' })
     const group = got.find((b) => b.timestamp === inGroup)!
     expect(group).toEqual({
       type: 'message',
@@ -245,7 +246,7 @@ describe('/v1 chat.message', () => {
     expect(got.find((b) => b.timestamp === inMulti)).toMatchObject({ chatType: 'dm', chatId: bare(multi.address) })
   })
 
-  it('reaches a personal token for mentions and its DMs only, not other channel posts', async () => {
+  it('reaches a personal token for mentions of its person or persona and their DMs, own posts included, not other channel posts', async () => {
     const client = await env.apiClient()
     const me = await member()
     const alice = await member()
@@ -257,14 +258,17 @@ describe('/v1 chat.message', () => {
     await post(alice.token, both.chatAddress, 'a channel post')
     const mention = await post(alice.token, both.chatAddress, `hey <@${me.address}>`)
     const direct = await post(alice.token, dm.address, 'just you')
-    await post(me.token, dm.address, 'my own')
-    // On /v1 the token posts as its bot persona: still its own message.
+    const own = await post(me.token, dm.address, 'my own')
+    // On /v1 the token posts as its bot persona: delivered with the persona's id, which the client skips.
     const asAgent = await env.post('/v1/chat.post', { token: me.token, body: { chatId: bare(dm.address), text: 'from my agent', sync: true } })
     expect(asAgent.statusCode, asAgent.body).toBe(200)
+    const persona = (await env.get('/v1/token.info', { token: me.token })).json().bot.id as string
+    const toPersona = await post(alice.token, both.chatAddress, `<@${persona}> summarise`)
     await post(me.token, both.chatAddress, `me mentioning <@${alice.address}>`)
     await drain()
     const got = bodies(r, sub.signingSecret!)
-    expect(got.map((b) => b.timestamp).sort()).toEqual([mention, direct].sort())
+    expect(got.map((b) => b.timestamp).sort()).toEqual([mention, direct, own, asAgent.json().timestamp, toPersona].sort())
+    expect(got.find((b) => b.timestamp === asAgent.json().timestamp)).toMatchObject({ userId: persona })
   })
 
   it('applies chatType and mention filters after the audience; a post that mentions arrives once', async () => {

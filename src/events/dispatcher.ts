@@ -185,17 +185,19 @@ export class Dispatcher {
       if (!asV1 && (sub.apiVersion !== null || !v0 || (sub.event !== event.type && sub.event !== '*'))) continue
       const address = await this.subscriberAddress(tx, sub, apps)
       if (!address) continue
-      // A personal access token's own messages include those it posted as its bot persona (/v1).
-      const persona = sub.model === 'personal' && facts.actor?.startsWith('B-') ? await credentialPersona(tx, sub.credentialId) : undefined
+      // A personal access token is its person and, on /v1, its bot persona: what either of them
+      // wrote is its own, a DM with either is its DM, a mention of either mentions it.
+      const persona = sub.model === 'personal' ? await credentialPersona(tx, sub.credentialId) : undefined
+      const selves = persona ? [address, persona] : [address]
       const scopes = new Set(sub.scopes)
-      const mentioned = facts.mentions.has(address) || (facts.mentions.has('all') && (facts.groupMembers.has(address) || facts.addresses.has(address)))
+      const mentioned = selves.some((a) => facts.mentions.has(a)) || (facts.mentions.has('all') && (facts.groupMembers.has(address) || facts.addresses.has(address)))
       const receives = mayReceiveEvent({
         type: asV1 ? v1! : event.type,
         model: sub.model,
         scopes,
-        isActor: facts.actor === address || (persona !== undefined && facts.actor === persona),
+        isActor: facts.actor !== undefined && selves.includes(facts.actor),
         inDirectChat: facts.direct,
-        participant: facts.addresses.has(address),
+        participant: selves.some((a) => facts.addresses.has(a)),
         groupMember: facts.groupMembers.has(address),
         mentioned,
       })
