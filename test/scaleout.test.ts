@@ -154,6 +154,54 @@ describe.skipIf(dialect !== 'postgres')('scale-out: two processes on PostgreSQL 
     }
   })
 
+  it('a /v1 subscription made through one process gets each chat.message version once, enveloped, from posts and edits through either', async () => {
+    const poster = await createClient(conn.ctx, conn.org.id)
+    const listener = await createClient(conn.ctx, conn.org.id)
+    const group = await seedGroup(conn.ctx, conn.org.id, `v1hooks-${randomBytes(3).toString('hex')}`, [poster.bot, listener.bot])
+    // The endpoint answers the subscribe-time challenge (2026-07-23), as Roam's clients do.
+    const receiver = await Receiver.start((_n, req) => {
+      const body = JSON.parse(req.body) as { type?: string; data?: { challenge?: string } }
+      return body.type === 'webhook.verification' ? { status: 200, body: JSON.stringify({ challenge: body.data?.challenge }) } : { status: 200 }
+    })
+    receivers.push(receiver)
+    const v1 = (p: AtriumProcess, method: string, token: string, body: unknown) =>
+      fetch(`${p.url}/v1/${method}`, { method: 'POST', headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json', 'roam-version': '2026-07-23' }, body: JSON.stringify(body) })
+    const sub = await v1(a, 'webhook.subscribe', listener.apiKey, { event: 'chat.message', url: receiver.url('/v1'), filter: { chatType: 'group' } })
+    expect(sub.status, await sub.clone().text()).toBe(200)
+    // Subscribing again through the other process is the same subscription.
+    const again = await v1(b, 'webhook.subscribe', listener.apiKey, { event: 'chat.message', url: receiver.url('/v1'), filter: { chatType: 'group' } })
+    expect(((await again.json()) as { id: string }).id).toBe(((await sub.json()) as { id: string }).id)
+    const challenges = receiver.requests.length
+
+    const chatId = group.chatAddress.slice(2)
+    const keys: number[] = []
+    for (const p of [a, b]) {
+      const res = await v1(p, 'chat.post', poster.apiKey, { chatId, text: `from ${p === a ? 'a' : 'b'}`, sync: true })
+      expect(res.status).toBe(200)
+      keys.push(((await res.json()) as { timestamp: number }).timestamp)
+    }
+    // Each message edited through the other process.
+    expect((await v1(b, 'chat.update', poster.apiKey, { chatId, timestamp: keys[0], text: 'edited via b' })).status).toBe(200)
+    expect((await v1(a, 'chat.update', poster.apiKey, { chatId, timestamp: keys[1], text: 'edited via a' })).status).toBe(200)
+
+    const expected = challenges + 4
+    expect(await waitFor(() => receiver.requests.length >= expected, 60_000)).toBe(true)
+    await new Promise((r) => setTimeout(r, 2_000))
+    const got = receiver.requests.slice(challenges)
+    expect(got).toHaveLength(4)
+    const envelopes = got.map((r) => ({ id: r.headers['webhook-id'], e: Receiver.verify(listener.signingSecret, r) as { type: string; eventId: string; apiVersion: string; data: { timestamp: number; version: number; text: string } } }))
+    for (const { id, e } of envelopes) expect(e).toMatchObject({ type: 'chat.message', eventId: id, apiVersion: '2026-07-23' })
+    const seen = envelopes.map(({ e }) => [e.data.timestamp, e.data.version, e.data.text])
+    expect(seen.sort()).toEqual(
+      [
+        [keys[0], 1, 'from a'],
+        [keys[1], 1, 'from b'],
+        [keys[0], 2, 'edited via b'],
+        [keys[1], 2, 'edited via a'],
+      ].sort(),
+    )
+  })
+
   it('tells the reader\u2019s sockets on both processes, once each, that a chat was read through one of them', async () => {
     const client = await createClient(conn.ctx, conn.org.id)
     const reader = await person()
