@@ -4,7 +4,9 @@ import type { AddressInfo } from 'node:net'
 import path from 'node:path'
 import { promisify } from 'node:util'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
+import { API_VERSIONS } from '../src/api-versions.js'
 import { TestEnv } from './helpers.js'
+import { Receiver } from './receiver.js'
 
 /**
  * The `curl` commands of the README's "Roam HQ API v1" section, run in order against a live server,
@@ -79,10 +81,14 @@ function mismatches(expected: unknown, actual: unknown, at = '$'): string[] {
 }
 
 let env: TestEnv
+let hooks: Receiver
 beforeEach(async () => {
-  env = await TestEnv.create()
+  // The README's webhook endpoint is a local one here, which needs private addresses allowed.
+  env = await TestEnv.create({ allowPrivateUrls: true })
+  hooks = await Receiver.start()
 })
 afterEach(async () => {
+  await hooks.close()
   await env.close()
 })
 
@@ -95,16 +101,23 @@ describe('README: Roam HQ API v1', () => {
     expect(mismatches(pattern('{"a":[1]}'), { a: [1, 2] })).not.toEqual([])
   })
 
+  it('the versions table lists exactly the versions the server serves', () => {
+    const start = readme.indexOf('\n## Roam HQ API v1\n')
+    const section = readme.slice(start, readme.indexOf('\n## ', start + 5))
+    const rows = [...section.matchAll(/^\| `(\d{4}-\d\d-\d\d)` \|/gm)].map((m) => m[1])
+    expect(rows).toEqual(API_VERSIONS.map((v) => v.version))
+  })
+
   it('every curl command answers as documented', async () => {
     const calls = documentedCalls(readme, '## Roam HQ API v1')
     expect(calls.length).toBeGreaterThanOrEqual(5)
-    const client = await env.apiClient({ name: 'Deploy bot', scopes: ['chat:send_message', 'chat:history', 'chat:read', 'groups:read'] })
+    const client = await env.apiClient({ name: 'Deploy bot', scopes: ['chat:send_message', 'chat:history', 'chat:read', 'groups:read', 'webhook:write'] })
     await env.db.updateTable('apps').set({ image_url: null }).where('id', '=', client.app.id).execute()
     const group = await env.group({ name: 'Engineering', members: [client.bot] })
     const ann = await env.user({ name: 'Ann' })
     await env.app.listen({ port: 0, host: '127.0.0.1' })
     const { port } = env.app.server.address() as AddressInfo
-    const vars = { ATRIUM: `http://127.0.0.1:${port}`, KEY: client.apiKey, CHAT_ID: group.chatId, USER_ID: ann.id }
+    const vars = { ATRIUM: `http://127.0.0.1:${port}`, KEY: client.apiKey, CHAT_ID: group.chatId, USER_ID: ann.id, HOOK_URL: hooks.url() }
 
     const problems: string[] = []
     const captured: Record<string, string> = {}
