@@ -139,6 +139,18 @@ export interface EventAudienceFacts {
   groupMember: boolean
   /** The subscriber is @-mentioned (directly, or by @all as a member). */
   mentioned: boolean
+  /** The event's chat is the channel of a public group (anyone in the organization may read it). */
+  publicGroup: boolean
+}
+
+/**
+ * Whether the subscriber may read the event's chat, as chat.history would let it: a DM or
+ * multi-DM it takes part in, a group it is a member of, or a public group. A mention reaches
+ * only a subscriber that may read it: being named in a private group or someone else's DM shows
+ * nothing.
+ */
+function mayReadEventChat(f: EventAudienceFacts): boolean {
+  return f.inDirectChat ? f.participant : f.groupMember || f.publicGroup
 }
 
 /**
@@ -156,7 +168,7 @@ export function mayReceiveEvent(f: EventAudienceFacts): boolean {
     case 'chat.message.channel':
       return !f.isActor && !f.inDirectChat && f.groupMember && (!personal || f.mentioned)
     case 'chat.message.mention':
-      return !f.isActor && f.mentioned
+      return !f.isActor && f.mentioned && mayReadEventChat(f)
     case 'chat.message.reaction':
       return !f.isActor && (f.participant || f.groupMember)
     case 'transcript.started':
@@ -186,7 +198,7 @@ export function mayReceiveEvent(f: EventAudienceFacts): boolean {
  */
 export function mayReceiveV1Message(f: EventAudienceFacts): boolean {
   if (f.inDirectChat) return f.participant
-  return f.model === 'personal' ? f.mentioned : f.groupMember
+  return f.model === 'personal' ? f.mentioned && mayReadEventChat(f) : f.groupMember
 }
 
 /**

@@ -83,8 +83,9 @@ describe('chat.post', () => {
         [[], 400, /^chat: must list at least 1/],
         [[`U-${crypto.randomUUID()}`, client.bot], 400, /^chat\/0: no active user/],
         [[client.bot, client.bot], 400, /^chat\/0: must be a user address/],
-        [`G-${crypto.randomUUID()}`, 403, /group does not exist/],
-        [`C-${crypto.randomUUID()}`, 403, /chat does not exist/],
+        // Unknown chats and groups get the answer of a chat the caller may not see.
+        [`G-${crypto.randomUUID()}`, 403, /^B-.* is not a member of this chat\.$/],
+        [`C-${crypto.randomUUID()}`, 403, /^B-.* is not a member of this chat\.$/],
         [`V-${crypto.randomUUID()}`, 400, /^chat: /],
       ]
       for (const [chat, status, message] of cases) {

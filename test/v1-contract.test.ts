@@ -198,9 +198,11 @@ describe('an organization bot, as Roam’s agent plugin drives it', () => {
     // Deliveries may arrive in any order (as Roam's); the version orders them.
     const own = (await deliveries(bot.signingSecret, seen)).map(expectMessageEnvelope).sort((a, b) => a.version - b.version)
     expect(new Set(own.map((d) => d.timestamp)).size).toBe(1)
-    expect(own.map((d) => d.version)).toEqual([1, 2, 3, 4])
-    expect(own.map((d) => d.text)).toEqual(['', 'Three ', 'Three points: ', 'Three points: ship, measure, repeat.'])
-    expect(own.at(-1)).toMatchObject({ userId: bot.bot.slice(2), contentType: 'text' })
+    expect(own.map((d) => d.version)).toEqual([1, 2, 3, 4, 5])
+    expect(own.map((d) => d.text)).toEqual(['', 'Three ', 'Three points: ', 'Three points: ship, measure, repeat.', 'Three points: ship, measure, repeat.'])
+    expect(own.map((d) => d.streaming)).toEqual([true, true, true, true, false])
+    // Stopping is the last version: subscribers learn the message is final.
+    expect(own.at(-1)).toMatchObject({ userId: bot.bot.slice(2), contentType: 'text', streaming: false })
     const history = await call(bot.apiKey, 'GET', `chat.history?chatId=${asked.chatId}&limit=1`)
     expect(history.json.messages).toEqual([expect.objectContaining({ text: 'Three points: ship, measure, repeat.', streaming: false })])
   })

@@ -390,9 +390,9 @@ describe('/v1 subscribe-time verification (2026-07-23)', () => {
   })
 
   const failures: Array<[string, ScriptedAnswer, RegExp]> = [
-    ['a wrong echo', { status: 200, body: '{"challenge":"something else"}' }, /HTTP 200 .*something else.*not the challenge/],
-    ['no JSON', { status: 200, body: 'ok' }, /HTTP 200 .*not the challenge/],
-    ['a non-2xx answer', { status: 500, body: 'boom' }, /HTTP 500 "boom"/],
+    ['a wrong echo', { status: 200, body: '{"challenge":"something else"}' }, /^url: .*HTTP 200 and a different challenge; it must answer 2xx/],
+    ['no JSON', { status: 200, body: 'ok' }, /^url: .*HTTP 200 and a body that is not JSON; it must/],
+    ['a non-2xx answer (its body never shown)', { status: 500, body: 'boom' }, /^url: the endpoint answered the verification challenge with HTTP 500; it must answer 2xx/],
     ['no answer in time', { status: 200, delayMs: 1500 }, /did not answer .* within 1000 ms/],
   ]
   for (const [name, answer, message] of failures) {
@@ -402,6 +402,8 @@ describe('/v1 subscribe-time verification (2026-07-23)', () => {
       const res = await subscribeRaw(client.apiKey, { event: 'chat.message', url: url(r), apiVersion: CHALLENGE })
       expectV1Error(res, 400, message)
       expect(res.json().message).toMatch(/^url: /)
+      // What the endpoint answered is described, never repeated back.
+      if (answer.body) expect(res.json().message).not.toContain(answer.body === 'ok' ? '"ok"' : answer.body)
       expect(r.requests).toHaveLength(1)
       expect(await list(client.apiKey)).toEqual([])
       const rows = await env.db.selectFrom('webhook_subscriptions').select('id').execute()
@@ -550,5 +552,69 @@ describe('atrium client pin', () => {
     } finally {
       await h.drop()
     }
+  })
+})
+
+describe('/v1 chat.message: mentions, edits and personas at the edges', () => {
+  it('a mention reaches only a subscriber that may read the chat: not in a private group it is not in, on v1 or v0', async () => {
+    const client = await env.apiClient()
+    const ann = await member()
+    const bob = await member()
+    const v1 = await receiver()
+    const v0 = await receiver()
+    const app = await receiver()
+    const v1Sub = await subscribe(bob.token, { event: 'chat.message', url: v1.url() })
+    const v0Sub = await env.post('/v0/webhook.subscribe', { token: bob.token, body: { event: 'chat.message.mention', url: v0.url() } })
+    expect(v0Sub.statusCode).toBe(200)
+    expect((await env.post('/v0/webhook.subscribe', { token: client.apiKey, body: { event: 'chat.message.mention', url: app.url() } })).statusCode).toBe(200)
+    const secret = await env.group({ private: true, members: [ann.address] })
+    const open = await env.group({ members: [ann.address] })
+    await post(ann.token, secret.chatAddress, `<@${bob.address}> secret=hunter2 <@${client.bot}>`)
+    const readable = await post(ann.token, open.chatAddress, `<@${bob.address}> in the open <@${client.bot}>`)
+    await drain()
+    expect(bodies(v1, v1Sub.signingSecret!).map((b) => b.timestamp)).toEqual([readable])
+    expect(bodies(v0, v0Sub.json().signingSecret).map((b) => b.timestamp)).toEqual([readable])
+    expect(bodies(app, client.signingSecret).map((b) => b.timestamp)).toEqual([readable])
+    for (const r of [v1, v0, app]) expect(r.requests.map((q) => q.body).join()).not.toContain('hunter2')
+  })
+
+  it('an edit that drops a mention still reaches whoever it mentioned before; what comes after does not', async () => {
+    const ann = await member()
+    const bob = await member()
+    const r = await receiver()
+    const sub = await subscribe(bob.token, { event: 'chat.message', url: r.url() })
+    const group = await env.group({ members: [ann.address, bob.address] })
+    const chatId = group.chatId
+    const ts = (await env.post('/v1/chat.post', { token: ann.token, body: { chatId, text: `<@${bob.address}> look`, sync: true } })).json().timestamp
+    expect((await env.post('/v1/chat.update', { token: ann.token, body: { chatId, timestamp: ts, text: 'never mind' } })).statusCode).toBe(200)
+    expect((await env.post('/v1/chat.update', { token: ann.token, body: { chatId, timestamp: ts, text: 'still nothing' } })).statusCode).toBe(200)
+    await drain()
+    const got = bodies(r, sub.signingSecret!).sort((a, b) => (a.version as number) - (b.version as number))
+    expect(got.map((b) => [b.version, b.text])).toEqual([
+      [1, `<@${bob.address}> look`],
+      [2, 'never mind'],
+    ])
+  })
+
+  it('a personal token reads and answers a DM someone started with its bot persona', async () => {
+    const ann = await member()
+    const bob = await member()
+    const persona = `B-${(await env.get('/v1/token.info', { token: ann.token })).json().bot.id}`
+    const r = await receiver()
+    const sub = await subscribe(ann.token, { event: 'chat.message', url: r.url() })
+    const asked = await env.post('/v0/chat.post', { token: bob.token, body: { chat: persona, text: 'can your agent help?', sync: true } })
+    expect(asked.statusCode).toBe(200)
+    const chatId = bare(asked.json().chat)
+    await drain()
+    expect(bodies(r, sub.signingSecret!)).toEqual([expect.objectContaining({ userId: bob.user.id, chatId, chatType: 'dm', text: 'can your agent help?' })])
+    const history = await env.get('/v1/chat.history', { token: ann.token, query: { chatId } })
+    expect(history.statusCode).toBe(200)
+    expect(history.json().messages.map((m: { text: string }) => m.text)).toEqual(['can your agent help?'])
+    const reply = await env.post('/v1/chat.post', { token: ann.token, body: { chatId, text: 'yes', sync: true } })
+    expect(reply.statusCode).toBe(200)
+    const senders = await env.db.selectFrom('messages').select('sender').where('chat_id', '=', chatId).orderBy('ts').execute()
+    expect(senders.map((m) => m.sender)).toEqual([bob.address, persona])
+    // On v0 the token is the person, who is not in that DM.
+    expect((await env.get('/v0/chat.history', { token: ann.token, query: { chat: asked.json().chat } })).statusCode).toBe(403)
   })
 })

@@ -31,9 +31,21 @@ export interface ResolvedChat {
   facts: ChatAccessFacts
 }
 
+/**
+ * A personal access token's bot persona (the principal's `author` on /v1) takes part in the DMs
+ * people start with it: there the token may read and write as a participant. Personas are never
+ * group members, so channels are the person's alone.
+ */
+async function authorParticipates(db: Executor, principal: Principal, chat: Chat): Promise<boolean> {
+  const author = authorOf(principal)
+  return author !== principal.address && chat.kind !== 'channel' && (await isChatParticipant(db, chat.id, author))
+}
+
 async function describeChat(db: Executor, principal: Principal, chat: Chat, group?: Group): Promise<ResolvedChat> {
   const g = chat.kind === 'channel' ? (group ?? (await findGroupByChat(db, chat.id))) : undefined
-  const member = g ? (await findGroupRole(db, g.id, principal.address)) !== undefined : await isChatParticipant(db, chat.id, principal.address)
+  const member =
+    (g ? (await findGroupRole(db, g.id, principal.address)) !== undefined : await isChatParticipant(db, chat.id, principal.address)) ||
+    (await authorParticipates(db, principal, chat))
   return {
     chat,
     address: chatAddress(chat),
@@ -67,7 +79,8 @@ export async function findExistingChat(db: Executor, principal: Principal, value
   }
   const found = await findChatForCaller(db, principal.orgId, parsed.uuid, principal.address)
   if (!found || found.chat.kind !== kindOfTag[parsed.tag as 'C' | 'D' | 'M']) return undefined
-  const { chat, group: g, member } = found
+  const { chat, group: g } = found
+  const member = found.member || (await authorParticipates(db, principal, chat))
   return {
     chat,
     address: chatAddress(chat),
@@ -77,12 +90,12 @@ export async function findExistingChat(db: Executor, principal: Principal, value
 }
 
 /**
- * As findExistingChat, but ids that are well formed and unknown in this organization are 403, like
- * chats the caller may not see, so existence is not disclosed.
+ * As findExistingChat, but ids that are well formed and unknown in this organization are 403 with
+ * the very answer a chat the caller may not see gets, so existence is not disclosed.
  */
 export async function resolveExistingChat(db: Executor, principal: Principal, value: string, field = 'chat'): Promise<ResolvedChat> {
   const resolved = await findExistingChat(db, principal, value, field)
-  if (!resolved) fail('forbidden', `${field}: the ${parseTagged(value)?.tag === 'G' ? 'group' : 'chat'} does not exist in this Roam`)
+  if (!resolved) fail('forbidden', `${principal.address} is not a member of this chat.`)
   return resolved
 }
 

@@ -586,10 +586,12 @@ export async function updateMessage(ctx: Context, principal: Principal, input: M
  * mentions, and `chat.message.updated`, in the caller's transaction. The caller has checked access.
  */
 export async function editMessage(ctx: Context, tx: Executor, principal: Principal, target: EventTarget, existing: Message, content: Content, now: number): Promise<Message> {
+  // Whoever the message mentioned before hears of the edit too, even one that drops the mention.
+  const before = await listMentions(tx, target.chat.id, existing.ts)
   const message = await updateMessageContent(tx, target.chat.id, existing.ts, content, now)
   await replaceMessageItems(tx, target.chat.id, existing.ts, content.itemIds)
   await replaceMentions(tx, target.chat.id, existing.ts, await mentionsIn(tx, principal.orgId, content.text))
-  await recordMessageEvent(ctx, tx, principal.orgId, target, message, 'chat.message.updated', authorOf(principal), now)
+  await recordMessageEvent(ctx, tx, principal.orgId, target, message, 'chat.message.updated', authorOf(principal), now, before)
   return message
 }
 
@@ -606,11 +608,14 @@ export async function recordMessageEvent(
   type: 'chat.message.updated' | 'chat.message.deleted',
   actor: string,
   now: number,
+  mentionedBefore: readonly string[] = [],
 ): Promise<void> {
   const [view] = await presentMessages(ctx, tx, orgId, target.address, [message])
   const routing = await baseRouting(tx, target, actor)
-  // The message's version (after this change) and its mentions decide /v1 `chat.message` deliveries.
-  const mentions = expandMentions(await listMentions(tx, target.chat.id, message.ts), routing.addresses, actor)
+  // The message's version (after this change) and its mentions, with those an edit removed,
+  // decide /v1 `chat.message` deliveries.
+  const current = await listMentions(tx, target.chat.id, message.ts)
+  const mentions = expandMentions([...new Set([...current, ...mentionedBefore])], routing.addresses, actor)
   await insertEvent(tx, { orgId, type, payload: view, routing: { ...routing, version: message.version, mentions }, createdAt: now })
 }
 

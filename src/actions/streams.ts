@@ -6,7 +6,7 @@ import { isUuid, newId, parseTagged } from '../ids.js'
 import type { Executor } from '../store/db.js'
 import { findChat } from '../store/repos/chats.js'
 import { findGroupByChat } from '../store/repos/groups.js'
-import { findMessage, markMessageDeleted } from '../store/repos/messages.js'
+import { bumpMessageVersion, findMessage, markMessageDeleted } from '../store/repos/messages.js'
 import { claimOpenStream, findStream, finishStream, insertStream, listIdleStreams, type MessageStream, type StreamKind } from '../store/repos/streams.js'
 import { nowMicros } from '../time.js'
 import { chatAddress, resolveExistingChat } from './chats.js'
@@ -158,8 +158,10 @@ async function announceFinish(ctx: Context, tx: Executor, stream: MessageStream,
     if (version !== undefined) await recordMessageEvent(ctx, tx, stream.orgId, target, { ...message, version }, 'chat.message.deleted', actor, now)
     return message
   }
-  await recordMessageEvent(ctx, tx, stream.orgId, target, message, 'chat.message.updated', actor, now)
-  return message
+  // Finishing is a change of its own (a new version): webhook subscribers learn the message is final.
+  const final = (await bumpMessageVersion(tx, chat.id, message.ts)) ?? message
+  await recordMessageEvent(ctx, tx, stream.orgId, target, final, 'chat.message.updated', actor, now)
+  return final
 }
 
 const SWEEP_BATCH = 200

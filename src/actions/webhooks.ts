@@ -173,15 +173,20 @@ async function verifyEndpoint(ctx: Context, url: string, secret: string | null, 
   const expect = `it must answer 2xx with the JSON {"challenge": "<the challenge it received>"}`
   if (result.kind === 'timeout') fail('invalid_request', `url: the endpoint did not answer the verification challenge within ${timeoutMs} ms; ${expect}`)
   if (result.kind !== 'response') fail('invalid_request', `url: the verification challenge could not be delivered (${result.error}); ${expect}`)
-  const shown = JSON.stringify(result.body.length > 200 ? `${result.body.slice(0, 200)}…` : result.body)
-  if (result.status < 200 || result.status > 299) fail('invalid_request', `url: the endpoint answered the verification challenge with HTTP ${result.status} ${shown}; ${expect}`)
+  // What the endpoint said is described, never repeated: the answer is not shown to the caller
+  // (a subscribe must not become a way to read other servers' pages).
+  if (result.status < 200 || result.status > 299) fail('invalid_request', `url: the endpoint answered the verification challenge with HTTP ${result.status}; ${expect}`)
   let echoed: unknown
+  let json = true
   try {
     echoed = (JSON.parse(result.body) as { challenge?: unknown } | null)?.challenge
   } catch {
-    echoed = undefined
+    json = false
   }
-  if (echoed !== challenge) fail('invalid_request', `url: the endpoint answered the verification challenge with HTTP ${result.status} ${shown}, not the challenge; ${expect}`)
+  if (echoed !== challenge) {
+    const what = !json ? 'a body that is not JSON' : echoed === undefined ? 'JSON without a challenge' : 'a different challenge'
+    fail('invalid_request', `url: the endpoint answered the verification challenge with HTTP ${result.status} and ${what}; ${expect}`)
+  }
 }
 
 export interface UnsubscribeInput {

@@ -5,6 +5,7 @@ import type { App, WebhookDelivery, WebhookSubscription } from '../domain.js'
 import { postOutbound, type OutboundResult } from '../net/outbound.js'
 import type { Executor } from '../store/db.js'
 import { findApp } from '../store/repos/apps.js'
+import { findGroup } from '../store/repos/groups.js'
 import {
   activeSubscriptionsFor,
   appSigningSecret,
@@ -200,6 +201,7 @@ export class Dispatcher {
         participant: selves.some((a) => facts.addresses.has(a)),
         groupMember: facts.groupMembers.has(address),
         mentioned,
+        publicGroup: facts.publicGroup,
       })
       if (!receives) continue
       if (asV1) {
@@ -241,10 +243,12 @@ export class Dispatcher {
     const addresses = new Set<string>(strings(r.addresses))
     if (chatId && chat && chat.kind !== 'channel') for (const a of await chatMembersOf(tx, chatId)) addresses.add(a)
     const groupMembers = new Set<string>(groupId ? await groupMembersOf(tx, groupId) : [])
+    const group = groupId ? await findGroup(tx, event.orgId, groupId) : undefined
+    const publicGroup = group !== undefined && !group.private
     const direct = chat ? chat.kind !== 'channel' : /^[DM]-/.test(chatRef ?? '')
     const actor = str(r.actor) ?? (event.type.startsWith('chat.message.') ? (str(payload.sender) ?? str((payload.user as Record<string, unknown> | undefined)?.id)) : undefined)
     const chatKind = chat?.kind ?? (chatRef?.startsWith('C-') ? 'channel' : chatRef?.startsWith('M-') ? 'multi' : 'dm')
-    return { addresses, groupMembers, direct, mentions: new Set(strings(r.mentions)), actor, chatKind }
+    return { addresses, groupMembers, direct, publicGroup, mentions: new Set(strings(r.mentions)), actor, chatKind }
   }
 
   // ---- delivery --------------------------------------------------------------------------

@@ -53,6 +53,9 @@ export function v1ChatMessage(event: OutboxRecord, chatKind: string): Json {
     contentType: m.contentType,
     text: typeof m.text === 'string' ? m.text : '',
     ...(items.length > 0 ? { items } : {}),
+    // A streamed message says whether it is still being written (and whether it is reasoning).
+    ...(typeof m.streaming === 'boolean' ? { streaming: m.streaming } : {}),
+    ...(m.thinking === true ? { thinking: true } : {}),
   }
 }
 

@@ -229,6 +229,19 @@ export async function updateMessageContent(
   return message
 }
 
+/** Counts a change that is not an edit of the content (a stream finishing) as a new version. */
+export async function bumpMessageVersion(db: Executor, chatId: string, ts: number): Promise<Message | undefined> {
+  const row = await db
+    .updateTable('messages')
+    .set({ version: sql<number>`version + 1` })
+    .where('chat_id', '=', chatId)
+    .where('ts', '=', ts)
+    .where('deleted_at', 'is', null)
+    .returningAll()
+    .executeTakeFirst()
+  return row && toMessage(row)
+}
+
 /**
  * Marks the message deleted, counting the deletion as a new version; returns that version, or
  * undefined when the message already was deleted.
