@@ -69,6 +69,10 @@ describe('POST /v1/chat.post', () => {
     expect(two.json().message).toBe('chatId, groupId: give exactly one target')
     const empty = await env.post('/v1/chat.post', { token: client.apiKey, body: { userIds: [], text: 'x' } })
     expect(empty.json().message).toBe('userIds: must list at least 1 user id')
+    // Problems with one of several people name v1's field, not v0's.
+    const unknown = await env.post('/v1/chat.post', { token: client.apiKey, body: { userIds: [ann.id, '00000000-0000-4000-8000-000000000000'], text: 'x' } })
+    expect(unknown.statusCode).toBe(400)
+    expect(unknown.json().message).toMatch(/^userIds\/1: no active user/)
     const junk = await env.post('/v1/chat.post', { token: client.apiKey, body: { chatId: 'general', text: 'x' } })
     expect(junk.statusCode).toBe(400)
     expect(junk.json().message).toMatch(/^chatId: must be a chat id/)

@@ -128,8 +128,8 @@ export async function resolvePostTarget(db: Executor, principal: Principal, targ
     if (parsed.tag !== 'U' && parsed.tag !== 'B') return resolveExistingChat(db, principal, target, field)
     // A personal access token's bot writing to its own person: their DM.
     const partner = target === principal.address ? authorOf(principal) : target
-    if (partner === principal.address) fail('invalid_request', 'chat: cannot start a DM with yourself')
-    if (partner === target) await requireChatPartner(db, principal, target, 'chat')
+    if (partner === principal.address) fail('invalid_request', `${field}: cannot start a DM with yourself`)
+    if (partner === target) await requireChatPartner(db, principal, target, field)
     const chat = await findOrCreateDirectChat(db, {
       id: newId(),
       orgId: principal.orgId,
@@ -139,16 +139,16 @@ export async function resolvePostTarget(db: Executor, principal: Principal, targ
     })
     return describeChat(db, principal, chat)
   }
-  if (target.length === 0) fail('invalid_request', 'chat: must list at least 1 user address')
-  if (target.length > MAX_MULTI_DM_ADDRESSES) fail('invalid_request', `chat: must list at most ${MAX_MULTI_DM_ADDRESSES} user addresses`)
+  if (target.length === 0) fail('invalid_request', `${field}: must list at least 1 user address`)
+  if (target.length > MAX_MULTI_DM_ADDRESSES) fail('invalid_request', `${field}: must list at most ${MAX_MULTI_DM_ADDRESSES} user addresses`)
   const others = new Set<string>()
   for (const [i, address] of target.entries()) {
-    if (parseTagged(address)?.tag !== 'U') fail('invalid_request', `chat/${i}: must be a user address (U-…)`)
+    if (parseTagged(address)?.tag !== 'U') fail('invalid_request', `${field}/${i}: must be a user address (U-…)`)
     if (address === principal.address) continue
-    if (!others.has(address)) await requireChatPartner(db, principal, address, `chat/${i}`)
+    if (!others.has(address)) await requireChatPartner(db, principal, address, `${field}/${i}`)
     others.add(address)
   }
-  if (others.size === 0) fail('invalid_request', 'chat: must name at least 1 user other than the sender')
+  if (others.size === 0) fail('invalid_request', `${field}: must name at least 1 user other than the sender`)
   const chat = await findOrCreateDirectChat(db, {
     id: newId(),
     orgId: principal.orgId,
