@@ -16,12 +16,8 @@ export const DELIVERED_EVENTS = [
   'user.status.update',
 ] as const
 
-/**
- * Every name webhook.subscribe accepts: the delivered events plus Roam's On-Air and Magicast events,
- * which are accepted (so integrations written for Roam can subscribe) but never emitted.
- */
-export const SUBSCRIBABLE_EVENTS = [
-  ...DELIVERED_EVENTS,
+/** Roam's On-Air and Magicast events: subscribable on /v0 and /v1, never emitted (Atrium has neither). */
+const ACCEPTED_NOT_EMITTED = [
   'onair.event.created',
   'onair.event.updated',
   'onair.event.canceled',
@@ -29,6 +25,12 @@ export const SUBSCRIBABLE_EVENTS = [
   'onair.guest.added',
   'magicast.created',
 ] as const
+
+/**
+ * Every name webhook.subscribe accepts: the delivered events plus Roam's On-Air and Magicast events,
+ * which are accepted (so integrations written for Roam can subscribe) but never emitted.
+ */
+export const SUBSCRIBABLE_EVENTS = [...DELIVERED_EVENTS, ...ACCEPTED_NOT_EMITTED] as const
 
 export type EventName = (typeof SUBSCRIBABLE_EVENTS)[number]
 
@@ -39,18 +41,7 @@ const subscribable = new Set<string>(SUBSCRIBABLE_EVENTS)
  * message's creation, edits and deletion; `meeting.*` replace v0's transcript and recording
  * events. On-Air and Magicast events are accepted but never emitted (Atrium has neither).
  */
-export const V1_EVENTS = [
-  'chat.message',
-  'meeting.started',
-  'meeting.ended',
-  'lobby.booked',
-  'onair.event.created',
-  'onair.event.updated',
-  'onair.event.canceled',
-  'onair.guest.rsvp',
-  'onair.guest.added',
-  'magicast.created',
-] as const
+export const V1_EVENTS = ['chat.message', 'meeting.started', 'meeting.ended', 'lobby.booked', ...ACCEPTED_NOT_EMITTED] as const
 
 export type V1EventName = (typeof V1_EVENTS)[number]
 

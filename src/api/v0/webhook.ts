@@ -1,4 +1,4 @@
-import { Type } from 'typebox'
+import { Type, type TObject } from 'typebox'
 import { listOwnSubscriptions, subscribe, unsubscribe } from '../../actions/webhooks.js'
 import { SUBSCRIBABLE_EVENTS } from '../../events/catalogue.js'
 import { ORG_AND_PERSONAL, principalOf } from '../../http/auth.js'
@@ -29,23 +29,66 @@ const SubscribeBody = Type.Object({
   filter: Type.Optional(Type.Union([Filter, Type.Null()])),
 })
 
-const Webhook = Type.Object({
+/** What both surfaces show of a subscription; each adds its own `filter` (and /v1 its `apiVersion`). */
+export const webhookFields = {
   id: Type.String({ format: 'uuid' }),
   event: Type.String({ description: 'Subscribed event (dotted name; `*` for the static webhook URL)' }),
   url: Type.String(),
-  filter: Type.Optional(Filter),
   status: Type.Union([Type.Literal('active'), Type.Literal('disabled')], { description: 'Atrium extension' }),
   static: Type.Optional(Type.Boolean({ description: "Atrium extension: the app's configured webhook URL" })),
   signingSecret: Type.Optional(
     Type.String({ description: 'Atrium extension, personal access tokens only, shown once: the secret signing this subscription’s deliveries' }),
   ),
-})
+}
+
+const Webhook = Type.Object({ ...webhookFields, filter: Type.Optional(Filter) })
 
 const UnsubscribeFields = Type.Object({
   id: Type.Optional(Type.String({ description: 'Subscription id' })),
   url: Type.Optional(Type.String({ description: 'With event: the subscription for this URL' })),
   event: Type.Optional(Type.String()),
 })
+
+/**
+ * `webhook.list` and `webhook.unsubscribe`, the same on /v0 and /v1 but for the subscription shape
+ * shown and the event names `url`+`event` may use. Unsubscribe is POST only (another method is
+ * 405 and leaves the subscription alone); the id may come as a form field (Roam's documented
+ * shape), in JSON, or in the query string, or the subscription is named by url and event.
+ */
+export async function listAndUnsubscribeRoutes(app: V0App, opts: { webhook: TObject; surface: 'v0' | 'v1' }): Promise<void> {
+  app.get(
+    '/webhook.list',
+    {
+      schema: {
+        summary: 'List webhook subscriptions',
+        description: 'Atrium extension on /v0: the subscriptions of the calling app or grant (made through /v0 or /v1), including the app’s static webhook URL.',
+        tags: ['Webhooks'],
+        response: { 200: Type.Object({ webhooks: Type.Array(opts.webhook) }), ...errorResponses(401, 403) },
+      },
+      config: { auth: { scopes: [['webhook:read'], ['webhook:write']], models: ORG_AND_PERSONAL } },
+    },
+    async (request) => ({ webhooks: (await listOwnSubscriptions(app.ctx, principalOf(request))).map((view) => ({ ...view })) }),
+  )
+
+  app.post(
+    '/webhook.unsubscribe',
+    {
+      schema: {
+        summary: 'Unsubscribe from webhook',
+        description: 'Removes a subscription by id (form field, JSON or query), or by `url` and `event`.',
+        tags: ['Webhooks'],
+        querystring: UnsubscribeFields,
+        body: Type.Optional(Type.Union([UnsubscribeFields, Type.Null()])),
+        response: { 204: Type.Null({ description: 'Removed' }), ...errorResponses(400, 401, 403, 404) },
+      },
+      config: { auth: { scopes: [['webhook:write']], models: ORG_AND_PERSONAL } },
+    },
+    async (request, reply) => {
+      await unsubscribe(app.ctx, principalOf(request), { ...request.query, ...(request.body ?? {}) }, opts.surface)
+      return reply.code(204).send(null)
+    },
+  )
+}
 
 export default async function webhookRoutes(app: V0App): Promise<void> {
   app.post(
@@ -64,39 +107,5 @@ export default async function webhookRoutes(app: V0App): Promise<void> {
     async (request) => subscribe(app.ctx, principalOf(request), request.body),
   )
 
-  app.get(
-    '/webhook.list',
-    {
-      schema: {
-        summary: 'List webhook subscriptions',
-        description: 'Atrium extension: the subscriptions of the calling app or grant, including the app’s static webhook URL.',
-        tags: ['Webhooks'],
-        response: { 200: Type.Object({ webhooks: Type.Array(Webhook) }), ...errorResponses(401, 403) },
-      },
-      config: { auth: { scopes: [['webhook:read'], ['webhook:write']], models: ORG_AND_PERSONAL } },
-    },
-    async (request) => ({ webhooks: await listOwnSubscriptions(app.ctx, principalOf(request)) }),
-  )
-
-  // The id may come as a form field (Roam's documented shape; the app parses form bodies), in
-  // JSON, or in the query string.
-  app.post(
-    '/webhook.unsubscribe',
-    {
-      schema: {
-        summary: 'Unsubscribe from webhook',
-        description: 'Removes a subscription by id (form field, JSON or query), or by `url` and `event`.',
-        tags: ['Webhooks'],
-        querystring: UnsubscribeFields,
-        body: Type.Optional(Type.Union([UnsubscribeFields, Type.Null()])),
-        response: { 204: Type.Null({ description: 'Removed' }), ...errorResponses(400, 401, 403, 404) },
-      },
-      config: { auth: { scopes: [['webhook:write']], models: ORG_AND_PERSONAL } },
-    },
-    async (request, reply) => {
-      const fields = { ...request.query, ...(request.body ?? {}) }
-      await unsubscribe(app.ctx, principalOf(request), fields)
-      return reply.code(204).send(null)
-    },
-  )
+  await listAndUnsubscribeRoutes(app, { webhook: Webhook, surface: 'v0' })
 }

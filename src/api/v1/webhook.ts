@@ -1,9 +1,10 @@
 import { Type } from 'typebox'
-import { listOwnSubscriptions, subscribeV1, unsubscribe } from '../../actions/webhooks.js'
+import { subscribeV1 } from '../../actions/webhooks.js'
 import { API_VERSIONS } from '../../api-versions.js'
 import { V1_EVENTS } from '../../events/catalogue.js'
 import { ORG_AND_PERSONAL, principalOf } from '../../http/auth.js'
 import { errorResponses } from '../../http/schemas.js'
+import { listAndUnsubscribeRoutes, webhookFields } from '../v0/webhook.js'
 import type { V1App } from './index.js'
 
 /**
@@ -37,20 +38,9 @@ const SubscribeBody = Type.Object({
 })
 
 const Webhook = Type.Object({
-  id: Type.String({ format: 'uuid' }),
-  event: Type.String(),
-  url: Type.String(),
+  ...webhookFields,
   filter: Type.Optional(Filter),
   apiVersion: Type.Optional(Type.String({ description: 'Dated version of the deliveries (absent for /v0 subscriptions: bare objects)' })),
-  status: Type.Union([Type.Literal('active'), Type.Literal('disabled')], { description: 'Atrium extension' }),
-  static: Type.Optional(Type.Boolean({ description: "Atrium extension: the app's configured webhook URL" })),
-  signingSecret: Type.Optional(Type.String({ description: 'Atrium extension, personal access tokens only, shown once: the secret signing this subscription’s deliveries' })),
-})
-
-const UnsubscribeFields = Type.Object({
-  id: Type.Optional(Type.String({ description: 'Subscription id' })),
-  url: Type.Optional(Type.String({ description: 'With event: the subscription for this URL' })),
-  event: Type.Optional(Type.String()),
 })
 
 export default async function webhookRoutesV1(app: V1App): Promise<void> {
@@ -70,38 +60,5 @@ export default async function webhookRoutesV1(app: V1App): Promise<void> {
     async (request) => subscribeV1(app.ctx, principalOf(request), request.body, request.apiVersion),
   )
 
-  app.get(
-    '/webhook.list',
-    {
-      schema: {
-        summary: 'List webhook subscriptions',
-        description: 'The subscriptions of the calling app or grant (made through /v0 or /v1), including the app’s static webhook URL.',
-        tags: ['Webhooks'],
-        response: { 200: Type.Object({ webhooks: Type.Array(Webhook) }), ...errorResponses(401, 403) },
-      },
-      config: { auth: { scopes: [['webhook:read'], ['webhook:write']], models: ORG_AND_PERSONAL } },
-    },
-    async (request) => ({ webhooks: await listOwnSubscriptions(app.ctx, principalOf(request)) }),
-  )
-
-  // POST only (another method is 405 and leaves the subscription alone); the id may come as JSON,
-  // a form field or in the query string, or the subscription is named by url and event.
-  app.post(
-    '/webhook.unsubscribe',
-    {
-      schema: {
-        summary: 'Unsubscribe from a webhook event',
-        description: 'Removes a subscription by id (JSON, form field or query), or by `url` and `event`.',
-        tags: ['Webhooks'],
-        querystring: UnsubscribeFields,
-        body: Type.Optional(Type.Union([UnsubscribeFields, Type.Null()])),
-        response: { 204: Type.Null({ description: 'Removed' }), ...errorResponses(400, 401, 403, 404) },
-      },
-      config: { auth: { scopes: [['webhook:write']], models: ORG_AND_PERSONAL } },
-    },
-    async (request, reply) => {
-      await unsubscribe(app.ctx, principalOf(request), { ...request.query, ...(request.body ?? {}) }, 'v1')
-      return reply.code(204).send(null)
-    },
-  )
+  await listAndUnsubscribeRoutes(app, { webhook: Webhook, surface: 'v1' })
 }
