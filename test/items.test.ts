@@ -80,7 +80,7 @@ describe('item.upload', () => {
   it('400s when image bytes do not match the declared type', async () => {
     const res = await upload(png(3, 2), { 'content-type': 'image/jpeg', 'content-disposition': 'attachment; filename="a.jpg"' })
     expect(res.statusCode).toBe(400)
-    expect(res.json().error).toBe('body: the bytes are not a image/jpeg image')
+    expect(res.json().error).toBe('body: the bytes are not an image of type image/jpeg')
     const webp = await upload(Buffer.from('not a webp at all'), { 'content-type': 'image/webp', 'content-disposition': 'attachment; filename="a.webp"' })
     expect(webp.statusCode).toBe(400)
   })

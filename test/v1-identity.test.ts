@@ -200,6 +200,16 @@ describe('a personal access token’s bot persona', () => {
     const add = await env.post('/v0/group.add', { token: manager.apiKey, body: { group: group.address, members: [bot] } })
     expect(add.statusCode).toBe(400)
     expect(add.json().error).toMatch(/personal access token's bot/)
+    // SCIM provisioning refuses it the same way.
+    const scim = await env.apiClient({ scopes: ['user:read', 'user:read.email', 'user:write'] })
+    const patch = await env.inject({
+      method: 'PATCH',
+      url: `/scim/v2/Groups/${group.id}`,
+      headers: { authorization: `Bearer ${scim.apiKey}`, 'content-type': 'application/scim+json' },
+      payload: JSON.stringify({ schemas: ['urn:ietf:params:scim:api:messages:2.0:PatchOp'], Operations: [{ op: 'add', path: 'members', value: [{ value: bot }] }] }),
+    })
+    expect(patch.statusCode).toBe(400)
+    expect(patch.json().detail).toMatch(/personal access token's bot/)
     expect(await env.db.selectFrom('group_members').select('address').where('group_id', '=', group.id).where('address', '=', bot).execute()).toEqual([])
   })
 

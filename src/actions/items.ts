@@ -109,7 +109,7 @@ export async function uploadItem(ctx: Context, principal: Principal, upload: Upl
   let height: number | null = null
   if (isImageMime(mime)) {
     const spec = IMAGE_TYPES[mime]
-    if (!spec.matches(upload.bytes)) fail('invalid_request', `body: the bytes are not a ${mime} image`)
+    if (!spec.matches(upload.bytes)) fail('invalid_request', `body: the bytes are not an image of type ${mime}`)
     try {
       const size = imageSize(upload.bytes)
       width = size.width

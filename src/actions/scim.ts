@@ -505,7 +505,10 @@ async function readMembers(db: Executor, orgId: string, value: unknown): Promise
   const known = new Set((await findUsers(db, orgId, uuids)).map((u) => u.id))
   const missing = uuids.find((u) => !known.has(u))
   if (missing !== undefined) bad('invalidValue', `members: no user U-${missing} in this organization`)
-  const liveBots = new Set((await findAppsByBots(db, orgId, bots)).filter((a) => a.authType !== 'personal').map((a) => a.botId))
+  const found = await findAppsByBots(db, orgId, bots)
+  const persona = found.find((a) => a.authType === 'personal')
+  if (persona) bad('invalidValue', `members: B-${persona.botId} is a personal access token's bot, which acts for its person and cannot join groups`)
+  const liveBots = new Set(found.map((a) => a.botId))
   const missingBot = bots.find((b) => !liveBots.has(b))
   if (missingBot !== undefined) bad('invalidValue', `members: no bot B-${missingBot} in this organization`)
   return [...new Set([...uuids.map((u) => tag('U', u)), ...bots.map((b) => tag('B', b))])]
