@@ -34,6 +34,14 @@ describe('chat.list, chat.typing, chat.update, chat.delete, reaction.add, addr.i
       await env.db.updateTable('groups').set({ archived_at: 1 }).where('id', '=', archived.id).execute()
       const dm = await post(`U-${alice.id}`, 'hi')
       const multi = await post([`U-${alice.id}`, `U-${bob.id}`], 'hi all')
+      // Chats started within one microsecond would come in id order: make the starts distinct.
+      const starts: Array<[string, number]> = [
+        [publicGroup.chatAddress, 1],
+        [privateMember.chatAddress, 2],
+        [dm.chat, 3],
+        [multi.chat, 4],
+      ]
+      for (const [address, n] of starts) await env.db.updateTable('chats').set({ started_at: 1_700_000_000_000_000 + n }).where('id', '=', address.slice(2)).execute()
 
       const res = await env.get('/v0/chat.list', { token: client.apiKey, query: { limit: 100 } })
       expect(res.statusCode).toBe(200)
