@@ -144,13 +144,13 @@ export interface EventAudienceFacts {
 }
 
 /**
- * Whether the subscriber may read the event's chat, as chat.history would let it: a DM or
- * multi-DM it takes part in, a group it is a member of, or a public group. A mention reaches
- * only a subscriber that may read it: being named in a private group or someone else's DM shows
- * nothing.
+ * Whether the subscriber may read the event's chat: the read rule of chat.history (`readsChat`)
+ * applied to it. A mention reaches only a subscriber that may read it: being named in a chat the
+ * API would not show it delivers nothing.
  */
 function mayReadEventChat(f: EventAudienceFacts): boolean {
-  return f.inDirectChat ? f.participant : f.groupMember || f.publicGroup
+  const member = f.inDirectChat ? f.participant : f.groupMember
+  return readsChat(f.model, { kind: f.inDirectChat ? 'dm' : 'channel', groupPrivate: f.inDirectChat ? null : !f.publicGroup, member })
 }
 
 /**
@@ -231,7 +231,7 @@ export interface ChatAccessFacts {
   member: boolean
 }
 
-function isPublicChannel(facts: ChatAccessFacts): boolean {
+function isPublicChannel(facts: Pick<ChatAccessFacts, 'kind' | 'groupPrivate'>): boolean {
   return facts.kind === 'channel' && facts.groupPrivate === false
 }
 
@@ -240,9 +240,13 @@ function isPublicChannel(facts: ChatAccessFacts): boolean {
  * scope) and the chats their bot was added to; personal tokens see only the user's own chats.
  */
 export function canReadChat(principal: Principal, facts: ChatAccessFacts): boolean {
+  return readsChat(principal.model, facts)
+}
+
+/** The read rule for a caller or a webhook subscriber of access model `model`. */
+function readsChat(model: AccessModel, facts: Pick<ChatAccessFacts, 'kind' | 'groupPrivate' | 'member'>): boolean {
   if (facts.member) return true
-  if (principal.model === 'organization' && isPublicChannel(facts)) return true
-  return false
+  return model === 'organization' && isPublicChannel(facts)
 }
 
 export function requireChatRead(principal: Principal, facts: ChatAccessFacts): void {

@@ -556,7 +556,7 @@ describe('atrium client pin', () => {
 })
 
 describe('/v1 chat.message: mentions, edits and personas at the edges', () => {
-  it('a mention reaches only a subscriber that may read the chat: not in a private group it is not in, on v1 or v0', async () => {
+  it('a mention reaches only a subscriber that may read the chat, by chat.history’s rule, on v1 and v0', async () => {
     const client = await env.apiClient()
     const ann = await member()
     const bob = await member()
@@ -569,12 +569,18 @@ describe('/v1 chat.message: mentions, edits and personas at the edges', () => {
     expect((await env.post('/v0/webhook.subscribe', { token: client.apiKey, body: { event: 'chat.message.mention', url: app.url() } })).statusCode).toBe(200)
     const secret = await env.group({ private: true, members: [ann.address] })
     const open = await env.group({ members: [ann.address] })
+    const shared = await env.group({ private: true, members: [ann.address, bob.address, client.bot] })
     await post(ann.token, secret.chatAddress, `<@${bob.address}> secret=hunter2 <@${client.bot}>`)
-    const readable = await post(ann.token, open.chatAddress, `<@${bob.address}> in the open <@${client.bot}>`)
+    // A public group: organization apps read it, personal tokens only when their person is in it.
+    const inOpen = await post(ann.token, open.chatAddress, `<@${bob.address}> in the open <@${client.bot}>`)
+    const inShared = await post(ann.token, shared.chatAddress, `<@${bob.address}> among us <@${client.bot}>`)
     await drain()
-    expect(bodies(v1, v1Sub.signingSecret!).map((b) => b.timestamp)).toEqual([readable])
-    expect(bodies(v0, v0Sub.json().signingSecret).map((b) => b.timestamp)).toEqual([readable])
-    expect(bodies(app, client.signingSecret).map((b) => b.timestamp)).toEqual([readable])
+    expect(bodies(v1, v1Sub.signingSecret!).map((b) => b.timestamp)).toEqual([inShared])
+    expect(bodies(v0, v0Sub.json().signingSecret).map((b) => b.timestamp)).toEqual([inShared])
+    expect(bodies(app, client.signingSecret).map((b) => b.timestamp).sort()).toEqual([inOpen, inShared].sort())
+    // Exactly what chat.history lets each of them read.
+    expect((await env.get('/v1/chat.history', { token: bob.token, query: { chatId: open.chatId } })).statusCode).toBe(403)
+    expect((await env.get('/v1/chat.history', { token: client.apiKey, query: { chatId: open.chatId } })).statusCode).toBe(200)
     for (const r of [v1, v0, app]) expect(r.requests.map((q) => q.body).join()).not.toContain('hunter2')
   })
 
