@@ -6,10 +6,8 @@ import { authorOf, type Item, type Message, type MessageContentType, type Messag
 import { fail } from '../errors.js'
 import { newId } from '../ids.js'
 import type { Executor } from '../store/db.js'
-import { findAddressProfiles, listChatParticipants, listGroupMemberAddresses } from '../store/repos/chats.js'
+import { findAddressProfiles, listChatParticipants, listGroupMemberAddresses, tagBareIds } from '../store/repos/chats.js'
 import { findItems } from '../store/repos/items.js'
-import { findUsers } from '../store/repos/users.js'
-import { findAppsByBots } from '../store/repos/apps.js'
 import {
   allocateMessageTs,
   claimThreadKey,
@@ -263,9 +261,8 @@ export async function mentionsIn(db: Executor, orgId: string, text: string | nul
   const found = [...new Set([...text.matchAll(mentionRe)].map((m) => m[1]!))]
   const bare = found.filter((m) => m !== 'all' && !/^[UB]-/.test(m))
   if (bare.length === 0) return found
-  const users = new Set((await findUsers(db, orgId, bare)).map((u) => u.id))
-  const bots = new Set((await findAppsByBots(db, orgId, bare.filter((id) => !users.has(id)))).map((a) => a.botId))
-  const out = found.flatMap((m) => (m === 'all' || /^[UB]-/.test(m) ? [m] : users.has(m) ? [`U-${m}`] : bots.has(m) ? [`B-${m}`] : []))
+  const tagged = await tagBareIds(db, orgId, bare)
+  const out = found.flatMap((m) => (m === 'all' || /^[UB]-/.test(m) ? [m] : (tagged.get(m) ?? [])))
   return [...new Set(out)]
 }
 

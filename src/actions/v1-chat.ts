@@ -2,10 +2,8 @@ import type { Context } from '../context.js'
 import type { Principal } from '../domain.js'
 import { fail } from '../errors.js'
 import { isUuid, parseTagged } from '../ids.js'
-import { findAppByBot } from '../store/repos/apps.js'
-import { findChat } from '../store/repos/chats.js'
+import { findChat, tagBareIds } from '../store/repos/chats.js'
 import { findGroup } from '../store/repos/groups.js'
-import { findUser } from '../store/repos/users.js'
 import { chatAddress } from './chats.js'
 import {
   chatHistory,
@@ -57,9 +55,8 @@ async function partnerAddress(ctx: Context, principal: Principal, value: string,
   const tagged = parseTagged(value)
   if (tagged && (tagged.tag === 'U' || tagged.tag === 'B')) return value
   if (!isUuid(value)) fail('invalid_request', `${field}: must be a user id (a UUID, or U-/B- tagged)`)
-  if (await findUser(ctx.db, principal.orgId, value)) return `U-${value}`
-  if (await findAppByBot(ctx.db, principal.orgId, value)) return `B-${value}`
-  return `U-${value}`
+  // An id naming nobody stays a person's, for chat.post to answer as any unknown person.
+  return (await tagBareIds(ctx.db, principal.orgId, [value])).get(value) ?? `U-${value}`
 }
 
 export interface V1PostInput extends ContentInput {

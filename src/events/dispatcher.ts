@@ -5,6 +5,7 @@ import type { App, WebhookDelivery, WebhookSubscription } from '../domain.js'
 import { postOutbound, type OutboundResult } from '../net/outbound.js'
 import type { Executor } from '../store/db.js'
 import { findApp } from '../store/repos/apps.js'
+import { findCredentialPersona } from '../store/repos/credentials.js'
 import { findGroup } from '../store/repos/groups.js'
 import {
   activeSubscriptionsFor,
@@ -13,7 +14,6 @@ import {
   chatMembersOf,
   claimDueDeliveries,
   countFailure,
-  credentialPersona,
   groupMembersOf,
   insertDeliveries,
   lockCursor,
@@ -188,7 +188,7 @@ export class Dispatcher {
       if (!address) continue
       // A personal access token is its person and, on /v1, its bot persona: what either of them
       // wrote is its own, a DM with either is its DM, a mention of either mentions it.
-      const persona = sub.model === 'personal' ? await credentialPersona(tx, sub.credentialId) : undefined
+      const persona = sub.model === 'personal' ? await findCredentialPersona(tx, sub.credentialId) : undefined
       const selves = persona ? [address, persona] : [address]
       const scopes = new Set(sub.scopes)
       const mentioned = selves.some((a) => facts.mentions.has(a)) || (facts.mentions.has('all') && (facts.groupMembers.has(address) || facts.addresses.has(address)))

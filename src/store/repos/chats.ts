@@ -215,6 +215,23 @@ export async function listParticipantsOf(db: Executor, chatIds: readonly string[
   return out
 }
 
+/**
+ * Bare UUIDs (as Roam's v1 clients write ids) as the addresses they name in the organization: a
+ * person's `U-…`, else a live app bot's `B-…`; ids naming neither are absent from the map.
+ */
+export async function tagBareIds(db: Executor, orgId: string, ids: readonly string[]): Promise<Map<string, string>> {
+  const out = new Map<string, string>()
+  if (ids.length === 0) return out
+  const users = await db.selectFrom('users').select('id').where('org_id', '=', orgId).where('id', 'in', [...ids]).execute()
+  for (const u of users) out.set(u.id, `U-${u.id}`)
+  const rest = ids.filter((id) => !out.has(id))
+  if (rest.length > 0) {
+    const bots = await db.selectFrom('apps').select('bot_id').where('org_id', '=', orgId).where('bot_id', 'in', rest).where('deleted_at', 'is', null).execute()
+    for (const b of bots) out.set(b.bot_id, `B-${b.bot_id}`)
+  }
+  return out
+}
+
 /** Display information for user (`U-`) and bot (`B-`) addresses of the organization. */
 export async function findAddressProfiles(db: Executor, orgId: string, addresses: readonly string[]): Promise<Map<string, AddressProfile>> {
   const out = new Map<string, AddressProfile>()

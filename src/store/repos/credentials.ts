@@ -195,3 +195,10 @@ export async function setGrantCredentialsStatus(db: Executor, grantId: string, s
     .where('status', '!=', 'revoked')
     .execute()
 }
+
+/** The bot persona (`B-…`) a personal access token posts as on `/v1`, if it has one. */
+export async function findCredentialPersona(db: Executor, credentialId: string | null): Promise<string | undefined> {
+  if (!credentialId) return undefined
+  const row = await db.selectFrom('credentials').select('bot_id').where('id', '=', credentialId).executeTakeFirst()
+  return row?.bot_id ? `B-${row.bot_id}` : undefined
+}

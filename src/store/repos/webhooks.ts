@@ -306,12 +306,6 @@ export async function groupMembersOf(db: Executor, groupId: string): Promise<str
   return rows.map((r) => r.address)
 }
 
-/** The bot persona (`B-…`) a personal access token posts as on `/v1`, if it has one. */
-export async function credentialPersona(db: Executor, credentialId: string | null): Promise<string | undefined> {
-  if (!credentialId) return undefined
-  const row = await db.selectFrom('credentials').select('bot_id').where('id', '=', credentialId).executeTakeFirst()
-  return row?.bot_id ? `B-${row.bot_id}` : undefined
-}
 
 /** Whether a personal subscription's grant still stands: user active, an active credential of the grant. */
 export async function personalGrantActive(db: Executor, sub: WebhookSubscription): Promise<boolean> {
