@@ -101,6 +101,10 @@ describe('GET /v1/group.list', () => {
     const bad = await env.get('/v1/group.list?cursor=nope', { token: client.apiKey })
     expect(bad.statusCode).toBe(400)
     expect(bad.json()).toEqual({ ok: false, error: 'invalid_arguments', message: 'cursor: is not a cursor returned by group.list' })
+    // A time beyond what a database integer holds is no cursor either (both dialects answer alike).
+    const huge = await env.get(`/v1/group.list?cursor=9999999999999999_${'0'.repeat(8)}-0000-4000-8000-${'0'.repeat(12)}`, { token: client.apiKey })
+    expect(huge.statusCode).toBe(400)
+    expect(huge.json().message).toBe('cursor: is not a cursor returned by group.list')
     const big = await env.get('/v1/group.list?limit=201', { token: client.apiKey })
     expect(big.statusCode).toBe(400)
     expect(big.json().message).toMatch(/limit/)

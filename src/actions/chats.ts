@@ -1,4 +1,5 @@
 import type { ChatAccessFacts } from '../access.js'
+import { keysetCursor, parseKeysetCursor } from './keyset.js'
 import type { Context } from '../context.js'
 import { authorOf, type Chat, type Group, type Principal } from '../domain.js'
 import { fail } from '../errors.js'
@@ -171,16 +172,10 @@ export interface ChatListPage {
   nextCursor?: string
 }
 
-const listCursorRe = /^(\d{1,17})_([0-9a-f-]{36})$/
-
 /** `chat.list`: chats the caller takes part in plus every public group's channel, newest first. */
 export async function listChats(ctx: Context, principal: Principal, input: { limit: number; cursor?: string }): Promise<ChatListPage> {
-  let after: { startedAt: number; id: string } | undefined
-  if (input.cursor !== undefined) {
-    const m = listCursorRe.exec(input.cursor)
-    if (!m) fail('invalid_request', 'cursor: is not a cursor returned by chat.list')
-    after = { startedAt: Number(m[1]), id: m[2]! }
-  }
+  const cursor = input.cursor === undefined ? undefined : parseKeysetCursor(input.cursor, 'chat.list')
+  const after = cursor && { startedAt: cursor.at, id: cursor.id }
   const rows = await listVisibleChats(ctx.db, principal.orgId, principal.address, { after, limit: input.limit })
   const page = rows.slice(0, input.limit)
   const direct = page.filter((r) => r.chat.kind !== 'channel').map((r) => r.chat.id)
@@ -195,5 +190,5 @@ export async function listChats(ctx: Context, principal: Principal, input: { lim
     return { ...base, name: (named.length > 0 ? named : members).map(nameOf).join(', ') }
   })
   const last = page[page.length - 1]
-  return rows.length > input.limit && last ? { chats, nextCursor: `${last.chat.startedAt}_${last.chat.id}` } : { chats }
+  return rows.length > input.limit && last ? { chats, nextCursor: keysetCursor(last.chat.startedAt, last.chat.id) } : { chats }
 }

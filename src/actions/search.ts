@@ -1,4 +1,5 @@
 import { canReadChat, requireChatRead } from '../access.js'
+import { keysetCursor, parseKeysetCursor } from './keyset.js'
 import type { Context } from '../context.js'
 import type { Principal } from '../domain.js'
 import { fail } from '../errors.js'
@@ -50,8 +51,6 @@ export function parseSearchQuery(query: string): SearchTerms {
   return { words, prefixLast: true }
 }
 
-const cursorRe = /^(\d{1,16})_([0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})$/
-
 function parseDate(value: string | undefined, field: string): number | undefined {
   if (value === undefined) return undefined
   const at = parseDateParam(value)
@@ -74,12 +73,8 @@ export async function searchMessages(ctx: Context, principal: Principal, input: 
   }
   const after = parseDate(input.after, 'after')
   const before = parseDate(input.before, 'before')
-  let cursor: { ts: number; chatId: string } | undefined
-  if (input.cursor !== undefined) {
-    const m = cursorRe.exec(input.cursor)
-    if (!m) fail('invalid_request', 'cursor: is not a cursor returned by search.messages')
-    cursor = { ts: Number(m[1]), chatId: m[2]! }
-  }
+  const parsed = input.cursor === undefined ? undefined : parseKeysetCursor(input.cursor, 'search.messages')
+  const cursor = parsed && { ts: parsed.at, chatId: parsed.id }
 
   const addresses = new Map<string, string>()
   if (input.chat !== undefined) {
@@ -118,5 +113,5 @@ export async function searchMessages(ctx: Context, principal: Principal, input: 
     }
   })
   const last = page[page.length - 1]
-  return rows.length > input.limit && last ? { messages, nextCursor: `${last.ts}_${last.chatId}` } : { messages }
+  return rows.length > input.limit && last ? { messages, nextCursor: keysetCursor(last.ts, last.chatId) } : { messages }
 }

@@ -1,4 +1,5 @@
 import type { Context } from '../context.js'
+import { keysetCursor, parseKeysetCursor } from './keyset.js'
 import type { MessagePersona, Principal } from '../domain.js'
 import { fail } from '../errors.js'
 import { isUuid } from '../ids.js'
@@ -72,8 +73,6 @@ export interface V1GroupEntry {
   dateCreated: string
 }
 
-const groupCursorRe = /^(\d{1,17})_([0-9a-f-]{36})$/
-
 /**
  * `group.list` (the method Roam's current clients call; `groups.list` is the older org-only one):
  * the live groups the caller may see, public ones and the private ones it belongs to, oldest
@@ -84,12 +83,8 @@ export async function listGroupsForCaller(
   principal: Principal,
   input: { limit: number; cursor?: string },
 ): Promise<{ groups: V1GroupEntry[]; nextCursor?: string }> {
-  let after: { createdAt: number; id: string } | undefined
-  if (input.cursor !== undefined) {
-    const m = groupCursorRe.exec(input.cursor)
-    if (!m) fail('invalid_request', 'cursor: is not a cursor returned by group.list')
-    after = { createdAt: Number(m[1]), id: m[2]! }
-  }
+  const cursor = input.cursor === undefined ? undefined : parseKeysetCursor(input.cursor, 'group.list')
+  const after = cursor && { createdAt: cursor.at, id: cursor.id }
   const rows = await listGroupsVisibleTo(ctx.db, principal.orgId, principal.address, { limit: input.limit + 1, ...(after ? { after } : {}) })
   const page = rows.slice(0, input.limit)
   const groups = page.map(({ group, groupType, member }) => ({
@@ -102,7 +97,7 @@ export async function listGroupsForCaller(
     dateCreated: microsToIso(group.createdAt),
   }))
   const last = page[page.length - 1]?.group
-  return rows.length > input.limit && last ? { groups, nextCursor: `${last.createdAt}_${last.id}` } : { groups }
+  return rows.length > input.limit && last ? { groups, nextCursor: keysetCursor(last.createdAt, last.id) } : { groups }
 }
 
 /** Longest `sender.id` (Roam's `MessageSender` schema) and the limits Atrium sets on the rest. */
