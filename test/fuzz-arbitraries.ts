@@ -41,8 +41,8 @@ function jsonType(value: unknown): string {
   return typeof value
 }
 
-/** `value` with its n-th node (or itself, when it has none) replaced by one of another JSON type. */
-function retypeNode(value: unknown, n: number, pick: number): unknown {
+/** The paths of every node below `value`, in the order replaceNode and retypeNode count them. */
+function nodePaths(value: unknown): Array<Array<string | number>> {
   const paths: Array<Array<string | number>> = []
   const stack: Array<{ node: unknown; path: Array<string | number> }> = [{ node: value, path: [] }]
   while (stack.length > 0) {
@@ -53,6 +53,12 @@ function retypeNode(value: unknown, n: number, pick: number): unknown {
       stack.push({ node: child, path: [...path, key] })
     }
   }
+  return paths
+}
+
+/** `value` with its n-th node (or itself, when it has none) replaced by one of another JSON type. */
+function retypeNode(value: unknown, n: number, pick: number): unknown {
+  const paths = nodePaths(value)
   const path = paths.length === 0 ? [] : paths[n % paths.length]!
   let current: unknown = value
   for (const step of path) current = (current as Record<string | number, unknown>)[step]
@@ -291,16 +297,7 @@ export function encodeFields(fields: unknown): string {
 
 /** `value` with its n-th node (pre-order, modulo the count; the root only when it has no children) replaced. */
 export function replaceNode(value: unknown, n: number, replacement: unknown): unknown {
-  const paths: Array<Array<string | number>> = []
-  const stack: Array<{ node: unknown; path: Array<string | number> }> = [{ node: value, path: [] }]
-  while (stack.length > 0) {
-    const { node, path } = stack.pop()!
-    if (node === null || typeof node !== 'object' || node instanceof Raw) continue
-    for (const [key, child] of Array.isArray(node) ? node.map((x, i) => [i, x] as const) : Object.entries(node)) {
-      paths.push([...path, key])
-      stack.push({ node: child, path: [...path, key] })
-    }
-  }
+  const paths = nodePaths(value)
   if (paths.length === 0) return replacement
   const path = paths[n % paths.length]!
   const copy = copyValue(value) as Record<string | number, unknown>
